@@ -1,0 +1,13 @@
+package io.freshet.dsl;
+
+import java.util.List;
+
+/**
+ * A set of feature views shipped in a jar. Freshet finds implementations with {@link
+ * java.util.ServiceLoader}: list the class in {@code
+ * META-INF/services/io.freshet.dsl.FeatureDefinitions}.
+ */
+public interface FeatureDefinitions {
+  /** The views this jar defines. */
+  List<FeatureView> views();
+}

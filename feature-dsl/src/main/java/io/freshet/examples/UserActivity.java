@@ -1,0 +1,60 @@
+package io.freshet.examples;
+
+import static io.freshet.dsl.Aggregation.count;
+import static io.freshet.dsl.Aggregation.sum;
+import static io.freshet.dsl.Filter.equalTo;
+
+import io.freshet.dsl.Feature;
+import io.freshet.dsl.FeatureView;
+import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.SlidingWindow;
+import java.time.Duration;
+
+/**
+ * The example view of the design: user activity over the last hour, from the {@code user-events}
+ * topic.
+ */
+public final class UserActivity {
+  /** The topic the example events are produced to. */
+  public static final String TOPIC = "user-events";
+
+  private UserActivity() {}
+
+  /** {@code user_activity}: 1 hour windows sliding every 15 minutes, 10 minutes out of order. */
+  public static FeatureView view() {
+    return view("user_activity", Duration.ofMinutes(15), Duration.ofMinutes(10));
+  }
+
+  /**
+   * {@code user_activity_live}: the same features sliding every minute with a 10 second
+   * out-of-orderness bound, for a screen that moves.
+   */
+  public static FeatureView liveView() {
+    return view("user_activity_live", Duration.ofMinutes(1), Duration.ofSeconds(10));
+  }
+
+  /** The example features over a 1 hour window with the given slide and disorder bound. */
+  public static FeatureView view(String name, Duration slide, Duration outOfOrderness) {
+    SlidingWindow lastHour = SlidingWindow.of(Duration.ofHours(1), slide);
+    KafkaJsonSource events =
+        KafkaJsonSource.topic(TOPIC)
+            .keyedBy("user_id")
+            .eventTimeField("event_ts")
+            .withMaxOutOfOrderness(outOfOrderness);
+    return FeatureView.named(name)
+        .source(events)
+        .feature(Feature.named("event_count_1h").aggregate(count()).over(lastHour))
+        .feature(
+            Feature.named("purchase_count_1h")
+                .aggregate(count())
+                .where(equalTo("event_type", "purchase"))
+                .over(lastHour))
+        .feature(
+            Feature.named("revenue_1h")
+                .aggregate(sum("revenue"))
+                .where(equalTo("event_type", "purchase"))
+                .over(lastHour))
+        .ttl(Duration.ofHours(2))
+        .build();
+  }
+}

@@ -1,0 +1,163 @@
+package io.freshet.plan;
+
+import io.freshet.dsl.Durations;
+import io.freshet.dsl.Feature;
+import io.freshet.dsl.FeatureView;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The normalized form of a {@link FeatureView} that engines and the gateway read: ordered parts
+ * with their storage names, the slice length shared by every window, and a fingerprint of the
+ * view's meaning.
+ *
+ * <p>The fingerprint is a SHA-256 over the canonical {@link #describe() description}: any change of
+ * meaning (a filter, a window, a feature's name or type, the key, the event-time field) changes it;
+ * a change of TTL or availability delay does not, since neither changes the stored values.
+ */
+public final class ViewPlan {
+  private final FeatureView view;
+  private final List<FeaturePart> parts;
+  private final long slideMillis;
+  private final long sliceMillis;
+  private final long maxWindowMillis;
+  private final String fingerprint;
+
+  private ViewPlan(FeatureView view) {
+    this.view = view;
+    List<FeaturePart> ps = new ArrayList<>();
+    long slide = view.slide().toMillis();
+    long slice = slide;
+    long maxWindow = 0;
+    for (Feature f : view.features()) {
+      long size = f.window().size().toMillis();
+      slice = gcd(slice, size);
+      maxWindow = Math.max(maxWindow, size);
+      ps.add(
+          new FeaturePart(
+              ps.size(),
+              f.name(),
+              f.aggregation(),
+              f.filter(),
+              size,
+              f.aggregation().resultType()));
+    }
+    this.parts = List.copyOf(ps);
+    this.slideMillis = slide;
+    this.sliceMillis = slice;
+    this.maxWindowMillis = maxWindow;
+    this.fingerprint = sha256(meaning());
+  }
+
+  /** Normalizes a view. */
+  public static ViewPlan of(FeatureView view) {
+    return new ViewPlan(view);
+  }
+
+  public FeatureView view() {
+    return view;
+  }
+
+  public String name() {
+    return view.name();
+  }
+
+  public List<FeaturePart> parts() {
+    return parts;
+  }
+
+  /** Windows fire every slide. */
+  public long slideMillis() {
+    return slideMillis;
+  }
+
+  /** The pre-aggregation unit: gcd of the slide and every window size. */
+  public long sliceMillis() {
+    return sliceMillis;
+  }
+
+  /** The longest window of the view. */
+  public long maxWindowMillis() {
+    return maxWindowMillis;
+  }
+
+  /** Hex SHA-256 of the view's meaning. */
+  public String fingerprint() {
+    return fingerprint;
+  }
+
+  /**
+   * The version tag that separates stored data of different meanings: the first 10 hex digits of
+   * the fingerprint. It is part of the offline table name and of every online key.
+   */
+  public String versionTag() {
+    return fingerprint.substring(0, 10);
+  }
+
+  /** A part by its name. */
+  public FeaturePart part(String partName) {
+    for (FeaturePart p : parts) {
+      if (p.name().equals(partName)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(
+        "feature view '" + name() + "' has no feature '" + partName + "'");
+  }
+
+  /** The human-readable plan, stable across runs: used in golden tests and by {@code apply}. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(meaning());
+    sb.append("ttl ").append(Durations.format(view.ttl())).append('\n');
+    sb.append("availability delay ").append(Durations.format(view.availabilityDelay()));
+    sb.append('\n');
+    sb.append("fingerprint ").append(fingerprint).append('\n');
+    return sb.toString();
+  }
+
+  private String meaning() {
+    var src = view.source();
+    StringBuilder sb = new StringBuilder();
+    sb.append("view ").append(view.name()).append('\n');
+    sb.append("source kafka-json topic=").append(src.topic());
+    sb.append(" key=").append(String.join(",", src.keyFields()));
+    sb.append(" event_time=").append(src.eventTimeField());
+    sb.append(" out_of_orderness=").append(Durations.format(src.maxOutOfOrderness()));
+    sb.append('\n');
+    sb.append("slide ").append(Durations.format(Duration.ofMillis(slideMillis)));
+    sb.append(" slice ").append(Durations.format(Duration.ofMillis(sliceMillis))).append('\n');
+    for (FeaturePart p : parts) {
+      sb.append("  ").append(p.describe()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static long gcd(long a, long b) {
+    while (b != 0) {
+      long t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+
+  private static String sha256(String text) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ViewPlan[" + name() + "@" + versionTag() + "]";
+  }
+}

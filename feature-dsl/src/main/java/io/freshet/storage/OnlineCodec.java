@@ -1,0 +1,197 @@
+package io.freshet.storage;
+
+import io.freshet.plan.FeaturePart;
+import io.freshet.plan.ViewPlan;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The one owner of the online value layout. Writers and readers both go through this class.
+ *
+ * <pre>
+ * offset  size      field
+ * 0       1         format version, {@value #FORMAT_VERSION}
+ * 1       8         feature_ts, epoch milliseconds, big-endian int64
+ * 9       varint    number of values n (must equal the plan's part count)
+ * ...     ceil(n/8) null bitmap: bit (i % 8) of byte (i / 8) set when value i is null
+ * ...     ...       the non-null values in part order:
+ *                     INT64   zig-zag varint
+ *                     FLOAT64 8 bytes, IEEE 754 big-endian
+ *                     STRING  varint byte length, then UTF-8 bytes
+ * </pre>
+ *
+ * <p>The key carries the view's version tag, so a value is always read with the plan that wrote it.
+ * A reader seeing another format version or a value count that differs from the plan rejects the
+ * value with {@link IllegalArgumentException} rather than guessing.
+ */
+public final class OnlineCodec {
+  /** The layout version written in byte 0. */
+  public static final byte FORMAT_VERSION = 1;
+
+  private final ViewPlan plan;
+  private final List<FeaturePart> parts;
+
+  public OnlineCodec(ViewPlan plan) {
+    this.plan = plan;
+    this.parts = plan.parts();
+  }
+
+  public ViewPlan plan() {
+    return plan;
+  }
+
+  /** Encodes a row's feature_ts and values. */
+  public byte[] encode(FeatureRow row) {
+    Object[] values = row.values();
+    if (values.length != parts.size()) {
+      throw new IllegalArgumentException(
+          "row for view '"
+              + plan.name()
+              + "' has "
+              + values.length
+              + " values, the plan has "
+              + parts.size()
+              + " parts");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + 9 * values.length);
+    out.write(FORMAT_VERSION);
+    long ts = row.featureTs();
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.write((int) (ts >>> shift));
+    }
+    writeVarint(out, values.length);
+    byte[] bitmap = new byte[(values.length + 7) / 8];
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] == null) {
+        bitmap[i >>> 3] |= (byte) (1 << (i & 7));
+      }
+    }
+    out.writeBytes(bitmap);
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      if (v == null) {
+        continue;
+      }
+      FeaturePart p = parts.get(i);
+      switch (p.type()) {
+        case INT64 -> writeVarint(out, zigzag(((Number) v).longValue()));
+        case FLOAT64 -> {
+          long bits = Double.doubleToRawLongBits(((Number) v).doubleValue());
+          for (int shift = 56; shift >= 0; shift -= 8) {
+            out.write((int) (bits >>> shift));
+          }
+        }
+        case STRING -> {
+          byte[] b = v.toString().getBytes(StandardCharsets.UTF_8);
+          writeVarint(out, b.length);
+          out.writeBytes(b);
+        }
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /** Decodes a value written by {@link #encode}; the entity key is supplied by the caller. */
+  public FeatureRow decode(String entityKey, byte[] bytes) {
+    if (bytes == null || bytes.length < 10) {
+      throw new IllegalArgumentException(
+          "online value for view '" + plan.name() + "' is truncated (" + len(bytes) + " bytes)");
+    }
+    if (bytes[0] != FORMAT_VERSION) {
+      throw new IllegalArgumentException(
+          "online value for view '"
+              + plan.name()
+              + "' has format version "
+              + bytes[0]
+              + ", this reader understands "
+              + FORMAT_VERSION
+              + " (upgrade the reader)");
+    }
+    int[] pos = {1};
+    long ts = 0;
+    for (int i = 0; i < 8; i++) {
+      ts = (ts << 8) | (bytes[pos[0]++] & 0xFF);
+    }
+    int n = (int) readVarint(bytes, pos);
+    if (n != parts.size()) {
+      throw new IllegalArgumentException(
+          "online value for view '"
+              + plan.name()
+              + "' holds "
+              + n
+              + " values, the plan has "
+              + parts.size());
+    }
+    int bitmapAt = pos[0];
+    pos[0] += (n + 7) / 8;
+    Object[] values = new Object[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        if ((bytes[bitmapAt + (i >>> 3)] & (1 << (i & 7))) != 0) {
+          continue;
+        }
+        switch (parts.get(i).type()) {
+          case INT64 -> values[i] = unzigzag(readVarint(bytes, pos));
+          case FLOAT64 -> {
+            long bits = 0;
+            for (int k = 0; k < 8; k++) {
+              bits = (bits << 8) | (bytes[pos[0]++] & 0xFF);
+            }
+            values[i] = Double.longBitsToDouble(bits);
+          }
+          case STRING -> {
+            int l = (int) readVarint(bytes, pos);
+            values[i] = new String(bytes, pos[0], l, StandardCharsets.UTF_8);
+            pos[0] += l;
+          }
+        }
+      }
+    } catch (ArrayIndexOutOfBoundsException | StringIndexOutOfBoundsException e) {
+      throw new IllegalArgumentException(
+          "online value for view '" + plan.name() + "' is truncated (" + len(bytes) + " bytes)", e);
+    }
+    return new FeatureRow(entityKey, ts, values);
+  }
+
+  /** Reads only the feature_ts of an encoded value (bytes 1..8). */
+  public static long featureTs(byte[] bytes) {
+    long ts = 0;
+    for (int i = 1; i <= 8; i++) {
+      ts = (ts << 8) | (bytes[i] & 0xFF);
+    }
+    return ts;
+  }
+
+  private static int len(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unzigzag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  private static void writeVarint(ByteArrayOutputStream out, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+  }
+
+  private static long readVarint(byte[] b, int[] pos) {
+    long result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte x = b[pos[0]++];
+      result |= (long) (x & 0x7F) << shift;
+      if ((x & 0x80) == 0) {
+        return result;
+      }
+    }
+    throw new IllegalArgumentException("malformed varint in online value");
+  }
+}

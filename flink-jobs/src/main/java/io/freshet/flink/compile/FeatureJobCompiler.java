@@ -1,0 +1,116 @@
+package io.freshet.flink.compile;
+
+import io.freshet.flink.sink.offline.PostgresOfflineSink;
+import io.freshet.flink.sink.online.RedisOnlineSink;
+import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
+import io.freshet.flink.source.Decoded;
+import io.freshet.flink.source.Event;
+import io.freshet.flink.source.EventDecoder;
+import io.freshet.flink.source.KafkaEventDeserializer;
+import io.freshet.flink.source.RejectedEvent;
+import io.freshet.flink.source.SplitRejected;
+import io.freshet.flink.window.SlicingWindowFunction;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * Compiles feature views into a Flink job graph: per view, a Kafka source that decodes in place and
+ * assigns watermarks, the split of dead letters, the keyed sliced window operator, and the offline,
+ * online and rejected-event sinks. Operator uids derive from the view name, so state maps to the
+ * same operators across redeploys.
+ */
+public final class FeatureJobCompiler {
+  private FeatureJobCompiler() {}
+
+  /** Adds every view to the environment, reading from Kafka. */
+  public static void compile(
+      StreamExecutionEnvironment env, List<ViewPlan> plans, JobSettings settings) {
+    env.getConfig().enableObjectReuse();
+    DataStream<RejectedEvent> rejected = null;
+    for (ViewPlan plan : plans) {
+      DataStream<Decoded> decoded = kafkaSource(env, plan, settings);
+      ViewStreams streams = windows(decoded, plan);
+      sinkRows(streams.rows(), plan, settings);
+      DataStream<RejectedEvent> r = streams.rejected();
+      rejected = rejected == null ? r : rejected.union(r);
+    }
+    if (rejected != null) {
+      rejected
+          .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
+          .name("rejected events: Postgres")
+          .uid("rejected-events-sink");
+    }
+  }
+
+  /** The decoded records of a view's topic, with timestamps and watermarks. */
+  public static DataStream<Decoded> kafkaSource(
+      StreamExecutionEnvironment env, ViewPlan plan, JobSettings settings) {
+    var source = plan.view().source();
+    OffsetsInitializer start =
+        switch (settings.startingOffsets()) {
+          case EARLIEST -> OffsetsInitializer.earliest();
+          case LATEST -> OffsetsInitializer.latest();
+          case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+    KafkaSource<Decoded> kafka =
+        KafkaSource.<Decoded>builder()
+            .setBootstrapServers(settings.kafkaBootstrap())
+            .setTopics(source.topic())
+            .setGroupId(settings.consumerGroup())
+            .setStartingOffsets(start)
+            .setDeserializer(new KafkaEventDeserializer(new EventDecoder(plan)))
+            .build();
+    return env.fromSource(kafka, watermarks(plan), "kafka: " + source.topic() + " → " + plan.name())
+        .uid("source-" + plan.name());
+  }
+
+  /** Bounded out-of-orderness watermarks with idleness, as the view's source declares. */
+  public static WatermarkStrategy<Decoded> watermarks(ViewPlan plan) {
+    var source = plan.view().source();
+    return WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(source.maxOutOfOrderness())
+        .withTimestampAssigner((d, ts) -> d.timestampOrMin())
+        .withIdleness(source.idleTimeout());
+  }
+
+  /** The rows and the rejected events of one view. */
+  public record ViewStreams(DataStream<FeatureRow> rows, DataStream<RejectedEvent> rejected) {}
+
+  /** Splits dead letters off and runs the sliced window operator keyed by entity. */
+  public static ViewStreams windows(DataStream<Decoded> decoded, ViewPlan plan) {
+    SingleOutputStreamOperator<Event> events =
+        decoded
+            .process(new SplitRejected(plan.name()), TypeInformation.of(Event.class))
+            .name("decode: " + plan.name())
+            .uid("decode-" + plan.name());
+    SingleOutputStreamOperator<FeatureRow> rows =
+        events
+            .keyBy(e -> e.key, TypeInformation.of(String.class))
+            .process(new SlicingWindowFunction(plan), TypeInformation.of(FeatureRow.class))
+            .name("windows: " + plan.name() + "@" + plan.versionTag())
+            .uid("windows-" + plan.name());
+    DataStream<RejectedEvent> rejected =
+        events
+            .getSideOutput(SplitRejected.DEAD_LETTERS)
+            .union(rows.getSideOutput(SlicingWindowFunction.LATE));
+    return new ViewStreams(rows, rejected);
+  }
+
+  /** Writes a view's rows to its offline and online tables. */
+  public static void sinkRows(DataStream<FeatureRow> rows, ViewPlan plan, JobSettings settings) {
+    rows.sinkTo(new PostgresOfflineSink(plan, settings.pgUrl(), settings.maxBufferedRows()))
+        .name("offline: " + plan.name())
+        .uid("offline-sink-" + plan.name());
+    rows.sinkTo(new RedisOnlineSink(plan, settings.redisUrl()))
+        .name("online: " + plan.name())
+        .uid("online-sink-" + plan.name());
+  }
+}

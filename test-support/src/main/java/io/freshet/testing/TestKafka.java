@@ -1,0 +1,67 @@
+package io.freshet.testing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/** One in-process KRaft Kafka broker per JVM, shared by every test that needs one. */
+public final class TestKafka {
+  private static KafkaClusterTestKit cluster;
+
+  private TestKafka() {}
+
+  /** The bootstrap servers of the shared broker, starting it on first use. */
+  public static synchronized String bootstrapServers() {
+    if (cluster == null) {
+      try {
+        KafkaClusterTestKit c =
+            new KafkaClusterTestKit.Builder(
+                    new TestKitNodes.Builder()
+                        .setCombined(true)
+                        .setNumBrokerNodes(1)
+                        .setNumControllerNodes(1)
+                        .build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        c.format();
+        c.startup();
+        c.waitForReadyBrokers();
+        cluster = c;
+        Runtime.getRuntime().addShutdownHook(new Thread(TestKafka::stop));
+      } catch (Exception e) {
+        throw new IllegalStateException("could not start the in-process Kafka broker", e);
+      }
+    }
+    return cluster.bootstrapServers();
+  }
+
+  /** Creates a topic on the shared broker. */
+  public static void createTopic(String topic, int partitions) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (Admin admin = Admin.create(p)) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of())))
+          .all()
+          .get();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not create topic " + topic, e);
+    }
+  }
+
+  private static void stop() {
+    try {
+      cluster.close();
+    } catch (Exception ignored) {
+      // the JVM is exiting
+    }
+  }
+}
