@@ -5,7 +5,8 @@ package io.freshet.dsl;
  *
  * <p>Every aggregation over an empty window has a defined value: a count is 0 and a sum is 0.
  */
-public sealed interface Aggregation permits Aggregation.Count, Aggregation.Sum {
+public sealed interface Aggregation extends java.io.Serializable
+    permits Aggregation.Count, Aggregation.Sum {
 
   /** The number of events. */
   static Aggregation count() {

@@ -1,5 +1,6 @@
 package io.freshet.dsl;
 
+import java.io.Serializable;
 import java.util.Optional;
 
 /**
@@ -13,10 +14,11 @@ import java.util.Optional;
  *     .over(SlidingWindow.of(Duration.ofHours(1), Duration.ofMinutes(15)));
  * }</pre>
  *
- * <p>The name becomes the offline column and the online field. Immutable and thread-safe.
+ * <p>The name becomes the offline column and the online field. {@code filter} is null when every
+ * event takes part. Immutable and thread-safe.
  */
-public record Feature(
-    String name, Aggregation aggregation, Optional<Filter> filter, SlidingWindow window) {
+public record Feature(String name, Aggregation aggregation, Filter filter, SlidingWindow window)
+    implements Serializable {
 
   public Feature {
     Names.checkIdentifier("feature", name);
@@ -26,20 +28,24 @@ public record Feature(
               + name
               + "' has no aggregation: call aggregate(Aggregation.count()) or similar");
     }
-    filter = filter == null ? Optional.empty() : filter;
     if (window == null) {
       throw new DefinitionException(
           "feature '" + name + "' has no window: call over(SlidingWindow.of(size, slide))");
     }
   }
 
+  /** The filter, if only some events take part. */
+  public Optional<Filter> where() {
+    return Optional.ofNullable(filter);
+  }
+
   /** Starts a feature with the given name; finish it with {@link Builder#over}. */
   public static Builder named(String name) {
-    return new Builder(Names.checkIdentifier("feature", name), null, Optional.empty());
+    return new Builder(Names.checkIdentifier("feature", name), null, null);
   }
 
   /** A step of the feature builder: the aggregation and filter chosen so far. */
-  public record Builder(String name, Aggregation aggregation, Optional<Filter> filter) {
+  public record Builder(String name, Aggregation aggregation, Filter filter) {
     /** What the feature computes. */
     public Builder aggregate(Aggregation aggregation) {
       return new Builder(name, aggregation, filter);
@@ -47,7 +53,7 @@ public record Feature(
 
     /** Only events matching the filter take part. */
     public Builder where(Filter filter) {
-      return new Builder(name, aggregation, Optional.of(filter));
+      return new Builder(name, aggregation, filter);
     }
 
     /** The window the aggregation runs over; completes the feature. */

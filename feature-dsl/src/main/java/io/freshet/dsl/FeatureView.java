@@ -22,7 +22,8 @@ public record FeatureView(
     KafkaJsonSource source,
     List<Feature> features,
     Duration ttl,
-    Duration availabilityDelay) {
+    Duration availabilityDelay)
+    implements java.io.Serializable {
 
   public FeatureView {
     Names.checkIdentifier("feature view", name);

@@ -6,7 +6,7 @@ package io.freshet.dsl;
  * <p>{@code Filter.equalTo("event_type", "purchase")} keeps events whose {@code event_type} field
  * is the string {@code "purchase"}; an event without the field does not match.
  */
-public sealed interface Filter permits Filter.FieldEquals {
+public sealed interface Filter extends java.io.Serializable permits Filter.FieldEquals {
 
   /** Matches events whose string field {@code field} equals {@code value}. */
   static Filter equalTo(String field, String value) {

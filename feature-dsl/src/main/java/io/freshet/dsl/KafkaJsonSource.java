@@ -28,7 +28,8 @@ public record KafkaJsonSource(
     List<String> keyFields,
     String eventTimeField,
     Duration maxOutOfOrderness,
-    Duration idleTimeout) {
+    Duration idleTimeout)
+    implements java.io.Serializable {
 
   /** Idle partitions stop holding back the watermark after this long, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);

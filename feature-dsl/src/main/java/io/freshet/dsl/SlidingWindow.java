@@ -12,7 +12,7 @@ import java.time.Duration;
  *
  * <p>Windows are aligned to the epoch (UTC), like Flink's window assigners.
  */
-public record SlidingWindow(Duration size, Duration slide) {
+public record SlidingWindow(Duration size, Duration slide) implements java.io.Serializable {
 
   public SlidingWindow {
     Durations.checkPositive("window size", size);

@@ -20,7 +20,9 @@ import java.util.List;
  * meaning (a filter, a window, a feature's name or type, the key, the event-time field) changes it;
  * a change of TTL or availability delay does not, since neither changes the stored values.
  */
-public final class ViewPlan {
+public final class ViewPlan implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final FeatureView view;
   private final List<FeaturePart> parts;
   private final long slideMillis;

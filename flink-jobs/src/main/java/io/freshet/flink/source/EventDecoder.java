@@ -133,7 +133,7 @@ public final class EventDecoder implements Serializable {
     double[] inputs = new double[parts.size()];
     for (int i = 0; i < inputs.length; i++) {
       FeaturePart p = parts.get(i);
-      boolean matches = p.filter().map(f -> matches(f, node)).orElse(true);
+      boolean matches = p.filter() == null || matches(p.filter(), node);
       if (!matches) {
         continue;
       }
