@@ -1,12 +1,31 @@
 package io.freshet.dsl;
 
+import java.io.Serializable;
+
 /**
  * What a feature computes over the events of its window.
  *
- * <p>Every aggregation over an empty window has a defined value: a count is 0 and a sum is 0.
+ * <p>Every aggregation is mergeable: a window's value is the merge of its slices' partial values,
+ * in any order. The value over an empty window is defined: 0 for counts and sums, null for the
+ * others (there is no minimum of nothing).
+ *
+ * <p>Exact kinds: {@link #count()}, {@link #sum}, {@link #min}, {@link #max}, {@link #avg}, {@link
+ * #first}, {@link #last}, {@link #countDistinct}, {@link #lastK}. Approximate kinds are mergeable
+ * sketches from Apache DataSketches with documented error: {@link #approxCountDistinct} (HLL) and
+ * {@link #approxPercentile} (KLL).
  */
-public sealed interface Aggregation extends java.io.Serializable
-    permits Aggregation.Count, Aggregation.Sum {
+public sealed interface Aggregation extends Serializable
+    permits Aggregation.Count,
+        Aggregation.Sum,
+        Aggregation.Min,
+        Aggregation.Max,
+        Aggregation.Avg,
+        Aggregation.First,
+        Aggregation.Last,
+        Aggregation.CountDistinct,
+        Aggregation.ApproxCountDistinct,
+        Aggregation.ApproxPercentile,
+        Aggregation.LastK {
 
   /** The number of events. */
   static Aggregation count() {
@@ -18,6 +37,59 @@ public sealed interface Aggregation extends java.io.Serializable
     return new Sum(field);
   }
 
+  /** The smallest value of a numeric field; null over a window without values. */
+  static Aggregation min(String field) {
+    return new Min(field);
+  }
+
+  /** The largest value of a numeric field; null over a window without values. */
+  static Aggregation max(String field) {
+    return new Max(field);
+  }
+
+  /** The mean of a numeric field; null over a window without values. */
+  static Aggregation avg(String field) {
+    return new Avg(field);
+  }
+
+  /** The field's value on the earliest event (ties by event time: the smallest value). */
+  static Aggregation first(String field) {
+    return new First(field);
+  }
+
+  /** The field's value on the latest event (ties by event time: the greatest value). */
+  static Aggregation last(String field) {
+    return new Last(field);
+  }
+
+  /** The exact number of distinct values of a field; absent values are not counted. */
+  static Aggregation countDistinct(String field) {
+    return new CountDistinct(field);
+  }
+
+  /**
+   * The number of distinct values of a field, estimated with an HLL sketch of {@code 2^12} buckets:
+   * relative standard error about 1.6%, exact below a few hundred values.
+   */
+  static Aggregation approxCountDistinct(String field) {
+    return new ApproxCountDistinct(field, ApproxCountDistinct.DEFAULT_LG_K);
+  }
+
+  /**
+   * The {@code quantile} (0 to 1) of a numeric field, estimated with a KLL sketch of {@code k =
+   * 200}: normalized rank error about 1.65%. Null over a window without values.
+   */
+  static Aggregation approxPercentile(String field, double quantile) {
+    return new ApproxPercentile(field, quantile, ApproxPercentile.DEFAULT_K);
+  }
+
+  /**
+   * The field's values on the {@code k} latest events, newest first (ties: greater value first).
+   */
+  static Aggregation lastK(String field, int k) {
+    return new LastK(field, k);
+  }
+
   /** The operator's short name, part of generated feature names: {@code count}, {@code sum}. */
   String op();
 
@@ -26,6 +98,11 @@ public sealed interface Aggregation extends java.io.Serializable
 
   /** The type of the value this aggregation produces. */
   FeatureType resultType();
+
+  /** A canonical text of the aggregation's meaning, e.g. {@code sum(revenue)}. */
+  default String describe() {
+    return op() + "(" + (inputField() == null ? "*" : inputField()) + ")";
+  }
 
   /** The number of events. Type {@link FeatureType#INT64}. */
   record Count() implements Aggregation {
@@ -64,6 +141,257 @@ public sealed interface Aggregation extends java.io.Serializable
     @Override
     public FeatureType resultType() {
       return FeatureType.FLOAT64;
+    }
+  }
+
+  /** The smallest value of a numeric field. Type {@link FeatureType#FLOAT64}. */
+  record Min(String field) implements Aggregation {
+    public Min {
+      Names.checkField("min", field);
+    }
+
+    @Override
+    public String op() {
+      return "min";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.FLOAT64;
+    }
+  }
+
+  /** The largest value of a numeric field. Type {@link FeatureType#FLOAT64}. */
+  record Max(String field) implements Aggregation {
+    public Max {
+      Names.checkField("max", field);
+    }
+
+    @Override
+    public String op() {
+      return "max";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.FLOAT64;
+    }
+  }
+
+  /** The mean of a numeric field. Type {@link FeatureType#FLOAT64}. */
+  record Avg(String field) implements Aggregation {
+    public Avg {
+      Names.checkField("avg", field);
+    }
+
+    @Override
+    public String op() {
+      return "avg";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.FLOAT64;
+    }
+  }
+
+  /** The value on the earliest event, as text. Type {@link FeatureType#STRING}. */
+  record First(String field) implements Aggregation {
+    public First {
+      Names.checkField("first", field);
+    }
+
+    @Override
+    public String op() {
+      return "first";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.STRING;
+    }
+  }
+
+  /** The value on the latest event, as text. Type {@link FeatureType#STRING}. */
+  record Last(String field) implements Aggregation {
+    public Last {
+      Names.checkField("last", field);
+    }
+
+    @Override
+    public String op() {
+      return "last";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.STRING;
+    }
+  }
+
+  /** The exact number of distinct values. Type {@link FeatureType#INT64}. */
+  record CountDistinct(String field) implements Aggregation {
+    public CountDistinct {
+      Names.checkField("count_distinct", field);
+    }
+
+    @Override
+    public String op() {
+      return "count_distinct";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.INT64;
+    }
+  }
+
+  /**
+   * The estimated number of distinct values (HLL, {@code 2^lgK} buckets). Type {@link
+   * FeatureType#INT64}.
+   */
+  record ApproxCountDistinct(String field, int lgK) implements Aggregation {
+    /** 4096 buckets: about 1.6% relative standard error, 2.5 KiB per full sketch. */
+    public static final int DEFAULT_LG_K = 12;
+
+    public ApproxCountDistinct {
+      Names.checkField("approx_count_distinct", field);
+      if (lgK < 4 || lgK > 21) {
+        throw new DefinitionException(
+            "approx_count_distinct of '"
+                + field
+                + "': lgK "
+                + lgK
+                + " is outside 4..21 (12 gives about 1.6% error)");
+      }
+    }
+
+    @Override
+    public String op() {
+      return "approx_count_distinct";
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.INT64;
+    }
+
+    @Override
+    public String describe() {
+      return op() + "(" + field + ", lgK=" + lgK + ")";
+    }
+  }
+
+  /** An estimated quantile (KLL sketch with parameter k). Type {@link FeatureType#FLOAT64}. */
+  record ApproxPercentile(String field, double quantile, int k) implements Aggregation {
+    /** k = 200: about 1.65% normalized rank error. */
+    public static final int DEFAULT_K = 200;
+
+    public ApproxPercentile {
+      Names.checkField("approx_percentile", field);
+      if (!(quantile >= 0 && quantile <= 1)) {
+        throw new DefinitionException(
+            "approx_percentile of '"
+                + field
+                + "': quantile "
+                + quantile
+                + " is outside 0..1 (use 0.95 for the 95th percentile)");
+      }
+      if (k < 8 || k > 65535) {
+        throw new DefinitionException(
+            "approx_percentile of '" + field + "': k " + k + " is outside 8..65535 (200 is usual)");
+      }
+    }
+
+    @Override
+    public String op() {
+      return "p" + Math.round(quantile * 100);
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.FLOAT64;
+    }
+
+    @Override
+    public String describe() {
+      return "approx_percentile(" + field + ", q=" + quantile + ", k=" + k + ")";
+    }
+  }
+
+  /** The values on the k latest events, newest first. Type {@link FeatureType#STRING_LIST}. */
+  record LastK(String field, int k) implements Aggregation {
+    public LastK {
+      Names.checkField("last_k", field);
+      if (k < 1 || k > 1000) {
+        throw new DefinitionException(
+            "last_k of '"
+                + field
+                + "': k "
+                + k
+                + " is outside 1..1000 (keep k small: every slice"
+                + " keeps up to k values)");
+      }
+    }
+
+    @Override
+    public String op() {
+      return "last" + k;
+    }
+
+    @Override
+    public String inputField() {
+      return field;
+    }
+
+    @Override
+    public FeatureType resultType() {
+      return FeatureType.STRING_LIST;
+    }
+
+    @Override
+    public String describe() {
+      return "last_k(" + field + ", k=" + k + ")";
     }
   }
 }

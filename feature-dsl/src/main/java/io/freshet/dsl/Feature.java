@@ -44,6 +44,14 @@ public record Feature(String name, Aggregation aggregation, Filter filter, Slidi
     return new Builder(Names.checkIdentifier("feature", name), null, null);
   }
 
+  /**
+   * Starts a feature named after what it computes: {@code {input}_{op}_{window}}, e.g. {@code
+   * revenue_sum_1h} ({@code event_count_1h} for a count).
+   */
+  public static Builder of(Aggregation aggregation) {
+    return new Builder(null, aggregation, null);
+  }
+
   /** A step of the feature builder: the aggregation and filter chosen so far. */
   public record Builder(String name, Aggregation aggregation, Filter filter) {
     /** What the feature computes. */
@@ -58,7 +66,37 @@ public record Feature(String name, Aggregation aggregation, Filter filter, Slidi
 
     /** The window the aggregation runs over; completes the feature. */
     public Feature over(SlidingWindow window) {
+      if (name == null) {
+        return new Feature(generatedName(window), aggregation, filter, window);
+      }
       return new Feature(name, aggregation, filter, window);
+    }
+
+    /**
+     * One feature per window, all sharing the aggregation and filter. Named {@code {name}_{window}}
+     * (e.g. {@code revenue_1h}, {@code revenue_24h}), or {@code {input}_{op}_{window}} when started
+     * with {@link Feature#of}.
+     */
+    public java.util.List<Feature> overEach(SlidingWindow... windows) {
+      java.util.List<Feature> out = new java.util.ArrayList<>();
+      for (SlidingWindow w : windows) {
+        String n = name == null ? generatedName(w) : name + "_" + w.sizeName();
+        out.add(new Feature(n, aggregation, filter, w));
+      }
+      return java.util.List.copyOf(out);
+    }
+
+    private String generatedName(SlidingWindow w) {
+      if (aggregation == null) {
+        throw new DefinitionException(
+            "an unnamed feature needs an aggregation to be named after (use Feature.of(...))");
+      }
+      String input = aggregation.inputField() == null ? "event" : aggregation.inputField();
+      String n =
+          (input + "_" + aggregation.op() + "_" + w.sizeName())
+              .toLowerCase(java.util.Locale.ROOT)
+              .replaceAll("[^a-z0-9_]", "_");
+      return Names.checkIdentifier("generated feature", n);
     }
   }
 }

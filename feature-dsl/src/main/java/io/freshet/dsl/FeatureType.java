@@ -7,7 +7,9 @@ public enum FeatureType {
   /** 64-bit IEEE float; Postgres {@code double precision}. */
   FLOAT64("double precision"),
   /** UTF-8 text; Postgres {@code text}. */
-  STRING("text");
+  STRING("text"),
+  /** A list of UTF-8 texts; Postgres {@code text[]}. */
+  STRING_LIST("text[]");
 
   private final String postgresType;
 

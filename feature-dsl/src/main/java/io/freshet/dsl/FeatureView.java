@@ -1,6 +1,8 @@
 package io.freshet.dsl;
 
+import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -15,15 +17,18 @@ import java.util.Set;
  * really be served: a training row at time {@code t} sees the row with the greatest {@code
  * feature_ts} such that {@code feature_ts + availabilityDelay <= t}.
  *
- * <p>All features of a view share one slide, so they fire together. Immutable and thread-safe.
+ * <p>All aggregated features of a view share one slide, so they fire together; their windows may
+ * differ in size (1h, 24h, 7d). {@link #derived()} features are computed from the others when a
+ * window fires. Immutable and thread-safe.
  */
 public record FeatureView(
     String name,
     KafkaJsonSource source,
     List<Feature> features,
+    List<DerivedFeature> derived,
     Duration ttl,
     Duration availabilityDelay)
-    implements java.io.Serializable {
+    implements Serializable {
 
   public FeatureView {
     Names.checkIdentifier("feature view", name);
@@ -37,16 +42,22 @@ public record FeatureView(
               + "' has no entity key (call keyedBy(\"user_id\") on the source)");
     }
     features = List.copyOf(Objects.requireNonNull(features, "features"));
+    derived = List.copyOf(derived == null ? List.of() : derived);
     if (features.isEmpty()) {
       throw new DefinitionException(
           "feature view '" + name + "' has no features (add at least one with feature(...))");
     }
     Set<String> seen = new HashSet<>();
+    Set<String> numeric = new HashSet<>();
     Duration slide = features.get(0).window().slide();
     for (Feature f : features) {
       if (!seen.add(f.name())) {
         throw new DefinitionException(
             "feature view '" + name + "' declares feature '" + f.name() + "' twice (rename one)");
+      }
+      FeatureType t = f.aggregation().resultType();
+      if (t == FeatureType.INT64 || t == FeatureType.FLOAT64) {
+        numeric.add(f.name());
       }
       if (!f.window().slide().equals(slide)) {
         throw new DefinitionException(
@@ -63,30 +74,46 @@ public record FeatureView(
                 + " (all features of a view share one slide; put the other in its own view)");
       }
     }
+    for (DerivedFeature d : derived) {
+      Set<String> refs = new java.util.TreeSet<>();
+      d.expression().references(refs);
+      for (String r : refs) {
+        if (!numeric.contains(r)) {
+          String why =
+              seen.contains(r)
+                  ? "is not numeric (derive only from counts, sums, averages and the like)"
+                  : "is not a feature declared before it in this view";
+          throw new DefinitionException(
+              "feature view '"
+                  + name
+                  + "': derived feature '"
+                  + d.name()
+                  + "' refers to '"
+                  + r
+                  + "', which "
+                  + why);
+        }
+      }
+      if (!seen.add(d.name())) {
+        throw new DefinitionException(
+            "feature view '" + name + "' declares feature '" + d.name() + "' twice (rename one)");
+      }
+      numeric.add(d.name());
+    }
     Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
     Durations.checkNonNegative(
         "availability delay of feature view '" + name + "'", availabilityDelay);
   }
 
-  /** Starts a view over the source; TTL defaults to its longest window, delay to the watermark. */
+  /** Starts a view; TTL defaults to twice its longest window, delay to the watermark bound. */
   public static Builder named(String name) {
-    return new Builder(Names.checkIdentifier("feature view", name), null, List.of(), null, null);
+    return new Builder(
+        Names.checkIdentifier("feature view", name), null, List.of(), List.of(), null, null);
   }
 
-  /** The slide shared by every feature of the view. */
+  /** The slide shared by every aggregated feature of the view. */
   public Duration slide() {
     return features.get(0).window().slide();
-  }
-
-  /** A feature by name. */
-  public Feature feature(String featureName) {
-    return features.stream()
-        .filter(f -> f.name().equals(featureName))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new DefinitionException(
-                    "feature view '" + name + "' has no feature '" + featureName + "'"));
   }
 
   /** A step of the view builder. */
@@ -94,27 +121,40 @@ public record FeatureView(
       String name,
       KafkaJsonSource source,
       List<Feature> features,
+      List<DerivedFeature> derived,
       Duration ttl,
       Duration availabilityDelay) {
 
     public Builder source(KafkaJsonSource source) {
-      return new Builder(name, source, features, ttl, availabilityDelay);
+      return new Builder(name, source, features, derived, ttl, availabilityDelay);
     }
 
     public Builder feature(Feature feature) {
-      List<Feature> next = new java.util.ArrayList<>(features);
+      return features(List.of(feature));
+    }
+
+    /** Adds several features, e.g. those of {@link Feature.Builder#overEach}. */
+    public Builder features(List<Feature> more) {
+      List<Feature> next = new ArrayList<>(features);
+      next.addAll(more);
+      return new Builder(name, source, List.copyOf(next), derived, ttl, availabilityDelay);
+    }
+
+    /** Adds a feature computed from the others. */
+    public Builder derived(DerivedFeature feature) {
+      List<DerivedFeature> next = new ArrayList<>(derived);
       next.add(feature);
-      return new Builder(name, source, List.copyOf(next), ttl, availabilityDelay);
+      return new Builder(name, source, features, List.copyOf(next), ttl, availabilityDelay);
     }
 
     /** How long an online value may be served after its {@code feature_ts}. */
     public Builder ttl(Duration ttl) {
-      return new Builder(name, source, features, ttl, availabilityDelay);
+      return new Builder(name, source, features, derived, ttl, availabilityDelay);
     }
 
     /** How long after {@code feature_ts} a value is assumed servable (see the class comment). */
     public Builder availabilityDelay(Duration delay) {
-      return new Builder(name, source, features, ttl, delay);
+      return new Builder(name, source, features, derived, ttl, delay);
     }
 
     public FeatureView build() {
@@ -132,7 +172,7 @@ public record FeatureView(
                 .multipliedBy(2);
       }
       Duration delay = availabilityDelay == null ? source.maxOutOfOrderness() : availabilityDelay;
-      return new FeatureView(name, source, features, effectiveTtl, delay);
+      return new FeatureView(name, source, features, derived, effectiveTtl, delay);
     }
   }
 }

@@ -11,8 +11,10 @@ import java.util.Objects;
  * (ISO-8601 instant such as {@code 2026-11-23T12:00:00Z}, or epoch milliseconds). Event time drives
  * the windows; the watermark trails the greatest event time seen by {@link #maxOutOfOrderness()},
  * so with a 10 minute bound an event stamped 12:00 is still on time until an event stamped after
- * 12:10 has been read. A partition that has been silent for {@link #idleTimeout()} stops holding
- * the watermark back.
+ * 12:10 has been read. An event that arrives after the watermark passed its time is late: within
+ * {@link #allowedLateness()} it still updates its windows and their rows are written again; later
+ * than that it goes to the late-events output. A partition that has been silent for {@link
+ * #idleTimeout()} stops holding the watermark back.
  *
  * <p>Immutable and thread-safe. Build with {@link #topic(String)} and the {@code with*} methods:
  *
@@ -28,6 +30,7 @@ public record KafkaJsonSource(
     List<String> keyFields,
     String eventTimeField,
     Duration maxOutOfOrderness,
+    Duration allowedLateness,
     Duration idleTimeout)
     implements java.io.Serializable {
 
@@ -48,33 +51,44 @@ public record KafkaJsonSource(
     }
     Objects.requireNonNull(eventTimeField, "eventTimeField");
     Durations.checkNonNegative("max out-of-orderness of source '" + topic + "'", maxOutOfOrderness);
+    Durations.checkNonNegative("allowed lateness of source '" + topic + "'", allowedLateness);
     Durations.checkPositive("idle timeout of source '" + topic + "'", idleTimeout);
   }
 
   /** A source over the given topic; it still needs a key and an event-time field. */
   public static KafkaJsonSource topic(String topic) {
-    return new KafkaJsonSource(topic, List.of(), "event_ts", Duration.ZERO, DEFAULT_IDLE_TIMEOUT);
+    return new KafkaJsonSource(
+        topic, List.of(), "event_ts", Duration.ZERO, Duration.ZERO, DEFAULT_IDLE_TIMEOUT);
   }
 
   /** The entity key: the JSON field(s) whose values identify the entity (e.g. a user). */
   public KafkaJsonSource keyedBy(String... fields) {
     return new KafkaJsonSource(
-        topic, List.of(fields), eventTimeField, maxOutOfOrderness, idleTimeout);
+        topic, List.of(fields), eventTimeField, maxOutOfOrderness, allowedLateness, idleTimeout);
   }
 
   /** The JSON field holding the event time (ISO-8601 instant or epoch milliseconds). */
   public KafkaJsonSource eventTimeField(String field) {
     Names.checkField("event-time field of source '" + topic + "'", field);
-    return new KafkaJsonSource(topic, keyFields, field, maxOutOfOrderness, idleTimeout);
+    return new KafkaJsonSource(
+        topic, keyFields, field, maxOutOfOrderness, allowedLateness, idleTimeout);
   }
 
   /** How far behind the greatest event time seen an event may arrive and still be on time. */
   public KafkaJsonSource withMaxOutOfOrderness(Duration bound) {
-    return new KafkaJsonSource(topic, keyFields, eventTimeField, bound, idleTimeout);
+    return new KafkaJsonSource(
+        topic, keyFields, eventTimeField, bound, allowedLateness, idleTimeout);
   }
 
   /** How long a silent partition may hold the watermark back. */
   public KafkaJsonSource withIdleTimeout(Duration timeout) {
-    return new KafkaJsonSource(topic, keyFields, eventTimeField, maxOutOfOrderness, timeout);
+    return new KafkaJsonSource(
+        topic, keyFields, eventTimeField, maxOutOfOrderness, allowedLateness, timeout);
+  }
+
+  /** How long after the watermark a late event still updates its windows (default 0). */
+  public KafkaJsonSource withAllowedLateness(Duration lateness) {
+    return new KafkaJsonSource(
+        topic, keyFields, eventTimeField, maxOutOfOrderness, lateness, idleTimeout);
   }
 }

@@ -1,9 +1,14 @@
 package io.freshet.examples;
 
 import static io.freshet.dsl.Aggregation.count;
+import static io.freshet.dsl.Aggregation.countDistinct;
+import static io.freshet.dsl.Aggregation.last;
 import static io.freshet.dsl.Aggregation.sum;
+import static io.freshet.dsl.Expression.ratio;
+import static io.freshet.dsl.Expression.ref;
 import static io.freshet.dsl.Filter.equalTo;
 
+import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.KafkaJsonSource;
@@ -54,6 +59,19 @@ public final class UserActivity {
                 .aggregate(sum("revenue"))
                 .where(equalTo("event_type", "purchase"))
                 .over(lastHour))
+        .feature(
+            Feature.named("session_count_1h").aggregate(countDistinct("session_id")).over(lastHour))
+        .feature(
+            Feature.named("unique_products_1h")
+                .aggregate(countDistinct("product_id"))
+                .over(lastHour))
+        .feature(Feature.named("last_platform").aggregate(last("platform")).over(lastHour))
+        .derived(
+            DerivedFeature.named("conversion_rate_1h")
+                .as(ratio(ref("purchase_count_1h"), ref("event_count_1h"), 0)))
+        .derived(
+            DerivedFeature.named("avg_revenue_per_purchase_1h")
+                .as(ratio(ref("revenue_1h"), ref("purchase_count_1h"), 0)))
         .ttl(Duration.ofHours(2))
         .build();
   }

@@ -1,7 +1,9 @@
 package io.freshet.plan;
 
+import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.Feature;
+import io.freshet.dsl.FeatureType;
 import io.freshet.dsl.FeatureView;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -47,7 +49,12 @@ public final class ViewPlan implements java.io.Serializable {
               f.aggregation(),
               f.filter(),
               size,
+              null,
               f.aggregation().resultType()));
+    }
+    for (DerivedFeature d : view.derived()) {
+      ps.add(
+          new FeaturePart(ps.size(), d.name(), null, null, 0, d.expression(), FeatureType.FLOAT64));
     }
     this.parts = List.copyOf(ps);
     this.slideMillis = slide;
@@ -81,6 +88,11 @@ public final class ViewPlan implements java.io.Serializable {
   /** The pre-aggregation unit: gcd of the slide and every window size. */
   public long sliceMillis() {
     return sliceMillis;
+  }
+
+  /** How long after the watermark a late event still updates its windows. */
+  public long allowedLatenessMillis() {
+    return view.source().allowedLateness().toMillis();
   }
 
   /** The longest window of the view. */
@@ -131,6 +143,9 @@ public final class ViewPlan implements java.io.Serializable {
     sb.append(" key=").append(String.join(",", src.keyFields()));
     sb.append(" event_time=").append(src.eventTimeField());
     sb.append(" out_of_orderness=").append(Durations.format(src.maxOutOfOrderness()));
+    if (!src.allowedLateness().isZero()) {
+      sb.append(" allowed_lateness=").append(Durations.format(src.allowedLateness()));
+    }
     sb.append('\n');
     sb.append("slide ").append(Durations.format(Duration.ofMillis(slideMillis)));
     sb.append(" slice ").append(Durations.format(Duration.ofMillis(sliceMillis))).append('\n');

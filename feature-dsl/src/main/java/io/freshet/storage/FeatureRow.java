@@ -8,7 +8,8 @@ import java.util.Objects;
  * the online table as the entity's latest value.
  *
  * <p>{@code values[i]} belongs to the view's part {@code i} and has its type: {@link Long} for
- * INT64, {@link Double} for FLOAT64, {@link String} for STRING, or null.
+ * INT64, {@link Double} for FLOAT64, {@link String} for STRING, an unmodifiable {@code
+ * List<String>} for STRING_LIST, or null.
  */
 public final class FeatureRow {
   private final String entityKey;

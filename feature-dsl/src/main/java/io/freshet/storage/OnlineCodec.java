@@ -4,6 +4,7 @@ import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,13 +20,16 @@ import java.util.List;
  *                     INT64   zig-zag varint
  *                     FLOAT64 8 bytes, IEEE 754 big-endian
  *                     STRING  varint byte length, then UTF-8 bytes
+ *                     STRING_LIST  varint element count, then each element as a STRING
  * </pre>
  *
  * <p>The key carries the view's version tag, so a value is always read with the plan that wrote it.
  * A reader seeing another format version or a value count that differs from the plan rejects the
  * value with {@link IllegalArgumentException} rather than guessing.
  */
-public final class OnlineCodec {
+public final class OnlineCodec implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** The layout version written in byte 0. */
   public static final byte FORMAT_VERSION = 1;
 
@@ -82,10 +86,13 @@ public final class OnlineCodec {
             out.write((int) (bits >>> shift));
           }
         }
-        case STRING -> {
-          byte[] b = v.toString().getBytes(StandardCharsets.UTF_8);
-          writeVarint(out, b.length);
-          out.writeBytes(b);
+        case STRING -> writeString(out, v.toString());
+        case STRING_LIST -> {
+          List<?> list = (List<?>) v;
+          writeVarint(out, list.size());
+          for (Object e : list) {
+            writeString(out, String.valueOf(e));
+          }
         }
       }
     }
@@ -140,14 +147,20 @@ public final class OnlineCodec {
             }
             values[i] = Double.longBitsToDouble(bits);
           }
-          case STRING -> {
-            int l = (int) readVarint(bytes, pos);
-            values[i] = new String(bytes, pos[0], l, StandardCharsets.UTF_8);
-            pos[0] += l;
+          case STRING -> values[i] = readString(bytes, pos);
+          case STRING_LIST -> {
+            int count = (int) readVarint(bytes, pos);
+            List<String> list = new ArrayList<>(Math.min(count, 1024));
+            for (int k = 0; k < count; k++) {
+              list.add(readString(bytes, pos));
+            }
+            values[i] = List.copyOf(list);
           }
         }
       }
-    } catch (ArrayIndexOutOfBoundsException | StringIndexOutOfBoundsException e) {
+    } catch (ArrayIndexOutOfBoundsException
+        | StringIndexOutOfBoundsException
+        | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "online value for view '" + plan.name() + "' is truncated (" + len(bytes) + " bytes)", e);
     }
@@ -161,6 +174,22 @@ public final class OnlineCodec {
       ts = (ts << 8) | (bytes[i] & 0xFF);
     }
     return ts;
+  }
+
+  private static void writeString(ByteArrayOutputStream out, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    writeVarint(out, b.length);
+    out.writeBytes(b);
+  }
+
+  private static String readString(byte[] bytes, int[] pos) {
+    int l = (int) readVarint(bytes, pos);
+    if (l < 0 || pos[0] + l > bytes.length) {
+      throw new ArrayIndexOutOfBoundsException("string of " + l + " bytes at " + pos[0]);
+    }
+    String s = new String(bytes, pos[0], l, StandardCharsets.UTF_8);
+    pos[0] += l;
+    return s;
   }
 
   private static int len(byte[] b) {

@@ -44,7 +44,12 @@ class ViewPlanTest {
     var base = UserActivity.view();
     var longer =
         new io.freshet.dsl.FeatureView(
-            base.name(), base.source(), base.features(), Duration.ofDays(3), Duration.ZERO);
+            base.name(),
+            base.source(),
+            base.features(),
+            base.derived(),
+            Duration.ofDays(3),
+            Duration.ZERO);
     assertThat(ViewPlan.of(longer).fingerprint()).isEqualTo(ViewPlan.of(base).fingerprint());
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.examples.UserActivity;
 import io.freshet.plan.ViewPlan;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -16,11 +17,19 @@ class OnlineCodecTest {
   void round_trips_random_rows_exactly() {
     Random r = new Random(42);
     for (int i = 0; i < 10_000; i++) {
-      Object[] values = {
-        r.nextInt(10) == 0 ? null : r.nextLong() >> r.nextInt(64),
-        r.nextInt(10) == 0 ? null : (long) r.nextInt(100),
-        r.nextInt(10) == 0 ? null : r.nextDouble() * 1e6 - 5e5
-      };
+      Object[] values = new Object[plan.parts().size()];
+      for (int p = 0; p < values.length; p++) {
+        if (r.nextInt(10) == 0) {
+          continue;
+        }
+        values[p] =
+            switch (plan.parts().get(p).type()) {
+              case INT64 -> r.nextLong() >> r.nextInt(64);
+              case FLOAT64 -> r.nextDouble() * 1e6 - 5e5;
+              case STRING -> "v\u00e9\u4e16" + r.nextInt();
+              case STRING_LIST -> List.of("a" + r.nextInt(), "", "z");
+            };
+      }
       FeatureRow row = new FeatureRow("user_" + i, r.nextLong() >>> 20, values);
       assertThat(codec.decode(row.entityKey(), codec.encode(row))).isEqualTo(row);
     }
@@ -28,17 +37,20 @@ class OnlineCodecTest {
 
   @Test
   void layout_is_compact() {
-    FeatureRow row = new FeatureRow("u", 1_763_870_400_000L, new Object[] {12L, 1L, 19.99});
+    FeatureRow row =
+        new FeatureRow(
+            "u", 1_763_870_400_000L, new Object[] {12L, 1L, 19.99, 3L, 5L, "ios", 1 / 12.0, 19.99});
     byte[] bytes = codec.encode(row);
-    // version 1 + ts 8 + count 1 + bitmap 1 + varint(24) 1 + varint(2) 1 + double 8
-    assertThat(bytes).hasSize(21);
+    // version 1 + ts 8 + count 1 + bitmap 1 + 4 one-byte varints + 3 doubles 24 + "ios" 4
+    assertThat(bytes).hasSize(43);
     assertThat(bytes[0]).isEqualTo(OnlineCodec.FORMAT_VERSION);
     assertThat(OnlineCodec.featureTs(bytes)).isEqualTo(1_763_870_400_000L);
   }
 
   @Test
   void rejects_unknown_format_version() {
-    byte[] bytes = codec.encode(new FeatureRow("u", 1L, new Object[] {1L, 0L, 0.0}));
+    byte[] bytes =
+        codec.encode(new FeatureRow("u", 1L, new Object[] {1L, 0L, 0.0, 1L, 0L, null, 0.0, 0.0}));
     bytes[0] = 9;
     assertThatThrownBy(() -> codec.decode("u", bytes))
         .isInstanceOf(IllegalArgumentException.class)
@@ -49,7 +61,8 @@ class OnlineCodecTest {
 
   @Test
   void rejects_truncated_values() {
-    byte[] bytes = codec.encode(new FeatureRow("u", 1L, new Object[] {1L, 0L, 5.5}));
+    byte[] bytes =
+        codec.encode(new FeatureRow("u", 1L, new Object[] {1L, 0L, 5.5, 1L, 0L, "web", 0.0, 0.0}));
     byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
     assertThatThrownBy(() -> codec.decode("u", cut))
         .isInstanceOf(IllegalArgumentException.class)

@@ -2,7 +2,7 @@ package io.freshet.flink.source;
 
 /**
  * A decoded event as the window operator sees it: the entity key, the event time, and one input per
- * part of the view (see {@link EventDecoder}).
+ * aggregated part of the view (see {@link EventDecoder}).
  *
  * <p>A Flink POJO (public fields, no-arg constructor) so it is serialized without Kryo.
  */
@@ -13,8 +13,14 @@ public class Event {
   /** Event time, epoch milliseconds. */
   public long timestamp;
 
-  /** {@code inputs[i]} is part i's contribution: 1/0 for counts, the value or 0 for sums. */
-  public double[] inputs;
+  /**
+   * Numeric input of each aggregated part: 1 for a count that takes the event, the field's value
+   * for numeric aggregations, NaN when the part does not take the event.
+   */
+  public double[] numbers;
+
+  /** Text input of each aggregated part that reads text; null when it does not take the event. */
+  public String[] texts;
 
   /**
    * The raw payload, carried only when the event might be late (its time is not after the watermark
@@ -27,9 +33,10 @@ public class Event {
 
   public Event() {}
 
-  public Event(String key, long timestamp, double[] inputs) {
+  public Event(String key, long timestamp, double[] numbers, String[] texts) {
     this.key = key;
     this.timestamp = timestamp;
-    this.inputs = inputs;
+    this.numbers = numbers;
+    this.texts = texts;
   }
 }

@@ -49,7 +49,7 @@ public final class EventDecoder implements Serializable {
     this.viewName = plan.name();
     this.keyFields = plan.view().source().keyFields();
     this.timeField = plan.view().source().eventTimeField();
-    this.parts = new ArrayList<>(plan.parts());
+    this.parts = new ArrayList<>(plan.parts().stream().filter(p -> !p.isDerived()).toList());
     this.maxPayloadBytes = maxPayloadBytes;
     this.maxFutureMillis = maxFutureMillis;
   }
@@ -130,39 +130,64 @@ public final class EventDecoder implements Serializable {
           raw,
           origin);
     }
-    double[] inputs = new double[parts.size()];
-    for (int i = 0; i < inputs.length; i++) {
+    double[] numbers = new double[parts.size()];
+    String[] texts = null;
+    for (int i = 0; i < numbers.length; i++) {
       FeaturePart p = parts.get(i);
-      boolean matches = p.filter() == null || matches(p.filter(), node);
-      if (!matches) {
+      numbers[i] = Double.NaN;
+      if (p.filter() != null && !matches(p.filter(), node)) {
         continue;
       }
       Aggregation a = p.aggregation();
       if (a instanceof Aggregation.Count) {
-        inputs[i] = 1;
-      } else if (a instanceof Aggregation.Sum sum) {
-        JsonNode v = node.get(sum.field());
-        if (v == null || v.isNull()) {
-          continue;
+        numbers[i] = 1;
+        continue;
+      }
+      JsonNode v = node.get(a.inputField());
+      if (v == null || v.isNull()) {
+        continue;
+      }
+      if (readsText(a)) {
+        if (!v.isValueNode()) {
+          return Decoded.rejected(
+              "field '" + a.inputField() + "' must be a string or number, got " + v.getNodeType(),
+              raw,
+              origin);
         }
+        if (texts == null) {
+          texts = new String[parts.size()];
+        }
+        texts[i] = v.asText();
+      } else {
         if (!v.isNumber()) {
           return Decoded.rejected(
-              "field '" + sum.field() + "' must be a number, got " + v.getNodeType(), raw, origin);
+              "field '" + a.inputField() + "' must be a number, got " + v.getNodeType(),
+              raw,
+              origin);
         }
         double d = v.asDouble();
         if (!Double.isFinite(d)) {
           return Decoded.rejected(
-              "field '" + sum.field() + "' must be a finite number, got " + v, raw, origin);
+              "field '" + a.inputField() + "' must be a finite number, got " + v, raw, origin);
         }
-        inputs[i] = d;
+        numbers[i] = d;
       }
     }
-    return Decoded.ok(new Event(EntityKey.of(keyParts), ts, inputs), raw, origin);
+    return Decoded.ok(new Event(EntityKey.of(keyParts), ts, numbers, texts), raw, origin);
   }
 
   /** The name of the view this decoder serves. */
   public String viewName() {
     return viewName;
+  }
+
+  /** Whether the aggregation reads its field as text (first, last, distinct counts, last-k). */
+  public static boolean readsText(Aggregation a) {
+    return a instanceof Aggregation.First
+        || a instanceof Aggregation.Last
+        || a instanceof Aggregation.CountDistinct
+        || a instanceof Aggregation.ApproxCountDistinct
+        || a instanceof Aggregation.LastK;
   }
 
   private static boolean matches(Filter f, JsonNode node) {

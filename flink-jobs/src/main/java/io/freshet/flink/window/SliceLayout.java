@@ -3,6 +3,7 @@ package io.freshet.flink.window;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The arithmetic of a view's slices and windows, all in epoch milliseconds and aligned to the
@@ -16,12 +17,15 @@ public final class SliceLayout implements Serializable {
   private final long slide;
   private final long maxSize;
   private final long[] partSizes;
+  private final String[] partNames;
 
   public SliceLayout(ViewPlan plan) {
     this.slice = plan.sliceMillis();
     this.slide = plan.slideMillis();
     this.maxSize = plan.maxWindowMillis();
-    this.partSizes = plan.parts().stream().mapToLong(FeaturePart::windowSizeMillis).toArray();
+    List<FeaturePart> aggregated = plan.parts().stream().filter(p -> !p.isDerived()).toList();
+    this.partSizes = aggregated.stream().mapToLong(FeaturePart::windowSizeMillis).toArray();
+    this.partNames = aggregated.stream().map(FeaturePart::name).toArray(String[]::new);
   }
 
   /** The start of the slice holding {@code timestamp}. */
@@ -34,22 +38,44 @@ public final class SliceLayout implements Serializable {
     return ceilToSlide(sliceStart + slice);
   }
 
+  /** The end of the last window (of the longest size) that holds the slice. */
+  public long lastWindowEnd(long sliceStart) {
+    return Math.floorDiv(sliceStart + maxSize, slide) * slide;
+  }
+
   /** The smallest window end that is {@code >= t}. */
   public long ceilToSlide(long t) {
     return Math.floorDiv(t + slide - 1, slide) * slide;
   }
 
+  /** Whether the slice lies inside the longest window ending at {@code windowEnd}. */
+  public boolean overlaps(long sliceStart, long windowEnd) {
+    return sliceStart >= windowEnd - maxSize && sliceStart + slice <= windowEnd;
+  }
+
   /**
-   * Whether the slice starting at {@code sliceStart} still belongs to a window ending after {@code
-   * windowEnd}; slices that do not can be dropped once that window has fired.
+   * Whether the slice starting at {@code sliceStart} may still be read after the window ending at
+   * {@code windowEnd} fired: by a later window, or, with allowed lateness, by windows emitted again
+   * for a late event.
    */
-  public boolean neededAfter(long sliceStart, long windowEnd) {
-    return sliceStart >= windowEnd + slide - maxSize;
+  public boolean neededAfter(long sliceStart, long windowEnd, long lateness) {
+    long reach = lateness > 0 ? lateness + slide : 0;
+    return sliceStart >= windowEnd + slide - maxSize - reach;
   }
 
   /** Whether the slice starting at {@code sliceStart} is in part i's window ending at {@code e}. */
   public boolean inWindow(int part, long sliceStart, long windowEnd) {
     return sliceStart >= windowEnd - partSizes[part] && sliceStart + slice <= windowEnd;
+  }
+
+  /** The index of an aggregated part by name. */
+  public int partIndex(String name) {
+    for (int i = 0; i < partNames.length; i++) {
+      if (partNames[i].equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no aggregated part '" + name + "'");
   }
 
   public long slide() {

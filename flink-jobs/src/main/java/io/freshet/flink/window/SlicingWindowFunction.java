@@ -1,13 +1,17 @@
 package io.freshet.flink.window;
 
-import io.freshet.dsl.FeatureType;
 import io.freshet.flink.source.Event;
 import io.freshet.flink.source.RejectedEvent;
+import io.freshet.flink.window.agg.PartAggregator;
+import io.freshet.flink.window.agg.PartAggregators;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.OnlineCodec;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -36,21 +40,22 @@ import org.apache.flink.util.OutputTag;
  * <p>Per key it keeps one accumulator per slice (slice = gcd of the slide and every window size)
  * and the last emitted result. An event adds into exactly one slice and schedules the end of the
  * first window holding that slice. When the watermark passes a window end {@code e}, every part is
- * combined from the slices inside its own window; if the result differs from the last emitted one
- * the row {@code (key, feature_ts = e, values)} is emitted, including the step to an empty window.
- * Slices that no later window needs are dropped, and the next window end is scheduled while the key
- * still has slices or a non-empty result.
+ * merged from the slices inside its own window, derived parts are computed from those, and if the
+ * result differs from the last emitted one the row {@code (key, feature_ts = e, values)} is
+ * emitted, including the step to an empty window. Slices that no later window (nor a late event
+ * within the allowed lateness) needs are dropped, and the next window end is scheduled while the
+ * key still has slices or a non-empty result.
  *
- * <p>An event whose time is not after the current watermark arrives after its windows were final:
- * it goes to {@link #LATE} whole, with its raw payload, and changes nothing.
+ * <p>An event whose time is not after the watermark is late. Within the allowed lateness it is
+ * added to its slice and every window already emitted that holds the slice is emitted again, plus
+ * the window after the last of them, so that the latest row at or before any window end carries
+ * that window's value. Beyond the allowed lateness the event goes to {@link #LATE} whole, with its
+ * raw payload, and changes nothing.
  *
  * <p>The watermark is not part of Flink's checkpoints: after a restore it restarts from nothing
  * until the sources emit again. The operator therefore checkpoints the watermark it has seen and
  * keeps judging lateness against it after a restore, so a restart does not accept an event that the
  * uninterrupted run had already set aside as late.
- *
- * <p>The accumulator of a slice is a {@code double[]} with one additive cell per part: the
- * aggregations of this version (counts and sums) are commutative monoids under addition.
  */
 public final class SlicingWindowFunction extends KeyedProcessFunction<String, Event, FeatureRow>
     implements CheckpointedFunction {
@@ -62,20 +67,34 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
 
   private final String view;
   private final SliceLayout layout;
-  private final FeatureType[] types;
+  private final long lateness;
+  private final PartAggregator[] aggregators;
+  private final List<FeaturePart> derived;
+  private final int partCount;
+  private final OnlineCodec resultCodec;
+  private final SliceCodec sliceCodec;
 
-  private transient MapState<Long, double[]> slices;
-  private transient ValueState<double[]> lastEmitted;
+  private transient MapState<Long, byte[]> slices;
+  private transient ValueState<byte[]> lastEmitted;
   private transient ListState<Long> watermarkState;
   private transient long watermarkFloor = Long.MIN_VALUE;
   private transient Counter lateEvents;
+  private transient Counter lateUpdates;
   private transient Counter rowsEmitted;
 
   public SlicingWindowFunction(ViewPlan plan) {
     this.view = plan.name();
     this.layout = new SliceLayout(plan);
-    List<FeaturePart> parts = plan.parts();
-    this.types = parts.stream().map(FeaturePart::type).toArray(FeatureType[]::new);
+    this.lateness = plan.allowedLatenessMillis();
+    List<FeaturePart> aggregated = plan.parts().stream().filter(p -> !p.isDerived()).toList();
+    this.aggregators =
+        aggregated.stream()
+            .map(p -> PartAggregators.of(p.aggregation()))
+            .toArray(PartAggregator[]::new);
+    this.derived = new ArrayList<>(plan.parts().stream().filter(FeaturePart::isDerived).toList());
+    this.partCount = plan.parts().size();
+    this.resultCodec = new OnlineCodec(plan);
+    this.sliceCodec = new SliceCodec(aggregators);
   }
 
   @Override
@@ -84,13 +103,14 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
         getRuntimeContext()
             .getMapState(
                 new MapStateDescriptor<>(
-                    "slices", Types.LONG, PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+                    "slices", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     lastEmitted =
         getRuntimeContext()
             .getState(
                 new ValueStateDescriptor<>(
-                    "last-emitted", PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+                    "last-emitted", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     lateEvents = getRuntimeContext().getMetricGroup().counter("freshetLateEvents");
+    lateUpdates = getRuntimeContext().getMetricGroup().counter("freshetLateUpdates");
     rowsEmitted = getRuntimeContext().getMetricGroup().counter("freshetRowsEmitted");
   }
 
@@ -98,7 +118,8 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   public void processElement(Event e, Context ctx, Collector<FeatureRow> out) throws Exception {
     long watermark = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
     watermarkFloor = watermark;
-    if (e.timestamp <= watermark) {
+    boolean late = e.timestamp <= watermark;
+    if (late && e.timestamp <= watermark - lateness) {
       lateEvents.inc();
       ctx.output(
           LATE,
@@ -109,6 +130,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
                   + Instant.ofEpochMilli(e.timestamp)
                   + " is not after the watermark "
                   + Instant.ofEpochMilli(watermark)
+                  + (lateness > 0 ? " minus the allowed lateness" : "")
                   + ": its windows were already final",
               e.raw,
               e.origin,
@@ -116,15 +138,39 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       return;
     }
     long start = layout.sliceStart(e.timestamp);
-    double[] acc = slices.get(start);
-    if (acc == null) {
-      acc = new double[e.inputs.length];
+    byte[] stored = slices.get(start);
+    Object[] accs = stored == null ? new Object[aggregators.length] : sliceCodec.decode(stored);
+    String[] texts = e.texts;
+    for (int i = 0; i < accs.length; i++) {
+      accs[i] =
+          aggregators[i].add(accs[i], e.numbers[i], texts == null ? null : texts[i], e.timestamp);
     }
-    for (int i = 0; i < acc.length; i++) {
-      acc[i] += e.inputs[i];
+    slices.put(start, sliceCodec.encode(accs));
+    if (!late) {
+      ctx.timerService().registerEventTimeTimer(layout.firstWindowEnd(start) - 1);
+    } else {
+      lateUpdates.inc();
+      reemit(start, watermark, ctx.getCurrentKey(), ctx, out);
     }
-    slices.put(start, acc);
-    ctx.timerService().registerEventTimeTimer(layout.firstWindowEnd(start) - 1);
+  }
+
+  /** Emits again every window already final that holds the slice, and the one after them. */
+  private void reemit(
+      long start, long watermark, String key, Context ctx, Collector<FeatureRow> out)
+      throws Exception {
+    long lastFinal = Math.floorDiv(watermark + 1, layout.slide()) * layout.slide();
+    Map<Long, Object[]> decoded = decodeAll();
+    long from = layout.firstWindowEnd(start);
+    long to = Math.min(layout.lastWindowEnd(start), lastFinal);
+    for (long end = from; end <= to + layout.slide() && end <= lastFinal; end += layout.slide()) {
+      Result r = compute(end, decoded);
+      out.collect(new FeatureRow(key, end, r.values));
+      rowsEmitted.inc();
+      if (end == lastFinal) {
+        lastEmitted.update(resultCodec.encode(new FeatureRow(key, 0, r.values)));
+      }
+    }
+    ctx.timerService().registerEventTimeTimer(lastFinal + layout.slide() - 1);
   }
 
   @Override
@@ -132,42 +178,84 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       throws Exception {
     long end = timestamp + 1;
     watermarkFloor = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
-    double[] result = new double[types.length];
+    Map<Long, Object[]> decoded = new HashMap<>();
     boolean anySliceLeft = false;
-    Iterator<Map.Entry<Long, double[]>> it = slices.iterator();
+    Iterator<Map.Entry<Long, byte[]>> it = slices.iterator();
     while (it.hasNext()) {
-      Map.Entry<Long, double[]> entry = it.next();
+      Map.Entry<Long, byte[]> entry = it.next();
       long start = entry.getKey();
-      double[] acc = entry.getValue();
-      for (int i = 0; i < result.length; i++) {
-        if (layout.inWindow(i, start, end)) {
-          result[i] += acc[i];
-        }
+      if (layout.overlaps(start, end)) {
+        decoded.put(start, sliceCodec.decode(entry.getValue()));
       }
-      if (!layout.neededAfter(start, end)) {
+      if (!layout.neededAfter(start, end, lateness)) {
         it.remove();
       } else {
         anySliceLeft = true;
       }
     }
-    double[] previous = lastEmitted.value();
-    boolean empty = isEmpty(result);
-    boolean changed = previous == null ? !empty : !Arrays.equals(previous, result);
+    Result r = compute(end, decoded);
+    byte[] encoded = resultCodec.encode(new FeatureRow(ctx.getCurrentKey(), 0, r.values));
+    byte[] previous = lastEmitted.value();
+    boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
     if (changed) {
-      out.collect(new FeatureRow(ctx.getCurrentKey(), end, toValues(result)));
+      out.collect(new FeatureRow(ctx.getCurrentKey(), end, r.values));
       rowsEmitted.inc();
     }
     if (!anySliceLeft) {
       slices.clear();
-      if (empty) {
+      if (r.empty) {
         lastEmitted.clear();
         return;
       }
     }
     if (changed) {
-      lastEmitted.update(result);
+      lastEmitted.update(encoded);
     }
     ctx.timerService().registerEventTimeTimer(end + layout.slide() - 1);
+  }
+
+  private Map<Long, Object[]> decodeAll() throws Exception {
+    Map<Long, Object[]> decoded = new HashMap<>();
+    for (Map.Entry<Long, byte[]> entry : slices.entries()) {
+      decoded.put(entry.getKey(), sliceCodec.decode(entry.getValue()));
+    }
+    return decoded;
+  }
+
+  /** A window's values and whether no event contributed to any part. */
+  private record Result(Object[] values, boolean empty) {}
+
+  private Result compute(long end, Map<Long, Object[]> decoded) {
+    Object[] merged = new Object[aggregators.length];
+    for (Map.Entry<Long, Object[]> entry : decoded.entrySet()) {
+      long start = entry.getKey();
+      Object[] accs = entry.getValue();
+      for (int i = 0; i < merged.length; i++) {
+        if (accs[i] != null && layout.inWindow(i, start, end)) {
+          merged[i] = aggregators[i].mergeInto(merged[i], accs[i]);
+        }
+      }
+    }
+    Object[] values = new Object[partCount];
+    boolean empty = true;
+    for (int i = 0; i < merged.length; i++) {
+      empty &= merged[i] == null;
+      values[i] = aggregators[i].result(merged[i]);
+    }
+    for (FeaturePart d : derived) {
+      values[d.index()] = d.derivation().evaluate(name -> numeric(values, name));
+    }
+    return new Result(values, empty);
+  }
+
+  private Double numeric(Object[] values, String name) {
+    for (FeaturePart p : derived) {
+      if (p.name().equals(name)) {
+        return (Double) values[p.index()];
+      }
+    }
+    Object v = values[layout.partIndex(name)];
+    return v == null ? null : ((Number) v).doubleValue();
   }
 
   @Override
@@ -189,22 +277,5 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       }
       watermarkFloor = min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
     }
-  }
-
-  private static boolean isEmpty(double[] result) {
-    for (double v : result) {
-      if (v != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private Object[] toValues(double[] result) {
-    Object[] values = new Object[result.length];
-    for (int i = 0; i < result.length; i++) {
-      values[i] = types[i] == FeatureType.INT64 ? (Object) (long) result[i] : result[i];
-    }
-    return values;
   }
 }

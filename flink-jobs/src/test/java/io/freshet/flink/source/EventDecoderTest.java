@@ -17,12 +17,15 @@ class EventDecoderTest {
     Decoded d =
         decoder.decode(
             "{\"user_id\":\"u1\",\"event_type\":\"purchase\",\"revenue\":19.99,"
+                + "\"session_id\":\"s1\",\"platform\":\"ios\","
                 + "\"event_ts\":\"2026-11-23T12:00:00Z\"}",
             "t/0@1");
     assertThat(d.isOk()).isTrue();
     assertThat(d.event().key).isEqualTo("u1");
     assertThat(d.event().timestamp).isEqualTo(1_795_435_200_000L);
-    assertThat(d.event().inputs).containsExactly(1.0, 1.0, 19.99);
+    assertThat(d.event().numbers)
+        .containsExactly(1.0, 1.0, 19.99, Double.NaN, Double.NaN, Double.NaN);
+    assertThat(d.event().texts).containsExactly(null, null, null, "s1", null, "ios");
   }
 
   @Test
@@ -31,7 +34,9 @@ class EventDecoderTest {
         decoder.decode(
             "{\"user_id\":\"u1\",\"event_type\":\"view\",\"revenue\":5,\"event_ts\":1795435200000}",
             "t/0@1");
-    assertThat(d.event().inputs).containsExactly(1.0, 0.0, 0.0);
+    assertThat(d.event().numbers)
+        .containsExactly(1.0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    assertThat(d.event().texts).isNull();
   }
 
   @Test
@@ -70,6 +75,8 @@ class EventDecoderTest {
         "future time|{\"user_id\":\"u\",\"event_ts\":\"2999-01-01T00:00:00Z\"}|in the future",
         "revenue type|{\"user_id\":\"u\",\"event_type\":\"purchase\",\"revenue\":\"12\","
             + "\"event_ts\":1795435200000}|field 'revenue' must be a number, got STRING",
+        "platform type|{\"user_id\":\"u\",\"platform\":[1],\"event_ts\":1795435200000}|field"
+            + " 'platform' must be a string or number, got ARRAY",
       })
   void rejects_bad_events_with_a_reason(String name, String json, String reason) {
     Decoded d = decoder.decode(json, "t/0@7");

@@ -141,6 +141,17 @@ public final class PostgresOfflineSink implements Sink<FeatureRow> {
             }
           }
           case STRING -> ps.setString(idx, v == null ? null : v.toString());
+          case STRING_LIST -> {
+            if (v == null) {
+              ps.setNull(idx, Types.ARRAY);
+            } else {
+              ps.setArray(
+                  idx,
+                  ps.getConnection()
+                      .createArrayOf(
+                          "text", ((List<?>) v).stream().map(String::valueOf).toArray()));
+            }
+          }
         }
       }
     }
