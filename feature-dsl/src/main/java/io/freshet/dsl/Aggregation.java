@@ -338,9 +338,15 @@ public sealed interface Aggregation extends Serializable
       }
     }
 
+    /** {@code p95} for 0.95, {@code p99_9} for 0.999: distinct quantiles get distinct names. */
     @Override
     public String op() {
-      return "p" + Math.round(quantile * 100);
+      String digits =
+          java.math.BigDecimal.valueOf(quantile)
+              .movePointRight(2)
+              .stripTrailingZeros()
+              .toPlainString();
+      return "p" + digits.replace('.', '_');
     }
 
     @Override

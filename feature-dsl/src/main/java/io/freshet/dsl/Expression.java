@@ -125,6 +125,9 @@ public sealed interface Expression extends Serializable
         throw new DefinitionException(
             "the value for division by zero must be a finite number, got " + whenZero);
       }
+      if (op != Op.DIVIDE) {
+        whenZero = 0;
+      }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.freshet.examples;
 
 import io.freshet.dsl.FeatureDefinitions;
+import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureView;
 import java.util.List;
 
@@ -9,5 +10,16 @@ public final class ExampleDefinitions implements FeatureDefinitions {
   @Override
   public List<FeatureView> views() {
     return List.of(UserActivity.view(), UserActivity.liveView());
+  }
+
+  @Override
+  public List<FeatureService> services() {
+    return List.of(
+        FeatureService.of(
+            "conversion_model",
+            "user_activity:event_count_1h",
+            "user_activity:purchase_count_1h",
+            "user_activity:conversion_rate_1h",
+            "user_activity:last_platform"));
   }
 }

@@ -1,6 +1,8 @@
 package io.freshet.plan;
 
+import io.freshet.dsl.DefinitionException;
 import io.freshet.dsl.FeatureDefinitions;
+import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureView;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,30 +13,85 @@ import java.util.ServiceLoader;
 /** The views known to a process, by name, each normalized once. */
 public final class Catalog {
   private final Map<String, ViewPlan> plans;
+  private final Map<String, FeatureService> services;
 
-  private Catalog(Map<String, ViewPlan> plans) {
+  private Catalog(Map<String, ViewPlan> plans, Map<String, FeatureService> services) {
     this.plans = plans;
+    this.services = services;
   }
 
   /** A catalog of the given views; names must be unique. */
   public static Catalog of(List<FeatureView> views) {
+    return of(views, List.of());
+  }
+
+  /**
+   * A catalog of views and services; names must be unique and every feature a service lists must
+   * exist.
+   */
+  public static Catalog of(List<FeatureView> views, List<FeatureService> services) {
     Map<String, ViewPlan> m = new LinkedHashMap<>();
     for (FeatureView v : views) {
       if (m.put(v.name(), ViewPlan.of(v)) != null) {
-        throw new IllegalArgumentException(
+        throw new DefinitionException(
             "feature view '" + v.name() + "' is defined twice (view names must be unique)");
       }
     }
-    return new Catalog(m);
+    Map<String, FeatureService> s = new LinkedHashMap<>();
+    for (FeatureService svc : services) {
+      for (FeatureService.FeatureRef r : svc.features()) {
+        ViewPlan p = m.get(r.view());
+        if (p == null) {
+          throw new DefinitionException(
+              "feature service '"
+                  + svc.name()
+                  + "' lists "
+                  + r
+                  + " but there is no view '"
+                  + r.view()
+                  + "' (known views: "
+                  + m.keySet()
+                  + ")");
+        }
+        if (p.parts().stream().noneMatch(part -> part.name().equals(r.feature()))) {
+          throw new DefinitionException(
+              "feature service '"
+                  + svc.name()
+                  + "' lists "
+                  + r
+                  + " but view '"
+                  + r.view()
+                  + "' has no feature '"
+                  + r.feature()
+                  + "'");
+        }
+      }
+      if (s.put(svc.name(), svc) != null) {
+        throw new DefinitionException(
+            "feature service '" + svc.name() + "' is defined twice (service names must be unique)");
+      }
+    }
+    return new Catalog(m, s);
   }
 
   /** Every {@link FeatureDefinitions} visible to the class loader. */
   public static Catalog load(ClassLoader loader) {
     List<FeatureView> views = new ArrayList<>();
+    List<FeatureService> services = new ArrayList<>();
     for (FeatureDefinitions d : ServiceLoader.load(FeatureDefinitions.class, loader)) {
       views.addAll(d.views());
+      services.addAll(d.services());
     }
-    return of(views);
+    return of(views, services);
+  }
+
+  /** A feature service by name, or null. */
+  public FeatureService service(String serviceName) {
+    return services.get(serviceName);
+  }
+
+  public List<FeatureService> services() {
+    return List.copyOf(services.values());
   }
 
   /** The plan of a view; the message lists the known views when there is none. */

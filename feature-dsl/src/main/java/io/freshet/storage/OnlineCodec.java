@@ -33,6 +33,13 @@ public final class OnlineCodec implements java.io.Serializable {
   /** The layout version written in byte 0. */
   public static final byte FORMAT_VERSION = 1;
 
+  /**
+   * Where feature_ts starts: bytes {@code [FEATURE_TS_OFFSET, FEATURE_TS_OFFSET + 8)} hold it as a
+   * big-endian int64, so a store can compare the recency of two values of the same format version
+   * without decoding them (the online sink's newest-wins script does).
+   */
+  public static final int FEATURE_TS_OFFSET = 1;
+
   private final ViewPlan plan;
   private final List<FeaturePart> parts;
 

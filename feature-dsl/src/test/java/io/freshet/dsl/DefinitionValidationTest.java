@@ -123,4 +123,104 @@ class DefinitionValidationTest {
     assertThat(view.availabilityDelay()).isEqualTo(Duration.ofMinutes(7));
     assertThat(view.ttl()).isEqualTo(Duration.ofHours(2));
   }
+
+  private static final SlidingWindow HOUR =
+      SlidingWindow.of(Duration.ofHours(1), Duration.ofMinutes(15));
+
+  @Test
+  void rejects_derived_feature_referring_to_an_unknown_feature() {
+    assertThatThrownBy(
+            () ->
+                FeatureView.named("v")
+                    .source(EVENTS)
+                    .feature(Feature.named("n").aggregate(Aggregation.count()).over(HOUR))
+                    .derived(
+                        DerivedFeature.named("r")
+                            .as(Expression.ratio(Expression.ref("m"), Expression.ref("n"), 0)))
+                    .build())
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "feature view 'v': derived feature 'r' refers to 'm', which is not a feature declared"
+                + " before it in this view");
+  }
+
+  @Test
+  void rejects_derived_feature_over_a_text_feature() {
+    assertThatThrownBy(
+            () ->
+                FeatureView.named("v")
+                    .source(EVENTS)
+                    .feature(Feature.named("p").aggregate(Aggregation.last("platform")).over(HOUR))
+                    .derived(
+                        DerivedFeature.named("r")
+                            .as(Expression.add(Expression.ref("p"), Expression.constant(1))))
+                    .build())
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "feature view 'v': derived feature 'r' refers to 'p', which is not numeric (derive only"
+                + " from counts, sums, averages and the like)");
+  }
+
+  @Test
+  void rejects_percentile_outside_zero_to_one() {
+    assertThatThrownBy(() -> Aggregation.approxPercentile("latency", 95))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "approx_percentile of 'latency': quantile 95.0 is outside 0..1 (use 0.95 for the 95th"
+                + " percentile)");
+  }
+
+  @Test
+  void rejects_last_k_with_k_zero() {
+    assertThatThrownBy(() -> Aggregation.lastK("product_id", 0))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "last_k of 'product_id': k 0 is outside 1..1000 (keep k small: every slice keeps up to"
+                + " k values)");
+  }
+
+  @Test
+  void rejects_negative_allowed_lateness() {
+    assertThatThrownBy(() -> EVENTS.withAllowedLateness(Duration.ofMinutes(-1)))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "allowed lateness of source 'user-events' must be zero or a positive duration, got"
+                + " PT-1M");
+  }
+
+  @Test
+  void names_features_over_several_windows_after_input_op_and_window() {
+    var day = SlidingWindow.of(Duration.ofDays(1), Duration.ofMinutes(15));
+    var week = SlidingWindow.of(Duration.ofDays(7), Duration.ofMinutes(15));
+    assertThat(Feature.of(Aggregation.sum("revenue")).overEach(HOUR, day, week))
+        .extracting(Feature::name)
+        .containsExactly("revenue_sum_1h", "revenue_sum_1d", "revenue_sum_7d");
+    assertThat(Feature.named("purchases").aggregate(Aggregation.count()).overEach(HOUR, day))
+        .extracting(Feature::name)
+        .containsExactly("purchases_1h", "purchases_1d");
+    assertThat(Feature.of(Aggregation.count()).over(HOUR).name()).isEqualTo("event_count_1h");
+  }
+
+  @Test
+  void rejects_feature_reference_without_a_colon() {
+    assertThatThrownBy(() -> FeatureService.of("s", "user_activity.event_count_1h"))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "feature reference 'user_activity.event_count_1h' must be written view:feature (e.g."
+                + " user_activity:event_count_1h)");
+  }
+
+  @Test
+  void rejects_service_listing_an_unknown_feature() {
+    var view = io.freshet.examples.UserActivity.view();
+    assertThatThrownBy(
+            () ->
+                io.freshet.plan.Catalog.of(
+                    java.util.List.of(view),
+                    java.util.List.of(FeatureService.of("m", "user_activity:clicks_1h"))))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "feature service 'm' lists user_activity:clicks_1h but view 'user_activity' has no"
+                + " feature 'clicks_1h'");
+  }
 }

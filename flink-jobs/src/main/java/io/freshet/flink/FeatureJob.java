@@ -23,6 +23,8 @@ import org.apache.flink.util.ParameterTool;
  * --checkpoint-interval 5000                 milliseconds between checkpoints
  * --starting-offsets earliest|latest|committed
  * --group-id freshet-features
+ * --rejected-events-topic freshet-rejected   keep dead letters and late events in Kafka
+ *                                            (default: the Postgres table freshet.rejected_events)
  * </pre>
  */
 public final class FeatureJob {
@@ -60,7 +62,8 @@ public final class FeatureJob {
         required(params, "pg-url", "FRESHET_PG_URL"),
         required(params, "redis-url", "FRESHET_REDIS_URL"),
         params.getLong("checkpoint-interval", 5000),
-        params.getInt("max-buffered-rows", 5000));
+        params.getInt("max-buffered-rows", 5000),
+        params.get("rejected-events-topic"));
   }
 
   private static String required(ParameterTool params, String flag, String env) {

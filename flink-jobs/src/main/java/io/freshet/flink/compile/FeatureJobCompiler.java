@@ -2,6 +2,7 @@ package io.freshet.flink.compile;
 
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
+import io.freshet.flink.sink.rejected.KafkaRejectedEventsSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
 import io.freshet.flink.source.Decoded;
 import io.freshet.flink.source.Event;
@@ -44,10 +45,19 @@ public final class FeatureJobCompiler {
       rejected = rejected == null ? r : rejected.union(r);
     }
     if (rejected != null) {
-      rejected
-          .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
-          .name("rejected events: Postgres")
-          .uid("rejected-events-sink");
+      if (settings.rejectedEventsTopic() == null) {
+        rejected
+            .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
+            .name("rejected events: Postgres")
+            .uid("rejected-events-sink");
+      } else {
+        rejected
+            .sinkTo(
+                KafkaRejectedEventsSink.create(
+                    settings.kafkaBootstrap(), settings.rejectedEventsTopic()))
+            .name("rejected events: Kafka " + settings.rejectedEventsTopic())
+            .uid("rejected-events-kafka-sink");
+      }
     }
   }
 
@@ -71,6 +81,57 @@ public final class FeatureJobCompiler {
             .build();
     return env.fromSource(kafka, watermarks(plan), "kafka: " + source.topic() + " → " + plan.name())
         .uid("source-" + plan.name());
+  }
+
+  /**
+   * Decodes JSON payloads from any stream (a file of JSON lines for a backfill, a test) exactly as
+   * the Kafka source does, and assigns the view's watermarks. {@code origin} names where the
+   * records come from; each record's origin is {@code origin@index-in-subtask}.
+   */
+  public static DataStream<Decoded> decode(
+      DataStream<String> payloads, ViewPlan plan, String origin) {
+    return decode(payloads, plan, origin, watermarks(plan));
+  }
+
+  /** As {@link #decode(DataStream, ViewPlan, String)}, with the given watermark strategy. */
+  public static DataStream<Decoded> decode(
+      DataStream<String> payloads,
+      ViewPlan plan,
+      String origin,
+      WatermarkStrategy<Decoded> watermarks) {
+    EventDecoder decoder = new EventDecoder(plan);
+    return payloads
+        .map(new DecodeLines(decoder, origin), TypeInformation.of(Decoded.class))
+        .name("decode json: " + plan.name())
+        .uid("decode-json-" + plan.name())
+        .assignTimestampsAndWatermarks(watermarks)
+        .name("watermarks: " + plan.name())
+        .uid("watermarks-" + plan.name());
+  }
+
+  /** Decodes one payload per record, naming each by its position. */
+  static final class DecodeLines
+      extends org.apache.flink.api.common.functions.RichMapFunction<String, Decoded> {
+    private static final long serialVersionUID = 1L;
+    private final EventDecoder decoder;
+    private final String origin;
+    private transient long index;
+    private transient int subtask;
+
+    DecodeLines(EventDecoder decoder, String origin) {
+      this.decoder = decoder;
+      this.origin = origin;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+      subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    }
+
+    @Override
+    public Decoded map(String payload) {
+      return decoder.decode(payload, origin + "/" + subtask + "@" + index++);
+    }
   }
 
   /** Bounded out-of-orderness watermarks with idleness, as the view's source declares. */

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param redisUrl {@code redis://} URI of the online table
  * @param checkpointIntervalMillis checkpoint interval; rows become visible at each checkpoint
  * @param maxBufferedRows rows a sink writer buffers before writing early
+ * @param rejectedEventsTopic Kafka topic for dead letters and late events, or null to keep them in
+ *     the Postgres table {@code freshet.rejected_events}
  */
 public record JobSettings(
     String kafkaBootstrap,
@@ -21,7 +23,8 @@ public record JobSettings(
     String pgUrl,
     String redisUrl,
     long checkpointIntervalMillis,
-    int maxBufferedRows)
+    int maxBufferedRows,
+    String rejectedEventsTopic)
     implements Serializable {
 
   /** Where a job without restored state starts in its topics. */
@@ -29,6 +32,26 @@ public record JobSettings(
     EARLIEST,
     LATEST,
     COMMITTED
+  }
+
+  /** Settings that keep rejected events in Postgres. */
+  public JobSettings(
+      String kafkaBootstrap,
+      String consumerGroup,
+      StartingOffsets startingOffsets,
+      String pgUrl,
+      String redisUrl,
+      long checkpointIntervalMillis,
+      int maxBufferedRows) {
+    this(
+        kafkaBootstrap,
+        consumerGroup,
+        startingOffsets,
+        pgUrl,
+        redisUrl,
+        checkpointIntervalMillis,
+        maxBufferedRows,
+        null);
   }
 
   public JobSettings {

@@ -72,6 +72,24 @@ public final class EventDecoder implements Serializable {
 
   /** Decodes a payload given as text; never throws for bad input. */
   public Decoded decode(String raw, String origin) {
+    if (raw == null) {
+      return Decoded.rejected("empty record (null value)", null, origin);
+    }
+    if (raw.length() > maxPayloadBytes / 3) {
+      int bytes =
+          raw.length() > maxPayloadBytes
+              ? raw.length()
+              : raw.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > maxPayloadBytes) {
+        return Decoded.rejected(
+            "payload of more than "
+                + maxPayloadBytes
+                + " bytes exceeds the limit of "
+                + maxPayloadBytes,
+            raw.substring(0, 1024),
+            origin);
+      }
+    }
     JsonNode node;
     try {
       node = mapper().readTree(raw);

@@ -1,5 +1,6 @@
 package io.freshet.flink.source;
 
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -22,20 +23,29 @@ public final class SplitRejected extends ProcessFunction<Decoded, Event> {
 
   private final String view;
   private transient Counter deadLetters;
+  private transient LongCounter deadLetterTotal;
 
   public SplitRejected(String view) {
     this.view = view;
   }
 
+  /** The job accumulator counting a view's dead letters. */
+  public static String accumulatorName(String view) {
+    return "freshet.dead_letters." + view;
+  }
+
   @Override
   public void open(OpenContext openContext) {
     deadLetters = getRuntimeContext().getMetricGroup().counter("freshetDeadLetters");
+    deadLetterTotal = new LongCounter();
+    getRuntimeContext().addAccumulator(accumulatorName(view), deadLetterTotal);
   }
 
   @Override
   public void processElement(Decoded d, Context ctx, Collector<Event> out) {
     if (!d.isOk()) {
       deadLetters.inc();
+      deadLetterTotal.add(1);
       ctx.output(
           DEAD_LETTERS,
           new RejectedEvent(

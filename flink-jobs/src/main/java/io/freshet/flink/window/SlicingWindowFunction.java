@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -79,6 +80,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   private transient ListState<Long> watermarkState;
   private transient long watermarkFloor = Long.MIN_VALUE;
   private transient Counter lateEvents;
+  private transient LongCounter lateTotal;
   private transient Counter lateUpdates;
   private transient Counter rowsEmitted;
 
@@ -97,6 +99,11 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     this.sliceCodec = new SliceCodec(aggregators);
   }
 
+  /** The job accumulator counting a view's events beyond the allowed lateness. */
+  public static String lateAccumulatorName(String view) {
+    return "freshet.late_events." + view;
+  }
+
   @Override
   public void open(OpenContext openContext) {
     slices =
@@ -110,6 +117,8 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
                 new ValueStateDescriptor<>(
                     "last-emitted", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     lateEvents = getRuntimeContext().getMetricGroup().counter("freshetLateEvents");
+    lateTotal = new LongCounter();
+    getRuntimeContext().addAccumulator(lateAccumulatorName(view), lateTotal);
     lateUpdates = getRuntimeContext().getMetricGroup().counter("freshetLateUpdates");
     rowsEmitted = getRuntimeContext().getMetricGroup().counter("freshetRowsEmitted");
   }
@@ -121,6 +130,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     boolean late = e.timestamp <= watermark;
     if (late && e.timestamp <= watermark - lateness) {
       lateEvents.inc();
+      lateTotal.add(1);
       ctx.output(
           LATE,
           new RejectedEvent(
