@@ -126,7 +126,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   @Override
   public void processElement(Event e, Context ctx, Collector<FeatureRow> out) throws Exception {
     long watermark = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
-    watermarkFloor = watermark;
+    raiseFloor(ctx.timerService().currentWatermark());
     boolean late = e.timestamp <= watermark;
     if (late && e.timestamp <= watermark - lateness) {
       lateEvents.inc();
@@ -187,7 +187,24 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureRow> out)
       throws Exception {
     long end = timestamp + 1;
-    watermarkFloor = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
+    raiseFloor(ctx.timerService().currentWatermark());
+    boolean more = fire(end, ctx.getCurrentKey(), out);
+    if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
+      // The final watermark: in batch mode Flink ignores timers registered now, so the rest of
+      // the key's windows are computed here, in order, until the key has nothing left.
+      for (long next = end + layout.slide(); more; next += layout.slide()) {
+        more = fire(next, ctx.getCurrentKey(), out);
+      }
+    } else if (more) {
+      ctx.timerService().registerEventTimeTimer(end + layout.slide() - 1);
+    }
+  }
+
+  /**
+   * Computes the window ending at {@code end}, emits it if it changed, drops slices no later window
+   * needs, and says whether the key needs the next window computed too.
+   */
+  private boolean fire(long end, String key, Collector<FeatureRow> out) throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
     boolean anySliceLeft = false;
     Iterator<Map.Entry<Long, byte[]>> it = slices.iterator();
@@ -204,24 +221,35 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       }
     }
     Result r = compute(end, decoded);
-    byte[] encoded = resultCodec.encode(new FeatureRow(ctx.getCurrentKey(), 0, r.values));
+    byte[] encoded = resultCodec.encode(new FeatureRow(key, 0, r.values));
     byte[] previous = lastEmitted.value();
     boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
     if (changed) {
-      out.collect(new FeatureRow(ctx.getCurrentKey(), end, r.values));
+      out.collect(new FeatureRow(key, end, r.values));
       rowsEmitted.inc();
     }
     if (!anySliceLeft) {
       slices.clear();
       if (r.empty) {
         lastEmitted.clear();
-        return;
+        return false;
       }
     }
     if (changed) {
       lastEmitted.update(encoded);
     }
-    ctx.timerService().registerEventTimeTimer(end + layout.slide() - 1);
+    return true;
+  }
+
+  /**
+   * Remembers the watermark for lateness after a restore. The final watermark is not remembered: a
+   * stream ends with it, and in batch mode it passes once per key, after which the next key's
+   * events start again from no watermark at all.
+   */
+  private void raiseFloor(long watermark) {
+    if (watermark != Long.MAX_VALUE && watermark > watermarkFloor) {
+      watermarkFloor = watermark;
+    }
   }
 
   private Map<Long, Object[]> decodeAll() throws Exception {

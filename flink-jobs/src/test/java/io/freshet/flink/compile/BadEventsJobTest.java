@@ -16,9 +16,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -108,7 +105,7 @@ class BadEventsJobTest {
     // Watermarks on every event, so lateness does not depend on when a periodic one fires.
     long bound = plan.view().source().maxOutOfOrderness().toMillis();
     WatermarkStrategy<Decoded> everyEvent =
-        WatermarkStrategy.<Decoded>forGenerator(ctx -> new EveryEvent(bound))
+        WatermarkStrategy.<Decoded>forGenerator(ctx -> new EveryEventWatermarks(bound))
             .withTimestampAssigner((d, ts) -> d.timestampOrMin());
     var decoded = FeatureJobCompiler.decode(env.fromData(mixed), plan, "test", everyEvent);
     var streams = FeatureJobCompiler.windows(decoded, plan);
@@ -159,26 +156,5 @@ class BadEventsJobTest {
       it.forEachRemaining(out::add);
     }
     return Collections.unmodifiableList(out);
-  }
-
-  /** Emits the bounded out-of-orderness watermark after every good event. */
-  static final class EveryEvent implements WatermarkGenerator<Decoded> {
-    private final long bound;
-    private long max = Long.MIN_VALUE;
-
-    EveryEvent(long bound) {
-      this.bound = bound;
-    }
-
-    @Override
-    public void onEvent(Decoded d, long ts, WatermarkOutput out) {
-      if (d.isOk()) {
-        max = Math.max(max, ts);
-        out.emitWatermark(new Watermark(max - bound - 1));
-      }
-    }
-
-    @Override
-    public void onPeriodicEmit(WatermarkOutput out) {}
   }
 }

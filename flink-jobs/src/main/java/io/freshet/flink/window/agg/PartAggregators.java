@@ -108,7 +108,7 @@ public final class PartAggregators {
     }
   }
 
-  /** Sums numbers; 0 over an empty window. */
+  /** Sums numbers exactly (see {@link ExactSum}); 0 over an empty window. */
   static final class SumAgg implements PartAggregator {
     private static final long serialVersionUID = 1L;
 
@@ -117,36 +117,31 @@ public final class PartAggregators {
       if (Double.isNaN(number)) {
         return acc;
       }
-      if (acc == null) {
-        return new DoubleCell(number);
-      }
-      ((DoubleCell) acc).value += number;
-      return acc;
+      ExactSum s = acc == null ? new ExactSum() : (ExactSum) acc;
+      s.add(number);
+      return s;
     }
 
     @Override
     public Object mergeInto(Object into, Object from) {
-      double v = ((DoubleCell) from).value;
-      if (into == null) {
-        return new DoubleCell(v);
-      }
-      ((DoubleCell) into).value += v;
-      return into;
+      ExactSum s = into == null ? new ExactSum() : (ExactSum) into;
+      s.addAll((ExactSum) from);
+      return s;
     }
 
     @Override
     public Object result(Object acc) {
-      return acc == null ? 0.0 : ((DoubleCell) acc).value;
+      return acc == null ? 0.0 : ((ExactSum) acc).value();
     }
 
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
-      out.writeDouble(((DoubleCell) acc).value);
+      ((ExactSum) acc).write(out);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      return new DoubleCell(in.readDouble());
+      return ExactSum.read(in);
     }
   }
 
@@ -203,13 +198,13 @@ public final class PartAggregators {
     }
   }
 
-  /** The mean, as a sum and a count; null over an empty window. */
+  /** The mean, as an exact sum and a count; null over an empty window. */
   static final class AvgAgg implements PartAggregator {
     private static final long serialVersionUID = 1L;
 
     /** Sum and count. */
     static final class Acc {
-      double sum;
+      final ExactSum sum = new ExactSum();
       long count;
     }
 
@@ -219,7 +214,7 @@ public final class PartAggregators {
         return acc;
       }
       Acc a = acc == null ? new Acc() : (Acc) acc;
-      a.sum += number;
+      a.sum.add(number);
       a.count++;
       return a;
     }
@@ -228,26 +223,26 @@ public final class PartAggregators {
     public Object mergeInto(Object into, Object from) {
       Acc f = (Acc) from;
       Acc a = into == null ? new Acc() : (Acc) into;
-      a.sum += f.sum;
+      a.sum.addAll(f.sum);
       a.count += f.count;
       return a;
     }
 
     @Override
     public Object result(Object acc) {
-      return acc == null ? null : ((Acc) acc).sum / ((Acc) acc).count;
+      return acc == null ? null : ((Acc) acc).sum.value() / ((Acc) acc).count;
     }
 
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
-      out.writeDouble(((Acc) acc).sum);
+      ((Acc) acc).sum.write(out);
       Varints.writeLong(out, ((Acc) acc).count);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
       Acc a = new Acc();
-      a.sum = in.readDouble();
+      a.sum.addAll(ExactSum.read(in));
       a.count = Varints.readLong(in);
       return a;
     }
