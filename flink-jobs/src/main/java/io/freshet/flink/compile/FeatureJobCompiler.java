@@ -61,6 +61,16 @@ public final class FeatureJobCompiler {
     }
   }
 
+  /**
+   * The name under which a view version keeps its state, {@code {view}-{versionTag}}: part of every
+   * operator uid. A change of meaning is a new version and starts from fresh state (Kafka offsets
+   * and windows alike) rather than reading slices built under the old meaning; its history comes
+   * from a backfill. A redeploy of the same meaning keeps its uids, so its state survives.
+   */
+  public static String stateName(ViewPlan plan) {
+    return plan.name() + "-" + plan.versionTag();
+  }
+
   /** The decoded records of a view's topic, with timestamps and watermarks. */
   public static DataStream<Decoded> kafkaSource(
       StreamExecutionEnvironment env, ViewPlan plan, JobSettings settings) {
@@ -80,7 +90,7 @@ public final class FeatureJobCompiler {
             .setDeserializer(new KafkaEventDeserializer(new EventDecoder(plan)))
             .build();
     return env.fromSource(kafka, watermarks(plan), "kafka: " + source.topic() + " → " + plan.name())
-        .uid("source-" + plan.name());
+        .uid("source-" + stateName(plan));
   }
 
   /**
@@ -103,10 +113,10 @@ public final class FeatureJobCompiler {
     return payloads
         .map(new DecodeLines(decoder, origin), TypeInformation.of(Decoded.class))
         .name("decode json: " + plan.name())
-        .uid("decode-json-" + plan.name())
+        .uid("decode-json-" + stateName(plan))
         .assignTimestampsAndWatermarks(watermarks)
         .name("watermarks: " + plan.name())
-        .uid("watermarks-" + plan.name());
+        .uid("watermarks-" + stateName(plan));
   }
 
   /** Decodes one payload per record, naming each by its position. */
@@ -151,13 +161,13 @@ public final class FeatureJobCompiler {
         decoded
             .process(new SplitRejected(plan.name()), TypeInformation.of(Event.class))
             .name("decode: " + plan.name())
-            .uid("decode-" + plan.name());
+            .uid("decode-" + stateName(plan));
     SingleOutputStreamOperator<FeatureRow> rows =
         events
             .keyBy(e -> e.key, TypeInformation.of(String.class))
             .process(new SlicingWindowFunction(plan), TypeInformation.of(FeatureRow.class))
             .name("windows: " + plan.name() + "@" + plan.versionTag())
-            .uid("windows-" + plan.name());
+            .uid("windows-" + stateName(plan));
     DataStream<RejectedEvent> rejected =
         events
             .getSideOutput(SplitRejected.DEAD_LETTERS)
@@ -167,11 +177,14 @@ public final class FeatureJobCompiler {
 
   /** Writes a view's rows to its offline and online tables. */
   public static void sinkRows(DataStream<FeatureRow> rows, ViewPlan plan, JobSettings settings) {
-    rows.sinkTo(new PostgresOfflineSink(plan, settings.pgUrl(), settings.maxBufferedRows()))
+    // The version tag is part of the uids: a view whose meaning changed gets fresh sink state and
+    // never commits rows prepared under another meaning.
+    String version = stateName(plan);
+    rows.sinkTo(PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl()))
         .name("offline: " + plan.name())
-        .uid("offline-sink-" + plan.name());
-    rows.sinkTo(new RedisOnlineSink(plan, settings.redisUrl()))
+        .uid("offline-sink-" + version);
+    rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()))
         .name("online: " + plan.name())
-        .uid("online-sink-" + plan.name());
+        .uid("online-sink-" + version);
   }
 }

@@ -1,123 +1,93 @@
 package io.freshet.flink.sink.online;
 
+import io.freshet.flink.sink.Backoff;
+import io.freshet.flink.sink.ExactlyOnceRowSink;
+import io.freshet.flink.sink.RowCommittable;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.FeatureRow;
+import io.freshet.storage.NewestWinsScript;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
-import io.lettuce.core.LettuceFutures;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import java.io.IOException;
+import io.lettuce.core.RedisURI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
+import java.util.Objects;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
 
 /**
- * Writes each entity's latest row of a view to the Redis online table, in the layout of {@link
- * OnlineCodec} under the key of {@link OnlineKeys}, expiring at {@code feature_ts + ttl}.
+ * Writes each entity's newest row of a view to the Redis online table exactly once: the value of
+ * {@link OnlineCodec} under the key of {@link OnlineKeys}, expiring at {@code feature_ts + ttl}.
  *
- * <p>Rows are buffered per entity (the newest {@code feature_ts} wins) and written in one pipeline
- * when Flink flushes the writer (at every checkpoint and at end of input). SET is idempotent, so a
- * replay after a restart writes the same values again.
+ * <p>Per checkpoint, a writer subtask keeps each entity's newest row. When the checkpoint
+ * completes, the committer checks the commit marker of the committable, writes the rows with the
+ * {@link NewestWinsScript} in pipelined batches, then sets the marker (see {@link
+ * RedisOnlineCommitter}). Needs Redis 6.2 or newer.
  */
-public final class RedisOnlineSink implements Sink<FeatureRow> {
+public final class RedisOnlineSink extends ExactlyOnceRowSink {
   private static final long serialVersionUID = 1L;
 
-  private final ViewPlan plan;
-  private final String redisUri;
+  /** Rows per script call. */
+  public static final int DEFAULT_ROWS_PER_SCRIPT = 100;
 
-  public RedisOnlineSink(ViewPlan plan, String redisUri) {
-    this.plan = plan;
-    this.redisUri = redisUri;
+  /** How long a commit marker lives. */
+  public static final Duration DEFAULT_MARKER_TTL = Duration.ofDays(1);
+
+  private final String redisUri;
+  private final int rowsPerScript;
+  private final Backoff backoff;
+  private final Duration markerTtl;
+
+  private RedisOnlineSink(
+      ViewPlan plan, String redisUri, int rowsPerScript, Backoff backoff, Duration markerTtl) {
+    super(plan, Keep.NEWEST_PER_ENTITY);
+    this.redisUri = Objects.requireNonNull(redisUri, "redisUri");
+    try {
+      RedisURI.create(redisUri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "online sink of "
+              + plan.name()
+              + " needs a Redis URI (redis://host:6379/0), got '"
+              + RedisOnlineCommitter.safe(redisUri)
+              + "': "
+              + e.getMessage(),
+          e);
+    }
+    if (rowsPerScript < 1) {
+      throw new IllegalArgumentException(
+          "rows per script call must be at least 1, got " + rowsPerScript + " (e.g. 100)");
+    }
+    if (markerTtl.toMillis() < 1) {
+      throw new IllegalArgumentException(
+          "commit marker TTL must be positive, got " + markerTtl + " (e.g. P1D)");
+    }
+    this.rowsPerScript = rowsPerScript;
+    this.backoff = Objects.requireNonNull(backoff, "backoff");
+    this.markerTtl = markerTtl;
+  }
+
+  /** A sink committing at checkpoints, with default batch size, retries and marker TTL. */
+  public static RedisOnlineSink exactlyOnce(ViewPlan plan, String redisUri) {
+    return new RedisOnlineSink(
+        plan, redisUri, DEFAULT_ROWS_PER_SCRIPT, Backoff.DEFAULT, DEFAULT_MARKER_TTL);
+  }
+
+  /** The same sink with another number of rows per script call. */
+  public RedisOnlineSink withRowsPerScript(int rows) {
+    return new RedisOnlineSink(plan(), redisUri, rows, backoff, markerTtl);
+  }
+
+  /** The same sink with other retries of transient errors. */
+  public RedisOnlineSink withRetries(Backoff retries) {
+    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, retries, markerTtl);
+  }
+
+  /** The same sink keeping commit markers for another duration. */
+  public RedisOnlineSink withMarkerTtl(Duration ttl) {
+    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, backoff, ttl);
   }
 
   @Override
-  public SinkWriter<FeatureRow> createWriter(WriterInitContext context) throws IOException {
-    return new Writer(plan, redisUri);
-  }
-
-  static final class Writer implements SinkWriter<FeatureRow> {
-    private static final int MAX_BUFFERED_KEYS = 10_000;
-
-    private final ViewPlan plan;
-    private final OnlineCodec codec;
-    private final long ttlMillis;
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
-    private final Map<String, FeatureRow> latest = new LinkedHashMap<>();
-
-    Writer(ViewPlan plan, String redisUri) {
-      this.plan = plan;
-      this.codec = new OnlineCodec(plan);
-      this.ttlMillis = plan.view().ttl().toMillis();
-      this.client = RedisClient.create(redisUri);
-      this.client.setDefaultTimeout(Duration.ofSeconds(10));
-      this.connection = client.connect(ByteArrayCodec.INSTANCE);
-    }
-
-    @Override
-    public void write(FeatureRow row, Context context) throws IOException {
-      latest.merge(row.entityKey(), row, (a, b) -> b.featureTs() >= a.featureTs() ? b : a);
-      if (latest.size() >= MAX_BUFFERED_KEYS) {
-        flush(false);
-      }
-    }
-
-    @Override
-    public void flush(boolean endOfInput) throws IOException {
-      if (latest.isEmpty()) {
-        return;
-      }
-      RedisAsyncCommands<byte[], byte[]> async = connection.async();
-      long now = System.currentTimeMillis();
-      List<RedisFuture<?>> pending = new ArrayList<>(latest.size());
-      connection.setAutoFlushCommands(false);
-      try {
-        for (FeatureRow row : latest.values()) {
-          long expiresAt = row.featureTs() + ttlMillis;
-          if (expiresAt <= now) {
-            continue;
-          }
-          pending.add(
-              async.set(
-                  OnlineKeys.keyBytes(plan, row.entityKey()),
-                  codec.encode(row),
-                  SetArgs.Builder.pxAt(expiresAt)));
-        }
-        connection.flushCommands();
-      } finally {
-        connection.setAutoFlushCommands(true);
-      }
-      boolean done =
-          LettuceFutures.awaitAll(Duration.ofSeconds(30), pending.toArray(new RedisFuture<?>[0]));
-      for (RedisFuture<?> f : pending) {
-        String error = f.getError();
-        if (!done || error != null) {
-          throw new IOException(
-              "could not write "
-                  + pending.size()
-                  + " online rows of view '"
-                  + plan.name()
-                  + "' to Redis: "
-                  + (done ? error : "timed out after 30s"));
-        }
-      }
-      latest.clear();
-    }
-
-    @Override
-    public void close() {
-      connection.close();
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
+  public Committer<RowCommittable> createCommitter(CommitterInitContext context) {
+    return new RedisOnlineCommitter(plan(), redisUri, rowsPerScript, backoff, markerTtl);
   }
 }

@@ -1,0 +1,399 @@
+package io.freshet.deploy.cli;
+
+import io.freshet.deploy.definitions.Definitions;
+import io.freshet.deploy.flink.FlinkRestClient;
+import io.freshet.deploy.flink.FlinkRestException;
+import io.freshet.deploy.flink.JarRunRequest;
+import io.freshet.deploy.stack.ChildJvm;
+import io.freshet.deploy.stack.DefinitionsCheck;
+import io.freshet.deploy.stack.FlinkClusterConfig;
+import io.freshet.deploy.stack.Installation;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.OfflineTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code freshet backfill}: runs views over historical events in Flink's batch mode, through the
+ * streaming job's operators, writing the offline table (and optionally the online table). It runs
+ * on the cluster {@code --flink} names, else locally in a child JVM on the Flink runtime classpath.
+ */
+@Command(
+    name = "backfill",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs views over historical events, writing their offline tables.",
+      "",
+      "Reads a file (or folder) of JSON lines, or a bounded time range of each view's Kafka topic,"
+          + " in Flink's batch mode through the same decoder, window operator and sinks as the"
+          + " streaming job, so the rows equal the stream's for the same events. A window the"
+          + " offline table already holds with other values gets a new version (the old one is"
+          + " kept for training sets built earlier); equal rows add nothing, so a backfill can be"
+          + " run again. The rows written are counted as each table's growth during the run.",
+      "",
+      "Runs on the Flink cluster named by --flink or FRESHET_FLINK (then --input must be a path"
+          + " the TaskManagers can read), else in a local Flink in a child JVM (log in"
+          + " .freshet/backfill/).",
+      ""
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the backfill finished; the rows written are printed",
+      "1:the backfill failed, or the cluster, Postgres or the registry could not be reached",
+      "2:the definitions or the command line are invalid"
+    })
+final class BackfillCommand implements Callable<Integer> {
+  static final String ENTRY_CLASS = "io.freshet.flink.BackfillJob";
+  private static final DateTimeFormatter LOG_NAME =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--views",
+      required = true,
+      split = ",",
+      paramLabel = "<view>",
+      description = "The views to backfill, e.g. user_activity.")
+  List<String> views;
+
+  @Option(
+      names = "--input",
+      paramLabel = "<path>",
+      description = "JSON events, one per line: a file, or a folder whose files are all read.")
+  String input;
+
+  @Option(
+      names = "--kafka",
+      paramLabel = "<bootstrap>",
+      description =
+          "Read each view's topic from this Kafka instead of --input; with --to (default:"
+              + " FRESHET_KAFKA, when --to is given).")
+  String kafka;
+
+  @Option(
+      names = "--from",
+      paramLabel = "<instant>",
+      description =
+          "Start of the Kafka range, by record timestamp, e.g. 2026-11-01T00:00:00Z (default: the"
+              + " earliest offsets).")
+  String from;
+
+  @Option(
+      names = "--to",
+      paramLabel = "<instant>",
+      description = "End of the Kafka range (exclusive), by record timestamp.")
+  String to;
+
+  @Option(
+      names = "--online",
+      description = "Also write each entity's latest row to the online table (newest wins).")
+  boolean online;
+
+  @Mixin PostgresOption pg;
+  @Mixin RedisOption redis;
+  @Mixin FlinkOption flink;
+
+  @Option(
+      names = "--local",
+      description = "Run in a local Flink in a child JVM even when FRESHET_FLINK is set.")
+  boolean local;
+
+  @Option(
+      names = "--parallelism",
+      paramLabel = "<n>",
+      description =
+          "Parallelism on a cluster (default: the cluster's); a local run uses one slot per core.")
+  Integer parallelism;
+
+  @Option(
+      names = "--job-jar",
+      paramLabel = "<jar>",
+      description = "The job jar (default: the one built in flink-jobs/target).")
+  Path jobJar;
+
+  @Mixin DefinitionsOption definitions;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "1h",
+      converter = DurationConverter.class,
+      paramLabel = "<duration>",
+      description = "Give up (and stop a local run) after this long (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  private final Map<String, String> env;
+
+  BackfillCommand() {
+    this(System.getenv());
+  }
+
+  BackfillCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Where the history is read from, settled before anything runs. */
+  private record Source(List<String> args, String description) {}
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    Definitions defs = definitions.load();
+    List<ViewPlan> plans = DefinitionsOption.plans(defs, views);
+    Setting flinkSetting = local ? null : flink.resolve(env);
+    if (local && flink.flinkUrl != null) {
+      throw new UsageException(
+          "--local and --flink exclude each other: run locally or on a cluster");
+    }
+    if (parallelism != null && (parallelism < 1 || flinkSetting == null)) {
+      throw new UsageException(
+          parallelism < 1
+              ? "--parallelism must be at least 1, got " + parallelism
+              : "--parallelism applies to a run on a cluster (--flink); a local run uses one slot"
+                  + " per core");
+    }
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new UsageException("--timeout must be positive, got " + timeout);
+    }
+    Source source = source(flinkSetting != null);
+    Setting pgSetting = pg.resolve(env);
+    Setting redisSetting = online ? redis.resolve(env) : null;
+    Installation installation =
+        jobJar == null || flinkSetting == null ? Installation.fromSystemProperties() : null;
+    Path jar =
+        jobJar != null ? SubmitCommand.requireFile(jobJar, "--job-jar") : installation.jobJar();
+    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+
+    out.printf(
+        "freshet backfill: %s from %s%n",
+        String.join(
+            ", ", plans.stream().map(p -> p.name() + " (version " + p.versionTag() + ")").toList()),
+        defs.describe());
+    out.flush();
+    long t = System.nanoTime();
+    Registries.requireApplied(Registries.open(pgSetting), pgSetting, plans, defs.jar());
+    Steps.step(out, "registry", "views registered as these definitions", t);
+    Steps.note(out, "source", source.description());
+
+    List<String> args = new ArrayList<>();
+    args.add("--views");
+    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
+    args.addAll(source.args());
+    args.add("--pg-url");
+    args.add(pgSetting.value());
+    if (redisSetting != null) {
+      args.add("--online");
+      args.add("--redis-url");
+      args.add(redisSetting.value());
+    }
+
+    Map<ViewPlan, Counts> before = counts(pgSetting, plans);
+    Path tmp = Files.createTempDirectory("freshet-backfill");
+    try {
+      Path jobJarForDefs = defs.jobJar(jar, tmp);
+      t = System.nanoTime();
+      String where =
+          flinkSetting == null
+              ? runLocally(installation, jobJarForDefs, args)
+              : runOnCluster(flinkSetting, jobJarForDefs, args);
+      Steps.step(out, "run", where, t);
+    } finally {
+      Steps.deleteQuietly(tmp);
+    }
+    Map<ViewPlan, Counts> after = counts(pgSetting, plans);
+
+    out.println();
+    for (ViewPlan p : plans) {
+      Counts b = before.get(p);
+      Counts a = after.get(p);
+      OfflineTable table = OfflineTable.of(p);
+      long added = a.rows() - b.rows();
+      long superseded = a.superseded() - b.superseded();
+      out.printf(
+          "%s: %d row%s written to %s%s (the table now holds %d current rows, %d in all)%n",
+          p.name(),
+          added,
+          added == 1 ? "" : "s",
+          table.qualifiedName(),
+          superseded == 0
+              ? ""
+              : ", " + superseded + " of them replacing rows with other values, which are kept",
+          a.rows() - a.superseded(),
+          a.rows());
+    }
+    out.printf(
+        "Offline tables in %s%s.%n",
+        PostgresOption.display(pgSetting.value()),
+        redisSetting == null
+            ? ""
+            : "; each entity's latest row also in the online table at "
+                + RedisOption.display(redisSetting.value()));
+    out.println(
+        "Events the views could not use (malformed, or missing a key or time) are kept in"
+            + " freshet.rejected_events.");
+    out.flush();
+    return FreshetCommand.EXIT_OK;
+  }
+
+  private Source source(boolean onCluster) {
+    if (input != null) {
+      if (kafka != null || from != null || to != null) {
+        throw new UsageException(
+            "--input reads a file; --kafka, --from and --to select a Kafka range instead: give"
+                + " one or the other");
+      }
+      Path p = Path.of(input);
+      String path = input;
+      if (Files.exists(p)) {
+        path = p.toAbsolutePath().normalize().toString();
+      } else if (!onCluster) {
+        throw new UsageException("--input " + input + ": there is no such file or folder");
+      }
+      return new Source(
+          List.of("--input", path),
+          "JSON lines in "
+              + path
+              + (onCluster ? " (read by the cluster's TaskManagers)" : "")
+              + (Files.isDirectory(p) ? " (every file of the folder)" : ""));
+    }
+    if (to == null) {
+      throw new UsageException(
+          "say where the history is: --input events.jsonl, or --kafka <bootstrap> --to <instant>"
+              + " [--from <instant>]");
+    }
+    Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
+    if (kafkaSetting == null) {
+      throw new UsageException(
+          "--to reads a Kafka range: name the Kafka with --kafka or FRESHET_KAFKA");
+    }
+    Instant end = instant(to, "--to");
+    Instant start = from == null ? null : instant(from, "--from");
+    if (start != null && !start.isBefore(end)) {
+      throw new UsageException(
+          "--from " + from + " is not before --to " + to + ": the range would be empty");
+    }
+    List<String> args = new ArrayList<>(List.of("--kafka", kafkaSetting.value()));
+    if (start != null) {
+      args.add("--from");
+      args.add(start.toString());
+    }
+    args.add("--to");
+    args.add(end.toString());
+    return new Source(
+        args,
+        "Kafka "
+            + kafkaSetting.value()
+            + ", records from "
+            + (start == null ? "the earliest offsets" : start.toString())
+            + " up to "
+            + end
+            + " (record timestamps)");
+  }
+
+  private static Instant instant(String text, String flag) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new UsageException(
+          flag + " '" + text + "' is not an ISO-8601 instant (write e.g. 2026-11-01T00:00:00Z)", e);
+    }
+  }
+
+  private String runLocally(Installation installation, Path jar, List<String> args)
+      throws IOException {
+    Path dir = Files.createDirectories(installation.workDir().resolve("backfill"));
+    String name = "backfill-" + LOG_NAME.format(Instant.now());
+    Path log = dir.resolve(name + ".log");
+    Path log4j = dir.resolve("log4j.properties");
+    Files.writeString(log4j, FlinkClusterConfig.log4jProperties());
+    List<String> jvmArgs = new ArrayList<>(List.of("-Xmx2g", "-XX:+UseG1GC"));
+    jvmArgs.addAll(ChildJvm.FLINK_JAVA_OPTS);
+    jvmArgs.add("-Dlog.file=" + log);
+    jvmArgs.add("-Dlog4j.configurationFile=" + log4j.toUri());
+    ChildJvm.run(
+        "local backfill",
+        List.of(installation.flinkClasspath(), jar),
+        jvmArgs,
+        ENTRY_CLASS,
+        args,
+        dir.resolve(name + ".out"),
+        timeout);
+    return "locally, in a child JVM (Flink log " + display(log) + ")";
+  }
+
+  private String runOnCluster(Setting flinkSetting, Path jar, List<String> args) {
+    FlinkRestClient rest = new FlinkRestClient(URI.create(flinkSetting.value()));
+    String jarId = rest.uploadJar(jar);
+    try {
+      String jobId =
+          rest.runJar(jarId, new JarRunRequest(ENTRY_CLASS, args, parallelism, null, false));
+      rest.awaitFinished(jobId, timeout);
+      return "on " + rest.baseUri() + " as job " + jobId + ", FINISHED";
+    } finally {
+      try {
+        rest.deleteJar(jarId);
+      } catch (FlinkRestException ignored) {
+        // left in the cluster's upload folder; harmless
+      }
+    }
+  }
+
+  /** Row versions of an offline table: all of them, and those a newer version replaced. */
+  private record Counts(long rows, long superseded) {}
+
+  private static Map<ViewPlan, Counts> counts(Setting pg, List<ViewPlan> plans) {
+    Map<ViewPlan, Counts> counts = new LinkedHashMap<>();
+    try (Connection c = DriverManager.getConnection(pg.value())) {
+      for (ViewPlan p : plans) {
+        OfflineTable table = OfflineTable.of(p);
+        boolean exists = OfflineTables.exists(c, table);
+        if (!exists) {
+          counts.put(p, new Counts(0, 0));
+          continue;
+        }
+        try (Statement s = c.createStatement();
+            ResultSet rs =
+                s.executeQuery(
+                    "SELECT count(*), count(*) FILTER (WHERE superseded_at IS NOT NULL) FROM "
+                        + table.qualifiedName())) {
+          rs.next();
+          counts.put(p, new Counts(rs.getLong(1), rs.getLong(2)));
+        }
+      }
+    } catch (SQLException e) {
+      throw OfflineTables.unreachable(pg, e);
+    }
+    return counts;
+  }
+
+  private static String display(Path p) {
+    Path cwd = Path.of("").toAbsolutePath();
+    Path abs = p.toAbsolutePath();
+    return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+  }
+}

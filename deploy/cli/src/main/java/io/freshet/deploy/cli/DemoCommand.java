@@ -1,0 +1,708 @@
+package io.freshet.deploy.cli;
+
+import io.freshet.deploy.flink.FlinkRestClient;
+import io.freshet.deploy.flink.FlinkRestException;
+import io.freshet.deploy.flink.JarRunRequest;
+import io.freshet.deploy.flink.JobDetails;
+import io.freshet.deploy.generator.EventGenerator;
+import io.freshet.deploy.generator.EventProducer;
+import io.freshet.deploy.generator.UserEvent;
+import io.freshet.deploy.stack.DefinitionsCheck;
+import io.freshet.deploy.stack.FlinkClusterConfig;
+import io.freshet.deploy.stack.FlinkSessionCluster;
+import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.KafkaBroker;
+import io.freshet.deploy.stack.KafkaTopics;
+import io.freshet.deploy.stack.Ports;
+import io.freshet.deploy.stack.PostgresEndpoint;
+import io.freshet.deploy.stack.RedisEndpoint;
+import io.freshet.deploy.stack.StackException;
+import io.freshet.dsl.Durations;
+import io.freshet.examples.UserActivity;
+import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.GatewayServer;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.ViewPlan;
+import io.freshet.registry.Plan;
+import io.freshet.registry.Registry;
+import io.freshet.registry.RegistryException;
+import io.freshet.storage.OfflineTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code freshet demo}: the whole platform on one machine. Starts (or finds) Postgres and Redis,
+ * starts a Kafka broker and a Flink session cluster in child JVMs, submits the streaming job for
+ * the example views over Flink's REST API, starts the gateway and a generator of sample events, and
+ * prints where to look. Runs until stopped, then stops everything it started.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs the whole platform locally on the example views.",
+      "",
+      "Postgres and Redis (found, or embedded), a Kafka broker, a Flink session cluster, the"
+          + " streaming job for user_activity and user_activity_live, the gateway, and a"
+          + " generator of sample events. Stops everything it started on Ctrl-C or after"
+          + " --duration. Logs and data go to .freshet/demo/ in the checkout.",
+      ""
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final List<String> VIEWS = List.of("user_activity", "user_activity_live");
+  static final String JOB_ENTRY_CLASS = "io.freshet.flink.FeatureJob";
+  static final Duration HISTORY = Duration.ofMinutes(70);
+  private static final int TOPIC_PARTITIONS = 2;
+  private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
+      paramLabel = "<duration>",
+      description = "Stop after this long, e.g. 5m or 1h30m (default: run until Ctrl-C).")
+  Duration duration;
+
+  @Option(
+      names = "--pg-url",
+      paramLabel = "<jdbc-url>",
+      description =
+          "Postgres for the offline table (default: FRESHET_PG_URL, else 127.0.0.1:5432 as user"
+              + " postgres, else an embedded server).")
+  String pgUrl;
+
+  @Option(
+      names = "--redis-url",
+      paramLabel = "<redis-url>",
+      description =
+          "Redis for the online table (default: FRESHET_REDIS_URL, else 127.0.0.1:6379, else an"
+              + " embedded server).")
+  String redisUrl;
+
+  @Option(
+      names = "--kafka",
+      paramLabel = "<bootstrap>",
+      description =
+          "Use this Kafka instead of starting a local broker (default: FRESHET_KAFKA, else a"
+              + " local broker on a free port).")
+  String kafka;
+
+  @Option(
+      names = "--flink",
+      paramLabel = "<rest-url>",
+      description =
+          "Submit to this Flink cluster instead of starting a local one (default: FRESHET_FLINK,"
+              + " else a local session cluster). It must reach Kafka, Postgres and Redis at the"
+              + " addresses above.")
+  String flink;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      paramLabel = "<port>",
+      description = "Port of the gateway (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--flink-ui-port",
+      defaultValue = "8081",
+      paramLabel = "<port>",
+      description =
+          "Port of the local Flink cluster's REST API and web UI (default: ${DEFAULT-VALUE}).")
+  int flinkUiPort;
+
+  @Option(
+      names = "--users",
+      defaultValue = "200",
+      paramLabel = "<n>",
+      description = "How many distinct users the generator simulates (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(
+      names = "--events-per-second",
+      defaultValue = "5",
+      paramLabel = "<rate>",
+      description = "Rate of live events, and of the replayed history (default: ${DEFAULT-VALUE}).")
+  double eventsPerSecond;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      paramLabel = "<seed>",
+      description = "Seed of the event generator; the same seed gives the same users and mix.")
+  long seed;
+
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      paramLabel = "<duration>",
+      description =
+          "Checkpoint interval of the job; results reach Postgres and Redis at each checkpoint"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration checkpointInterval;
+
+  @Option(
+      names = "--job-jar",
+      paramLabel = "<jar>",
+      description = "The job jar to submit (default: the one built in flink-jobs/target).")
+  Path jobJar;
+
+  private final Map<String, String> env;
+  private final Clock clock;
+
+  DemoCommand() {
+    this(System.getenv(), Clock.systemUTC());
+  }
+
+  DemoCommand(Map<String, String> env, Clock clock) {
+    this.env = env;
+    this.clock = clock;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validateOptions();
+    PrintWriter out = spec.commandLine().getOut();
+    Installation installation = Installation.fromSystemProperties();
+    Setting pgSetting = Setting.resolve(pgUrl, "--pg-url", "FRESHET_PG_URL", env);
+    Setting redisSetting = Setting.resolve(redisUrl, "--redis-url", "FRESHET_REDIS_URL", env);
+    Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
+    Setting flinkSetting = Setting.resolve(flink, "--flink", "FRESHET_FLINK", env);
+
+    Path workDir = installation.workDir().resolve("demo");
+    Files.createDirectories(workDir);
+    try (FileChannel lockFile =
+            FileChannel.open(
+                workDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.tryLock()) {
+      if (lock == null) {
+        throw new StackException(
+            "another `freshet demo` is running from this checkout (it holds "
+                + workDir.resolve(".lock")
+                + "): stop it first");
+      }
+      // Preconditions first, so that a wrong port or a missing build fails before anything starts.
+      Path jar = jobJar != null ? requireFile(jobJar, "--job-jar") : installation.jobJar();
+      DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+      Path flinkClasspath = flinkSetting == null ? installation.flinkClasspath() : null;
+      Path kafkaClasspath = kafkaSetting == null ? installation.kafkaClasspath() : null;
+      Ports.requireFree(port, "the gateway", "--port");
+      if (flinkSetting == null) {
+        Ports.requireFree(flinkUiPort, "the Flink web UI", "--flink-ui-port");
+      }
+      cleanWorkDir(workDir);
+      Path logDir = Files.createDirectories(workDir.resolve("logs"));
+      Logging.toFile(logDir.resolve("freshet.log"));
+
+      StopSignal stop = StopSignal.install(MAX_STOP_TIME);
+      boolean failed = false;
+      stop.interruptOnSignal(Thread.currentThread());
+      Teardown teardown = new Teardown();
+      try {
+        out.printf("freshet demo: starting the local stack (logs in %s)%n", display(logDir));
+        out.flush();
+        run(
+            out,
+            stop,
+            teardown,
+            new Setup(
+                workDir,
+                jar,
+                flinkClasspath,
+                kafkaClasspath,
+                pgSetting,
+                redisSetting,
+                kafkaSetting,
+                flinkSetting));
+      } catch (Exception e) {
+        if (stop.isRequested()) {
+          out.println("interrupted while starting");
+        } else if (e instanceof StackException || e instanceof FlinkRestException) {
+          // Said before stopping, so that it is not lost above the teardown's lines.
+          PrintWriter err = spec.commandLine().getErr();
+          err.println();
+          err.println("freshet demo: " + e.getMessage());
+          err.flush();
+          failed = true;
+        } else {
+          throw e;
+        }
+      } finally {
+        stop.interruptOnSignal(null);
+        Thread.interrupted();
+        if (!teardown.isEmpty()) {
+          out.println();
+          out.println(stop.isRequested() ? "Stopping (signal received)..." : "Stopping...");
+          out.flush();
+          boolean clean = teardown.run(out);
+          out.println(clean ? "Everything the demo started is stopped." : "Stopped, with errors.");
+          out.flush();
+        }
+        stop.stopped();
+      }
+      return failed ? 1 : 0;
+    }
+  }
+
+  /**
+   * What {@link #run} starts, resolved before anything starts.
+   *
+   * @param flinkClasspath null when {@code flink} names a cluster to use
+   * @param kafkaClasspath null when {@code kafka} names a Kafka to use
+   * @param pg null (look on the default port) or the configured Postgres; likewise redis, kafka,
+   *     flink
+   */
+  private record Setup(
+      Path workDir,
+      Path jobJar,
+      Path flinkClasspath,
+      Path kafkaClasspath,
+      Setting pg,
+      Setting redis,
+      Setting kafka,
+      Setting flink) {}
+
+  private void run(PrintWriter out, StopSignal stop, Teardown teardown, Setup setup)
+      throws Exception {
+    Path workDir = setup.workDir();
+    Path jar = setup.jobJar();
+    Path flinkClasspath = setup.flinkClasspath();
+    Path kafkaClasspath = setup.kafkaClasspath();
+    Setting pgSetting = setup.pg();
+    Setting redisSetting = setup.redis();
+    Setting kafkaSetting = setup.kafka();
+    Setting flinkSetting = setup.flink();
+    Instant started = Instant.now(clock);
+    Catalog catalog = Catalog.load(DemoCommand.class.getClassLoader());
+    for (String view : VIEWS) {
+      catalog.plan(view);
+    }
+
+    long t = System.nanoTime();
+    PostgresEndpoint pg =
+        PostgresEndpoint.locate(Setting.valueOrNull(pgSetting), Setting.sourceOrNull(pgSetting));
+    if (pg.startedHere()) {
+      teardown.add("embedded Postgres", pg::close);
+    }
+    step(out, "postgres", pg.displayUrl() + " (" + pg.origin() + ")", t);
+
+    t = System.nanoTime();
+    step(out, "registry", register(catalog, pg), t);
+
+    t = System.nanoTime();
+    RedisEndpoint redis =
+        RedisEndpoint.locate(
+            Setting.valueOrNull(redisSetting), Setting.sourceOrNull(redisSetting), workDir);
+    if (redis.startedHere()) {
+      teardown.add("embedded Redis", redis::close);
+    }
+    step(out, "redis", redis.url() + " (" + redis.origin() + ")", t);
+
+    // The broker starts in the background while Flink comes up.
+    CompletableFuture<KafkaBroker> brokerStart = null;
+    long kafkaStart = System.nanoTime();
+    if (kafkaSetting == null) {
+      int kafkaPort = Ports.free();
+      brokerStart =
+          CompletableFuture.supplyAsync(
+              () -> KafkaBroker.start(kafkaClasspath, workDir, kafkaPort));
+      CompletableFuture<KafkaBroker> f = brokerStart;
+      teardown.add(
+          "Kafka broker",
+          () -> {
+            KafkaBroker b = joinQuietly(f);
+            if (b != null) {
+              b.close();
+            }
+          });
+    }
+
+    t = System.nanoTime();
+    FlinkRestClient rest;
+    if (flinkSetting == null) {
+      FlinkClusterConfig config =
+          FlinkClusterConfig.local(flinkUiPort, Ports.free(), workDir.resolve("flink/data"));
+      FlinkSessionCluster cluster = FlinkSessionCluster.start(flinkClasspath, workDir, config);
+      teardown.add("Flink JobManager and TaskManager", cluster::close);
+      rest = cluster.rest();
+      step(
+          out,
+          "flink",
+          "session cluster: 1 TaskManager, "
+              + config.taskSlots()
+              + " slots, RocksDB, web UI "
+              + rest.baseUri(),
+          t);
+    } else {
+      rest = new FlinkRestClient(URI.create(flinkSetting.value()));
+      var overview = rest.overview();
+      step(
+          out,
+          "flink",
+          "cluster at "
+              + rest.baseUri()
+              + " (from "
+              + flinkSetting.source()
+              + "): Flink "
+              + overview.flinkVersion()
+              + ", "
+              + overview.slotsAvailable()
+              + " free slots",
+          t);
+    }
+
+    String bootstrap;
+    if (brokerStart != null) {
+      KafkaBroker broker = join(brokerStart);
+      broker.createTopic(UserActivity.TOPIC, TOPIC_PARTITIONS);
+      bootstrap = broker.bootstrapServers();
+      step(
+          out,
+          "kafka",
+          "broker on " + bootstrap + ", topic " + UserActivity.TOPIC + " (2 partitions)",
+          kafkaStart);
+    } else {
+      t = System.nanoTime();
+      bootstrap = kafkaSetting.value();
+      KafkaTopics.ensure(bootstrap, kafkaSetting.source(), UserActivity.TOPIC, TOPIC_PARTITIONS);
+      step(
+          out,
+          "kafka",
+          bootstrap + " (from " + kafkaSetting.source() + "), topic " + UserActivity.TOPIC,
+          t);
+    }
+
+    t = System.nanoTime();
+    String jarId = rest.uploadJar(jar);
+    String jobId =
+        rest.runJar(
+            jarId,
+            JarRunRequest.of(JOB_ENTRY_CLASS, jobArgs(bootstrap, pg.jdbcUrl(), redis.url())));
+    FlinkRestClient jobRest = rest;
+    teardown.add(
+        "Flink job " + jobId,
+        () -> {
+          try {
+            jobRest.cancelAndWait(jobId, Duration.ofSeconds(60));
+          } finally {
+            try {
+              jobRest.deleteJar(jarId);
+            } catch (FlinkRestException ignored) {
+              // the cluster may be gone already; the jar goes with it
+            }
+          }
+        });
+    JobDetails job = rest.awaitRunning(jobId, Duration.ofMinutes(2));
+    step(out, "job", jobId + " \"" + job.name() + "\" RUNNING", t);
+
+    t = System.nanoTime();
+    GatewayServer gateway;
+    try {
+      gateway = GatewayServer.start(new GatewayConfig(port, redis.url(), catalog));
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw new StackException("could not start the gateway: " + e.getMessage(), e);
+    }
+    teardown.add("gateway", gateway::close);
+    step(out, "gateway", "http://localhost:" + gateway.port(), t);
+
+    t = System.nanoTime();
+    EventGenerator generator = new EventGenerator(seed, users);
+    List<UserEvent> history = generator.history(Instant.now(clock), HISTORY, eventsPerSecond);
+    String user = EventGenerator.mostActive(history);
+    // The online table outlives a run: what the gateway serves now came from an earlier one.
+    String previousVector = fetch(HttpClient.newHttpClient(), featuresUri(gateway.port(), user));
+    EventProducer producer =
+        new EventProducer(
+            bootstrap, UserActivity.TOPIC, generator, history, eventsPerSecond, clock);
+    teardown.add("event generator", producer::close);
+    if (!producer.awaitHistory(Duration.ofMinutes(2))) {
+      throw new StackException(
+          "the event generator could not send the replayed history within 2 minutes; see "
+              + display(workDir.resolve("logs/freshet.log")));
+    }
+    step(
+        out,
+        "events",
+        String.format(
+            "replayed %d events of the last %s for %d users; now %s per second",
+            history.size(), Durations.format(HISTORY), users, formatRate(eventsPerSecond)),
+        t);
+
+    printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), started, workDir);
+    stop.interruptOnSignal(null);
+    watch(out, stop, rest, jobId, gateway.port(), user, started, previousVector);
+  }
+
+  /** Registers the example views in the registry in Postgres, as {@code freshet apply} would. */
+  private static String register(Catalog catalog, PostgresEndpoint pg) {
+    try {
+      Registry registry = Registry.open(pg.jdbcUrl());
+      Plan plan =
+          registry.apply(registry.plan(catalog.plans().stream().map(ViewPlan::view).toList()));
+      String summary = plan.describe().lines().findFirst().orElse("");
+      return "example views applied ("
+          + (summary.startsWith("Plan: ") ? summary.substring(6) : summary)
+          + ")";
+    } catch (RegistryException e) {
+      throw new StackException(
+          "could not register the example views in " + pg.displayUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  List<String> jobArgs(String bootstrap, String jdbcUrl, String redisUri) {
+    return List.of(
+        "--views",
+        String.join(",", VIEWS),
+        "--kafka",
+        bootstrap,
+        "--pg-url",
+        jdbcUrl,
+        "--redis-url",
+        redisUri,
+        "--checkpoint-interval",
+        Long.toString(checkpointInterval.toMillis()),
+        "--starting-offsets",
+        "earliest");
+  }
+
+  private void printGuide(
+      PrintWriter out,
+      Catalog catalog,
+      PostgresEndpoint pg,
+      String user,
+      URI flinkUri,
+      int gatewayPort,
+      Instant started,
+      Path workDir) {
+    String gatewayUri = "http://localhost:" + gatewayPort;
+    ViewPlan main = catalog.plan(VIEWS.get(0));
+    ViewPlan live = catalog.plan(VIEWS.get(1));
+    OfflineTable table = OfflineTable.of(main);
+    out.println();
+    out.printf(
+        "Ready in %d s. Where to look:%n",
+        Duration.between(started, Instant.now(clock)).toSeconds());
+    out.printf("  Flink web UI    %s%n", flinkUri);
+    out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    out.printf("  Features        curl %s/features/%s/%s%n", gatewayUri, main.name(), user);
+    out.printf("                  curl %s/features/%s/%s%n", gatewayUri, live.name(), user);
+    out.printf("  Offline table   %s in %s%n", table.qualifiedName(), pg.displayUrl());
+    out.printf(
+        "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
+            + " LIMIT 5;%n",
+        table.qualifiedName(), user);
+    out.printf("  Logs            %s%n", display(workDir.resolve("logs")));
+    out.println();
+    out.printf(
+        "%s windows end every %s and close when the newest event is %s past their end;"
+            + " %s every %s, %s.%n",
+        main.name(),
+        Durations.format(main.view().slide()),
+        Durations.format(main.view().source().maxOutOfOrderness()),
+        live.name(),
+        Durations.format(live.view().slide()),
+        Durations.format(live.view().source().maxOutOfOrderness()));
+    out.printf(
+        "Results reach Redis and Postgres at each checkpoint (every %s).%n",
+        Durations.format(checkpointInterval));
+    out.println(
+        duration == null
+            ? "Press Ctrl-C to stop."
+            : "Press Ctrl-C to stop; stops by itself in " + Durations.format(duration) + ".");
+    out.flush();
+  }
+
+  /**
+   * Waits for a signal or the end of {@code --duration}, announcing the first served feature vector
+   * and any change of the job's state.
+   */
+  private void watch(
+      PrintWriter out,
+      StopSignal stop,
+      FlinkRestClient rest,
+      String jobId,
+      int gatewayPort,
+      String user,
+      Instant started,
+      String previousVector)
+      throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    URI features = featuresUri(gatewayPort, user);
+    Instant deadline = duration == null ? null : started.plus(duration);
+    boolean served = false;
+    String jobState = "RUNNING";
+    while (true) {
+      Duration wait = Duration.ofSeconds(2);
+      if (deadline != null) {
+        Duration left = Duration.between(Instant.now(clock), deadline);
+        if (left.isNegative() || left.isZero()) {
+          out.printf("%nRan for %s.%n", Durations.format(duration));
+          return;
+        }
+        wait = left.compareTo(wait) < 0 ? left : wait;
+      }
+      if (stop.await(wait)) {
+        return;
+      }
+      if (!served) {
+        String body = fetch(http, features);
+        if (body != null && !body.equals(previousVector)) {
+          served = true;
+          out.printf(
+              "%n[%s] first feature vector of this run served, %d s after start: curl %s%n  %s%n",
+              Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+              Duration.between(started, Instant.now(clock)).toSeconds(),
+              features,
+              body.strip());
+          out.flush();
+        }
+      }
+      String state = jobState(rest, jobId);
+      if (!state.equals(jobState)) {
+        jobState = state;
+        out.printf(
+            "%n[%s] the job is now %s%s%n",
+            Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+            state,
+            "RUNNING".equals(state) ? "" : causeOf(rest, jobId));
+        out.flush();
+      }
+    }
+  }
+
+  private static URI featuresUri(int gatewayPort, String user) {
+    return URI.create("http://localhost:" + gatewayPort + "/features/" + VIEWS.get(0) + "/" + user);
+  }
+
+  private static String fetch(HttpClient http, URI uri) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static String jobState(FlinkRestClient rest, String jobId) {
+    try {
+      return rest.job(jobId).state();
+    } catch (FlinkRestException e) {
+      return "UNREACHABLE";
+    }
+  }
+
+  private static String causeOf(FlinkRestClient rest, String jobId) {
+    try {
+      String cause = rest.rootException(jobId);
+      if (cause.isBlank()) {
+        return "";
+      }
+      return ": " + cause.lines().findFirst().orElse("") + " (see the Flink web UI)";
+    } catch (FlinkRestException e) {
+      return "";
+    }
+  }
+
+  private void validateOptions() {
+    if (users < 1 || users > 9999) {
+      throw new StackException("--users must be between 1 and 9999, got " + users);
+    }
+    if (!(eventsPerSecond > 0) || eventsPerSecond > 10_000) {
+      throw new StackException(
+          "--events-per-second must be above 0 and at most 10000, got " + eventsPerSecond);
+    }
+    if (duration != null && (duration.isZero() || duration.isNegative())) {
+      throw new StackException("--duration must be positive, got " + duration);
+    }
+    if (checkpointInterval.toMillis() < 1000) {
+      throw new StackException(
+          "--checkpoint-interval must be at least 1s, got " + Durations.format(checkpointInterval));
+    }
+  }
+
+  private static Path requireFile(Path p, String flag) {
+    if (!Files.isRegularFile(p)) {
+      throw new StackException(flag + " " + p + " is not a file");
+    }
+    return p.toAbsolutePath();
+  }
+
+  /** Removes what the previous run left, except the lock file held by this run. */
+  private static void cleanWorkDir(Path workDir) throws IOException {
+    try (Stream<Path> top = Files.list(workDir)) {
+      for (Path p : top.filter(p -> !p.getFileName().toString().equals(".lock")).toList()) {
+        try (Stream<Path> all = Files.walk(p)) {
+          for (Path q : all.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(q);
+          }
+        }
+      }
+    }
+  }
+
+  private static void step(PrintWriter out, String name, String what, long startNanos) {
+    out.printf("  %-9s %5.1f s  %s%n", name, (System.nanoTime() - startNanos) / 1e9, what);
+    out.flush();
+  }
+
+  private static String formatRate(double rate) {
+    return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
+  }
+
+  private static String display(Path p) {
+    Path cwd = Path.of("").toAbsolutePath();
+    Path abs = p.toAbsolutePath();
+    return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
+  private static <T> T joinQuietly(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,618 @@
+package io.freshet.deploy.cli;
+
+import io.freshet.deploy.definitions.Definitions;
+import io.freshet.deploy.flink.ClusterOverview;
+import io.freshet.deploy.flink.FlinkRestClient;
+import io.freshet.deploy.flink.FlinkRestException;
+import io.freshet.deploy.flink.JarRunRequest;
+import io.freshet.deploy.flink.JobDetails;
+import io.freshet.deploy.flink.JobSummary;
+import io.freshet.deploy.flink.RestoredCheckpoint;
+import io.freshet.deploy.stack.DefinitionsCheck;
+import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.StackException;
+import io.freshet.dsl.Durations;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.ViewPlan;
+import io.freshet.registry.RegisteredView;
+import io.freshet.registry.Registry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code freshet submit}: uploads the job jar to a Flink cluster over its REST API and runs the
+ * streaming job for the given views; with {@code --upgrade}, replaces the job running those views,
+ * carrying its state over through a savepoint.
+ */
+@Command(
+    name = "submit",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Submits the streaming job for the given views to a Flink cluster.",
+      "",
+      "Uploads the job jar over Flink's REST API and runs io.freshet.flink.FeatureJob, named"
+          + " \"freshet: <views>\". The views must be registered (freshet apply) with the same"
+          + " definitions, so that the job writes the version the gateway and the training sets"
+          + " read.",
+      "",
+      "--upgrade replaces the running job of these views: it stops that job with a savepoint"
+          + " (without draining: open windows stay open) and starts the new jar from it, so"
+          + " window state and Kafka offsets carry over. --views may add views to the job (they"
+          + " start empty) but not leave any out. A view whose meaning changed since the job"
+          + " started cannot be upgraded in place; the command says so and stops nothing.",
+      ""
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the job is running",
+      "1:the cluster, the registry, the savepoint or the job failed (the message says which;"
+          + " after a stop, it names the savepoint to resume from)",
+      "2:the definitions or the command line are invalid"
+    })
+final class SubmitCommand implements Callable<Integer> {
+  /** The entry class of the job jar. */
+  static final String ENTRY_CLASS = "io.freshet.flink.FeatureJob";
+
+  /** FeatureJob names its job this, followed by its views joined by commas. */
+  static final String JOB_NAME_PREFIX = "freshet: ";
+
+  /** How FeatureJobCompiler names a window operator: {@code windows: <view>@<versionTag>}. */
+  private static final Pattern WINDOW_OPERATOR =
+      Pattern.compile("windows: ([A-Za-z0-9_]+)@([0-9a-f]+)");
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--views",
+      required = true,
+      split = ",",
+      paramLabel = "<view>",
+      description = "The views the job runs, e.g. user_activity,user_activity_live.")
+  List<String> views;
+
+  @Option(
+      names = "--parallelism",
+      paramLabel = "<n>",
+      description = "Parallelism of the job (default: the cluster's parallelism.default).")
+  Integer parallelism;
+
+  @Option(
+      names = "--savepoint",
+      paramLabel = "<path>",
+      description = "Start from this savepoint or retained checkpoint (e.g. to rescale).")
+  String savepoint;
+
+  @Option(
+      names = "--upgrade",
+      description =
+          "Replace the running job of these views: stop it with a savepoint, start from it.")
+  boolean upgrade;
+
+  @Option(
+      names = "--savepoint-dir",
+      paramLabel = "<dir>",
+      description =
+          "Where --upgrade writes the savepoint, as the cluster sees it, e.g. s3://bucket/sp"
+              + " (default: the cluster's execution.checkpointing.savepoint-dir).")
+  String savepointDir;
+
+  @Mixin FlinkOption flink;
+  @Mixin KafkaOption kafka;
+  @Mixin PostgresOption pg;
+  @Mixin RedisOption redis;
+
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      paramLabel = "<duration>",
+      description =
+          "Checkpoint interval; results reach Postgres and Redis at each checkpoint (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration checkpointInterval;
+
+  @Option(
+      names = "--starting-offsets",
+      paramLabel = "<where>",
+      description =
+          "Where a view without restored state starts reading: earliest, latest or committed"
+              + " (the consumer group's offsets, else earliest; the job's default).")
+  String startingOffsets;
+
+  @Option(
+      names = "--group-id",
+      paramLabel = "<id>",
+      description = "Kafka consumer group of the job (the job's default: freshet-features).")
+  String groupId;
+
+  @Option(
+      names = "--rejected-events-topic",
+      paramLabel = "<topic>",
+      description =
+          "Keep dead letters and late events in this Kafka topic (default: the Postgres table"
+              + " freshet.rejected_events).")
+  String rejectedEventsTopic;
+
+  @Option(
+      names = "--job-jar",
+      paramLabel = "<jar>",
+      description = "The job jar to submit (default: the one built in flink-jobs/target).")
+  Path jobJar;
+
+  @Mixin DefinitionsOption definitions;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "5m",
+      converter = DurationConverter.class,
+      paramLabel = "<duration>",
+      description =
+          "How long to wait for the savepoint, and for the job to run (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  private final Map<String, String> env;
+
+  SubmitCommand() {
+    this(System.getenv());
+  }
+
+  SubmitCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    validateOptions();
+    PrintWriter out = spec.commandLine().getOut();
+    Definitions defs = definitions.load();
+    List<ViewPlan> plans = DefinitionsOption.plans(defs, views);
+    Setting flinkSetting = flink.resolve(env);
+    if (flinkSetting == null) {
+      throw new UsageException(
+          "say which Flink cluster to submit to: --flink http://<jobmanager>:8081 or"
+              + " FRESHET_FLINK");
+    }
+    Setting kafkaSetting = kafka.resolve(env);
+    if (kafkaSetting == null) {
+      throw new UsageException(
+          "say which Kafka the job reads: --kafka <bootstrap servers> or FRESHET_KAFKA, as the"
+              + " Flink cluster reaches it");
+    }
+    Setting pgSetting = pg.resolve(env);
+    Setting redisSetting = redis.resolve(env);
+    Path jar =
+        jobJar != null
+            ? requireFile(jobJar, "--job-jar")
+            : Installation.fromSystemProperties().jobJar();
+    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+    String jobName =
+        JOB_NAME_PREFIX + String.join(",", plans.stream().map(ViewPlan::name).toList());
+
+    out.printf(
+        "freshet submit: %s from %s%n",
+        String.join(
+            ", ", plans.stream().map(p -> p.name() + " (version " + p.versionTag() + ")").toList()),
+        defs.describe());
+    out.flush();
+
+    long t = System.nanoTime();
+    Registry registry = Registries.open(pgSetting);
+    Registries.requireApplied(registry, pgSetting, plans, defs.jar());
+    Steps.step(out, "registry", "views registered as these definitions", t);
+
+    t = System.nanoTime();
+    FlinkRestClient rest = new FlinkRestClient(URI.create(flinkSetting.value()));
+    ClusterOverview overview = rest.overview();
+    Steps.step(
+        out,
+        "flink",
+        String.format(
+            "%s (Flink %s, %d TaskManager%s, %d of %d slots free)",
+            rest.baseUri(),
+            overview.flinkVersion(),
+            overview.taskManagers(),
+            overview.taskManagers() == 1 ? "" : "s",
+            overview.slotsAvailable(),
+            overview.slotsTotal()),
+        t);
+
+    JobSummary previous = findRunningJob(rest, plans);
+    Map<String, String> runningTags =
+        previous == null ? Map.of() : refuseChangedMeaning(rest, registry, previous, plans);
+
+    Path tmp = Files.createTempDirectory("freshet-submit");
+    String jarId = null;
+    try {
+      t = System.nanoTime();
+      Path upload = defs.jobJar(jar, tmp);
+      jarId = rest.uploadJar(upload);
+      Steps.step(
+          out,
+          "jar",
+          upload.getFileName()
+              + (defs.jar() == null ? "" : " (the job jar with " + defs.describe() + ")")
+              + " uploaded",
+          t);
+
+      String startFrom = savepoint;
+      if (previous != null) {
+        t = System.nanoTime();
+        try {
+          String trigger = rest.stopWithSavepoint(previous.id(), savepointDir, false);
+          startFrom = rest.awaitSavepoint(previous.id(), trigger, timeout);
+        } catch (FlinkRestException e) {
+          throw new FlinkRestException(
+              e.getMessage()
+                  + "\nNothing new was started. Flink keeps job "
+                  + previous.id()
+                  + " running when its stop-with-savepoint fails; check it in the web UI at "
+                  + rest.baseUri(),
+              e.status(),
+              e.errors(),
+              e);
+        }
+        String finalState = rest.awaitTerminal(previous.id(), timeout);
+        Steps.step(
+            out,
+            "stopped",
+            "job " + previous.id() + " \"" + previous.name() + "\" " + finalState,
+            t);
+        Steps.note(out, "savepoint", startFrom);
+      }
+
+      t = System.nanoTime();
+      String jobId = null;
+      JobDetails job;
+      try {
+        jobId =
+            rest.runJar(
+                jarId,
+                new JarRunRequest(
+                    ENTRY_CLASS,
+                    jobArgs(plans, kafkaSetting, pgSetting, redisSetting),
+                    parallelism,
+                    startFrom,
+                    false));
+        job = rest.awaitRunning(jobId, timeout);
+      } catch (FlinkRestException e) {
+        if (previous == null) {
+          throw e;
+        }
+        throw new FlinkRestException(
+            e.getMessage()
+                + "\nThe previous job "
+                + previous.id()
+                + " is stopped; its state is in the savepoint "
+                + startFrom
+                + ". "
+                + (jobId == null ? "" : "Cancel job " + jobId + " if it is still listed. ")
+                + "Once the cause is fixed, resume with: freshet submit --views "
+                + String.join(",", views)
+                + " --savepoint "
+                + startFrom
+                + " (add --job-jar <the previous jar> to go back to it)",
+            e.status(),
+            e.errors(),
+            e);
+      }
+      Optional<RestoredCheckpoint> restored = rest.restored(jobId);
+      Steps.step(
+          out,
+          "job",
+          jobId
+              + " \""
+              + job.name()
+              + "\" RUNNING"
+              + restored
+                  .map(
+                      r ->
+                          ", restored from "
+                              + (r.savepoint() ? "savepoint " : "checkpoint ")
+                              + r.externalPath())
+                  .orElse(startFrom == null ? ", no state to restore" : ""),
+          t);
+      if (startFrom != null && restored.isEmpty()) {
+        out.printf(
+            "  note: Flink reports no restored state yet for job %s; check its checkpoints in the"
+                + " web UI%n",
+            jobId);
+      }
+      if (previous != null) {
+        describeUpgrade(out, previous, plans, runningTags);
+      }
+      if (!job.name().equals(jobName)) {
+        out.printf("  note: the job is named \"%s\", expected \"%s\"%n", job.name(), jobName);
+      }
+      out.printf(
+          "%nResults reach %s and %s at each checkpoint (every %s).%n",
+          PostgresOption.display(pgSetting.value()),
+          RedisOption.display(redisSetting.value()),
+          Durations.format(checkpointInterval));
+      out.printf("Flink web UI: %s/#/job/running/%s/overview%n", rest.baseUri(), jobId);
+      out.flush();
+      return FreshetCommand.EXIT_OK;
+    } finally {
+      if (jarId != null) {
+        try {
+          // The cluster keeps its own copy of a submitted job's jar; the upload is not needed.
+          rest.deleteJar(jarId);
+        } catch (FlinkRestException ignored) {
+          // left in the cluster's upload folder; harmless
+        }
+      }
+      Steps.deleteQuietly(tmp);
+    }
+  }
+
+  /** The program arguments of FeatureJob (see its Javadoc). */
+  List<String> jobArgs(
+      List<ViewPlan> plans, Setting kafkaSetting, Setting pgSetting, Setting redisSetting) {
+    List<String> args = new ArrayList<>();
+    args.add("--views");
+    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
+    args.add("--kafka");
+    args.add(kafkaSetting.value());
+    args.add("--pg-url");
+    args.add(pgSetting.value());
+    args.add("--redis-url");
+    args.add(redisSetting.value());
+    args.add("--checkpoint-interval");
+    args.add(Long.toString(checkpointInterval.toMillis()));
+    if (startingOffsets != null) {
+      args.add("--starting-offsets");
+      args.add(startingOffsets.toLowerCase(Locale.ROOT));
+    }
+    if (groupId != null) {
+      args.add("--group-id");
+      args.add(groupId);
+    }
+    if (rejectedEventsTopic != null) {
+      args.add("--rejected-events-topic");
+      args.add(rejectedEventsTopic);
+    }
+    return args;
+  }
+
+  /**
+   * The active Freshet job that runs any of these views: with {@code --upgrade}, the one to replace
+   * (required); without, none may exist, since two jobs would write the same tables.
+   */
+  private JobSummary findRunningJob(FlinkRestClient rest, List<ViewPlan> plans) {
+    Set<String> wanted = new LinkedHashSet<>(plans.stream().map(ViewPlan::name).toList());
+    List<JobSummary> overlapping = new ArrayList<>();
+    List<String> others = new ArrayList<>();
+    for (JobSummary j : rest.jobs()) {
+      Set<String> jobViews = viewsOf(j.name());
+      if (!j.isActive() || jobViews.isEmpty()) {
+        continue;
+      }
+      if (jobViews.stream().anyMatch(wanted::contains)) {
+        overlapping.add(j);
+      } else {
+        others.add(j.id() + " \"" + j.name() + "\"");
+      }
+    }
+    if (!upgrade) {
+      if (!overlapping.isEmpty()) {
+        JobSummary j = overlapping.get(0);
+        throw new StackException(
+            "job "
+                + j.id()
+                + " \""
+                + j.name()
+                + "\" ("
+                + j.state()
+                + ") already runs "
+                + String.join(", ", intersection(viewsOf(j.name()), wanted))
+                + "; two jobs must not write one view: replace it with --upgrade, or stop it"
+                + " first");
+      }
+      return null;
+    }
+    if (overlapping.isEmpty()) {
+      throw new StackException(
+          "--upgrade: no running job runs "
+              + String.join(", ", wanted)
+              + " on this cluster"
+              + (others.isEmpty() ? "" : " (other Freshet jobs: " + String.join(", ", others) + ")")
+              + "; submit without --upgrade to start one");
+    }
+    if (overlapping.size() > 1) {
+      throw new StackException(
+          "--upgrade: several running jobs run these views ("
+              + String.join(
+                  ", ", overlapping.stream().map(j -> j.id() + " \"" + j.name() + "\"").toList())
+              + "); upgrade one at a time, with --views naming all of that job's views");
+    }
+    JobSummary j = overlapping.get(0);
+    Set<String> dropped = new LinkedHashSet<>(viewsOf(j.name()));
+    dropped.removeAll(wanted);
+    if (!dropped.isEmpty()) {
+      throw new StackException(
+          "--upgrade: job "
+              + j.id()
+              + " \""
+              + j.name()
+              + "\" also runs "
+              + String.join(", ", dropped)
+              + ", which --views leaves out: its state would be lost. Name every view of that"
+              + " job in --views (views may be added, not removed)");
+    }
+    if (!"RUNNING".equals(j.state())) {
+      throw new StackException(
+          "--upgrade: job "
+              + j.id()
+              + " \""
+              + j.name()
+              + "\" is "
+              + j.state()
+              + ", and only a RUNNING job can take a savepoint; wait until it runs, or cancel it"
+              + " and start from its latest retained checkpoint with --savepoint");
+    }
+    return j;
+  }
+
+  /**
+   * Fails, before anything is stopped, when a view of the running job has another meaning in these
+   * definitions; returns, for each view the running job runs, its version tag there.
+   *
+   * <p>A new meaning must start with empty windows (it is a new view version with its own tables),
+   * but the job keeps each view's window state under the operator uid {@code windows-<view>}, which
+   * does not name the version: restoring the savepoint would feed the old meaning's slices to the
+   * new one.
+   */
+  private static Map<String, String> refuseChangedMeaning(
+      FlinkRestClient rest, Registry registry, JobSummary previous, List<ViewPlan> plans) {
+    Map<String, String> runningTags = new LinkedHashMap<>();
+    for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
+      Matcher m = WINDOW_OPERATOR.matcher(v.name());
+      while (m.find()) {
+        runningTags.put(m.group(1), m.group(2));
+      }
+    }
+    List<String> changed = new ArrayList<>();
+    for (ViewPlan p : plans) {
+      String running = runningTags.get(p.name());
+      if (running != null && !running.equals(p.versionTag())) {
+        changed.add(
+            p.name()
+                + " runs as "
+                + versionName(registry, p.name(), running)
+                + ", these definitions are "
+                + versionName(registry, p.name(), p.versionTag()));
+      }
+    }
+    if (!changed.isEmpty()) {
+      throw new StackException(
+          "--upgrade: the meaning of a view changed since job "
+              + previous.id()
+              + " started it ("
+              + String.join("; ", changed)
+              + "). A new version must start with empty windows, but the job keeps a view's"
+              + " window state under the operator uid windows-<view>, which does not name the"
+              + " version, so resuming from a savepoint would feed the old version's windows to"
+              + " the new meaning. Nothing was stopped. To start the new version: stop job "
+              + previous.id()
+              + " and submit without --upgrade (its other views then start with empty windows"
+              + " too),"
+              + " then fill the new version's history with freshet backfill.");
+    }
+    return runningTags;
+  }
+
+  private static String versionName(Registry registry, String view, String tag) {
+    try {
+      for (RegisteredView r : registry.versions(view)) {
+        if (r.versionTag().equals(tag)) {
+          return "version " + r.version() + " (tag " + tag + ")";
+        }
+      }
+    } catch (RuntimeException e) {
+      // the tag alone still says which version
+    }
+    return "tag " + tag;
+  }
+
+  private static void describeUpgrade(
+      PrintWriter out, JobSummary previous, List<ViewPlan> plans, Map<String, String> runningTags) {
+    Set<String> before = viewsOf(previous.name());
+    List<String> kept = new ArrayList<>();
+    List<String> added = new ArrayList<>();
+    for (ViewPlan p : plans) {
+      (before.contains(p.name()) ? kept : added)
+          .add(p.name() + " (version " + p.versionTag() + ")");
+    }
+    out.println();
+    out.printf(
+        "Upgraded: job %s was stopped with a savepoint and the new job resumed from it.%n",
+        previous.id());
+    if (!kept.isEmpty()) {
+      out.printf(
+          "  %s: same meaning, window state and Kafka offsets carried over%n",
+          String.join(", ", kept));
+    }
+    if (!added.isEmpty()) {
+      out.printf("  %s: new in this job, starts with empty windows%n", String.join(", ", added));
+    }
+    if (runningTags.isEmpty()) {
+      out.println(
+          "  (the previous job's operators did not name their view versions, so a change of"
+              + " meaning could not be checked)");
+    }
+  }
+
+  /** The views in a job name {@code freshet: a,b}; empty for other jobs. */
+  static Set<String> viewsOf(String jobName) {
+    if (jobName == null || !jobName.startsWith(JOB_NAME_PREFIX)) {
+      return Set.of();
+    }
+    Set<String> views = new LinkedHashSet<>();
+    for (String v : jobName.substring(JOB_NAME_PREFIX.length()).split(",")) {
+      if (!v.isBlank()) {
+        views.add(v.strip());
+      }
+    }
+    return views;
+  }
+
+  private static List<String> intersection(Set<String> a, Set<String> b) {
+    return a.stream().filter(b::contains).toList();
+  }
+
+  private void validateOptions() {
+    if (upgrade && savepoint != null) {
+      throw new UsageException(
+          "--upgrade takes its savepoint from the running job; leave out --savepoint "
+              + savepoint
+              + " (or leave out --upgrade to start from that savepoint)");
+    }
+    if (savepointDir != null && !upgrade) {
+      throw new UsageException(
+          "--savepoint-dir is where --upgrade writes its savepoint; add --upgrade");
+    }
+    if (parallelism != null && parallelism < 1) {
+      throw new UsageException("--parallelism must be at least 1, got " + parallelism);
+    }
+    if (checkpointInterval.toMillis() < 1000) {
+      throw new UsageException(
+          "--checkpoint-interval must be at least 1s, got " + Durations.format(checkpointInterval));
+    }
+    if (startingOffsets != null
+        && !List.of("earliest", "latest", "committed")
+            .contains(startingOffsets.toLowerCase(Locale.ROOT))) {
+      throw new UsageException(
+          "--starting-offsets must be earliest, latest or committed, got " + startingOffsets);
+    }
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new UsageException("--timeout must be positive, got " + timeout);
+    }
+  }
+
+  static Path requireFile(Path p, String flag) {
+    if (!Files.isRegularFile(p)) {
+      throw new UsageException(flag + " " + p + " is not a file");
+    }
+    return p.toAbsolutePath();
+  }
+}

@@ -1,0 +1,274 @@
+package io.freshet.deploy.cli;
+
+import io.freshet.deploy.definitions.Definitions;
+import io.freshet.training.FeatureSelection;
+import io.freshet.training.LabelSource;
+import io.freshet.training.TrainingSetBuilder;
+import io.freshet.training.TrainingSetManifest;
+import io.freshet.training.TrainingSetOutput;
+import io.freshet.training.TrainingSetRequest;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code freshet training-set}: builds a point-in-time-correct training set from a label table and
+ * the offline tables, records its manifest, and rebuilds a recorded set identically.
+ */
+@Command(
+    name = "training-set",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Builds a point-in-time-correct training set from a label table.",
+      "",
+      "One output row per label row: the label's columns unchanged, then one column per feature."
+          + " For each label at time L and each view, the features come from the offline row with"
+          + " the greatest window end F such that F + availability delay <= L, or are empty when"
+          + " there is none or it is older than the view's TTL. The labels name each view's"
+          + " entity key columns as the view does (e.g. user_id) and a time column (ISO-8601 with"
+          + " an offset, or epoch milliseconds).",
+      "",
+      "Every set is recorded with a manifest (views and versions, label checksum, as-of time,"
+          + " output checksum): --rebuild <id> writes the identical set again, even after late"
+          + " events rewrote windows since.",
+      ""
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the training set was written (or rebuilt identically)",
+      "1:the labels, the offline tables or the output could not be used (the message names the"
+          + " line, column or table), or a rebuild would differ; nothing partial is left",
+      "2:the definitions or the command line are invalid"
+    })
+final class TrainingSetCommand implements Callable<Integer> {
+  private static final String POSTGRES = "postgres:";
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--labels",
+      paramLabel = "<labels>",
+      description =
+          "The label table: a CSV file with a header line, or postgres:<schema.table> in the"
+              + " database of the offline tables.")
+  String labels;
+
+  @Option(
+      names = "--features",
+      split = ",",
+      paramLabel = "<view:feature>",
+      description = "The features, in column order, e.g. user_activity:event_count_1h.")
+  List<String> features;
+
+  @Option(
+      names = "--feature-service",
+      paramLabel = "<name>",
+      description = "The features of this feature service, instead of --features.")
+  String featureService;
+
+  @Option(
+      names = "--output",
+      paramLabel = "<output>",
+      description =
+          "Where to write the set: a CSV file (replaced once complete), or"
+              + " postgres:<schema.table> (a new table). With --rebuild: write the rebuilt set"
+              + " there instead of over the recorded output.")
+  String output;
+
+  @Option(
+      names = "--timestamp-column",
+      defaultValue = TrainingSetRequest.DEFAULT_TIMESTAMP_COLUMN,
+      paramLabel = "<column>",
+      description = "The label column holding each label's time (default: ${DEFAULT-VALUE}).")
+  String timestampColumn;
+
+  @Option(
+      names = "--as-of",
+      paramLabel = "<instant>",
+      description =
+          "Read the offline tables as they were committed at this instant, e.g."
+              + " 2026-11-20T12:00:00Z (default: the latest instant no writer can still commit"
+              + " behind).")
+  String asOf;
+
+  @Option(
+      names = "--full-feature-names",
+      description =
+          "Name every feature column <view>__<feature> (default: only where names clash).")
+  boolean fullFeatureNames;
+
+  @Option(
+      names = "--rebuild",
+      paramLabel = "<id>",
+      description = "Rebuild the recorded training set with this id, verified byte for byte.")
+  String rebuild;
+
+  @Mixin PostgresOption pg;
+  @Mixin DefinitionsOption definitions;
+
+  private final Map<String, String> env;
+
+  TrainingSetCommand() {
+    this(System.getenv());
+  }
+
+  TrainingSetCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    UUID rebuildId = rebuild == null ? null : rebuildId();
+    TrainingSetRequest request = rebuildId == null ? request() : null;
+    TrainingSetOutput rebuildOutput = rebuildId != null && output != null ? output(output) : null;
+    Definitions defs = definitions.load();
+    Setting pgSetting = pg.resolve(env);
+
+    long t = System.nanoTime();
+    TrainingSetBuilder builder = TrainingSetBuilder.open(defs.catalog(), pgSetting.value());
+    TrainingSetManifest m =
+        rebuildId == null
+            ? builder.build(request)
+            : rebuildOutput == null
+                ? builder.rebuild(rebuildId)
+                : builder.rebuild(rebuildId, rebuildOutput);
+    double seconds = (System.nanoTime() - t) / 1e9;
+
+    out.printf(
+        "Training set %s %s: %d row%s written to %s in %.1f s%n",
+        m.id(),
+        rebuildId == null ? "built" : "rebuilt identically",
+        m.rowCount(),
+        m.rowCount() == 1 ? "" : "s",
+        describe(rebuildOutput != null ? rebuildOutput : m.output()),
+        seconds);
+    out.printf("  labels    %s (sha256 %s)%n", describe(m.labels()), m.labelSha256());
+    out.printf(
+        "  features  %s%s%n",
+        m.featureService() == null ? "" : "service " + m.featureService() + ": ",
+        String.join(", ", m.features().stream().map(Object::toString).toList()));
+    for (TrainingSetManifest.ViewVersion v : m.views()) {
+      out.printf(
+          "  view      %s version %s, keyed by %s%n",
+          v.view(), v.versionTag(), String.join(", ", v.keyColumns()));
+    }
+    out.printf("  as of     %s (offline rows as committed then)%n", m.asOf());
+    out.printf("  output    sha256 %s%n", m.outputSha256());
+    out.printf("  registry  %s%n", PostgresOption.display(pgSetting.value()));
+    if (rebuildId == null) {
+      out.printf(
+          "%nRebuild it identically later with: freshet training-set --rebuild %s%n", m.id());
+    }
+    out.flush();
+    return FreshetCommand.EXIT_OK;
+  }
+
+  private UUID rebuildId() {
+    if (labels != null
+        || features != null
+        || featureService != null
+        || asOf != null
+        || fullFeatureNames
+        || !TrainingSetRequest.DEFAULT_TIMESTAMP_COLUMN.equals(timestampColumn)) {
+      throw new UsageException(
+          "--rebuild takes labels, features, time column and as-of time from the recorded"
+              + " manifest: leave out --labels, --features, --feature-service,"
+              + " --timestamp-column, --as-of and --full-feature-names (--output may name"
+              + " another place to write it)");
+    }
+    try {
+      return UUID.fromString(rebuild.strip());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--rebuild '" + rebuild + "' is not a training set id (a UUID, as the build printed)", e);
+    }
+  }
+
+  private TrainingSetRequest request() {
+    if (labels == null) {
+      throw new UsageException(
+          "name the label table with --labels <file.csv> or --labels postgres:<schema.table>");
+    }
+    if ((features == null) == (featureService == null)) {
+      throw new UsageException(
+          "name the features with either --features view:feature,... or --feature-service"
+              + " <name>");
+    }
+    if (output == null) {
+      throw new UsageException(
+          "name the output with --output <file.csv> or --output postgres:<schema.table>");
+    }
+    LabelSource labelSource;
+    FeatureSelection selection;
+    try {
+      if (labels.startsWith(POSTGRES)) {
+        labelSource = LabelSource.postgresTable(labels.substring(POSTGRES.length()));
+      } else {
+        Path file = Path.of(labels);
+        if (!Files.isRegularFile(file)) {
+          throw new UsageException("--labels " + labels + ": there is no such file");
+        }
+        labelSource = LabelSource.csv(file);
+      }
+      selection =
+          features != null
+              ? FeatureSelection.of(features.stream().map(String::strip).toList())
+              : FeatureSelection.service(featureService);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    TrainingSetRequest request =
+        TrainingSetRequest.of(labelSource, selection, output(output))
+            .withTimestampColumn(timestampColumn);
+    if (asOf != null) {
+      try {
+        request = request.withAsOf(Instant.parse(asOf));
+      } catch (DateTimeParseException e) {
+        throw new UsageException(
+            "--as-of '" + asOf + "' is not an ISO-8601 instant (write e.g. 2026-11-20T12:00:00Z)",
+            e);
+      }
+    }
+    return fullFeatureNames ? request.withFullFeatureNames() : request;
+  }
+
+  private static TrainingSetOutput output(String text) {
+    try {
+      if (text.startsWith(POSTGRES)) {
+        return TrainingSetOutput.postgresTable(text.substring(POSTGRES.length()));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--output " + text + ": " + e.getMessage(), e);
+    }
+    if (text.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+      throw new UsageException(
+          "--output "
+              + text
+              + ": this build writes training sets as CSV files or Postgres tables; name a .csv"
+              + " file or postgres:<schema.table>");
+    }
+    return TrainingSetOutput.csv(Path.of(text));
+  }
+
+  private static String describe(TrainingSetOutput o) {
+    return o instanceof TrainingSetOutput.CsvFile f ? f.file().toString() : o.describe();
+  }
+
+  private static String describe(LabelSource l) {
+    return l instanceof LabelSource.CsvFile f ? f.file().toString() : l.describe();
+  }
+}

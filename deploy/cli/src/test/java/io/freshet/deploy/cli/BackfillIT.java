@@ -1,0 +1,110 @@
+package io.freshet.deploy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshet.deploy.generator.EventGenerator;
+import io.freshet.deploy.generator.UserEvent;
+import io.freshet.examples.UserActivity;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.OfflineTable;
+import io.freshet.testing.TestPostgres;
+import io.freshet.testing.TestRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code freshet backfill} run locally for real: the job jar's BackfillJob in a child JVM on the
+ * Flink runtime classpath, writing a real Postgres and Redis, then checked by {@code verify}.
+ */
+class BackfillIT {
+  private static final int REDIS_DB = 13;
+
+  @TempDir Path dir;
+
+  @Test
+  void backfills_a_json_lines_file_locally_and_a_second_run_adds_nothing() throws Exception {
+    String pgUrl = TestPostgres.freshDatabase("cli_backfill");
+    String redisUrl = TestRedis.uri(REDIS_DB);
+    RedisClient client = RedisClient.create(redisUrl);
+    try (StatefulRedisConnection<String, String> redis = client.connect()) {
+      redis.sync().flushdb();
+    } finally {
+      client.shutdown();
+    }
+    List<UserEvent> history =
+        new EventGenerator(7, 20).history(Instant.now(), Duration.ofMinutes(90), 2);
+    Path events = dir.resolve("events.jsonl");
+    Files.write(events, history.stream().map(UserEvent::toJson).toList());
+
+    assertThat(Cli.run("apply", "--pg-url", pgUrl).exitCode()).isZero();
+
+    Cli.Result first = backfill(events, pgUrl, redisUrl);
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    OfflineTable table = OfflineTable.of(ViewPlan.of(UserActivity.view()));
+    long rows = count(pgUrl, table);
+    assertThat(rows).isPositive();
+    assertThat(first.out())
+        .contains("locally, in a child JVM")
+        .contains("user_activity: " + rows + " rows written to " + table.qualifiedName());
+    Matcher written = Pattern.compile("user_activity: (\\d+) rows written").matcher(first.out());
+    assertThat(written.find()).isTrue();
+
+    Cli.Result again = backfill(events, pgUrl, redisUrl);
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(again.out()).contains("user_activity: 0 rows written");
+    assertThat(count(pgUrl, table)).isEqualTo(rows);
+
+    Cli.Result verify =
+        Cli.run(
+            "verify",
+            "--views",
+            "user_activity",
+            "--recheck-after",
+            "0s",
+            "--pg-url",
+            pgUrl,
+            "--redis-url",
+            redisUrl);
+    assertThat(verify.exitCode()).as(verify.toString()).isZero();
+    assertThat(verify.out()).contains("user_activity: 20 entities checked").contains("all match");
+  }
+
+  private static Cli.Result backfill(Path events, String pgUrl, String redisUrl) {
+    return Cli.run(
+        "backfill",
+        "--views",
+        "user_activity",
+        "--input",
+        events.toString(),
+        "--online",
+        "--local",
+        "--pg-url",
+        pgUrl,
+        "--redis-url",
+        redisUrl,
+        "--timeout",
+        "3m");
+  }
+
+  private static long count(String pgUrl, OfflineTable table) throws Exception {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table.qualifiedName())) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.freshet.flink.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshet.flink.sink.GeneratedRows.Oracle;
+import io.freshet.flink.sink.PacedRowsJob.Fault;
+import io.freshet.flink.sink.StoreContents.Version;
+import io.freshet.flink.sink.StoreContents.WindowKey;
+import io.freshet.flink.sink.offline.PostgresOfflineSink;
+import io.freshet.flink.sink.online.RedisOnlineSink;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.freshet.storage.OfflineTable;
+import io.freshet.testing.TestPostgres;
+import io.freshet.testing.TestRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A million rows through both exactly-once sinks while failures are injected at every kind of
+ * point: between rows, at the checkpoint barrier, right after a checkpoint completed, and inside
+ * each committer before, in the middle of and after applying a checkpoint's rows. In the end both
+ * stores equal an oracle computed from the generated stream alone: no duplicate, missing or wrong
+ * row, and no version in the offline history that a replay added.
+ */
+class ExactlyOnceFailureInjectionTest {
+  /** Rows through the job: 50 s of fresh data at the rate below, plus what failures replay. */
+  static final long ROWS = 1_000_000;
+
+  static final int ENTITIES = 2_000;
+  static final int ROWS_PER_SECOND = 20_000;
+  static final int FAULTS_PER_KIND = 3;
+  static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
+  static final ViewPlan PLAN = GeneratedRows.PLAN;
+  static final int REDIS_DB = 5;
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
+
+  @TempDir static Path checkpoints;
+
+  private static String jdbcUrl;
+
+  @BeforeAll
+  static void stores() {
+    jdbcUrl = TestPostgres.freshDatabase("exactly_once");
+    flushRedis();
+  }
+
+  @AfterAll
+  static void dropStores() throws Exception {
+    CommitFaults.uninstall();
+    flushRedis();
+    String db = URI.create(jdbcUrl.substring(5)).getPath().substring(1);
+    StoreContents.execute(
+        TestPostgres.adminUrl(), "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+  }
+
+  @Test
+  void both_stores_equal_the_oracle_after_injected_failures_at_every_kind_of_point()
+      throws Exception {
+    GeneratedRows data = new GeneratedRows(ENTITIES, ROWS);
+    PacedRowsJob.planFaults(FAULTS_PER_KIND, ROWS / 20, ROWS * 3 / 4, 20261123L);
+    List<String> threadsBefore = StoreContents.lettuceThreads();
+
+    Duration took =
+        PacedRowsJob.run(
+            data,
+            ROWS_PER_SECOND,
+            CHECKPOINT_INTERVAL,
+            checkpoints,
+            PostgresOfflineSink.exactlyOnce(PLAN, jdbcUrl).withRowsPerStatement(500),
+            RedisOnlineSink.exactlyOnce(PLAN, TestRedis.uri(REDIS_DB)).withRowsPerScript(100),
+            Duration.ofMinutes(6));
+
+    Oracle oracle = data.oracle();
+    Map<WindowKey, FeatureRow> current = StoreContents.offlineCurrent(jdbcUrl, PLAN);
+    long[] windows = oracle.windows();
+    assertThat(current).as("latest offline rows").hasSize(windows.length);
+    for (long i : windows) {
+      FeatureRow want = data.row(i);
+      assertThat(current.get(WindowKey.of(want))).as("latest version of row %d", i).isEqualTo(want);
+    }
+
+    History history = checkHistory(data, oracle);
+
+    Map<String, FeatureRow> online = StoreContents.online(TestRedis.uri(REDIS_DB), PLAN);
+    assertThat(online).as("online rows").hasSize(ENTITIES);
+    for (long i : oracle.newestPerEntity()) {
+      FeatureRow want = data.row(i);
+      assertThat(online.get(want.entityKey())).as("online row of row %d", i).isEqualTo(want);
+    }
+
+    assertThat(
+            StoreContents.queryLong(
+                jdbcUrl, "SELECT count(*) FROM freshet.sink_commits WHERE checkpoint_id < 1"))
+        .as("markers without a real checkpoint id")
+        .isZero();
+    long markers = StoreContents.queryLong(jdbcUrl, "SELECT count(*) FROM freshet.sink_commits");
+
+    Map<Fault, Integer> fired = new EnumMap<>(Fault.class);
+    PacedRowsJob.fired.forEach((f, n) -> fired.put(f, n.get()));
+    System.out.printf(
+        "exactly-once under failure: %,d rows generated, %,d passed the source (replays"
+            + " included) in %d s; %d checkpoints completed, %d restarts; faults fired %d of %d:"
+            + " %s; commits applied %s, replays skipped as already committed %s; offline: %,d"
+            + " latest rows, %,d versions (%,d windows updated late), %,d commit markers;"
+            + " online: %,d keys%n",
+        ROWS,
+        PacedRowsJob.rowsEmitted.get(),
+        took.toSeconds(),
+        PacedRowsJob.checkpointsCompleted.get(),
+        PacedRowsJob.maxAttempt.get(),
+        PacedRowsJob.faultsFired(),
+        PacedRowsJob.faultsPlanned(),
+        fired,
+        PacedRowsJob.commitsApplied,
+        PacedRowsJob.replaysSkipped,
+        current.size(),
+        history.versions(),
+        history.windowsWithHistory(),
+        markers,
+        online.size());
+
+    assertThat(PacedRowsJob.faultsFired()).as("faults fired").isGreaterThanOrEqualTo(20);
+    assertThat(fired).as("faults fired per kind").containsOnlyKeys(Fault.values());
+    assertThat(PacedRowsJob.replaysSkipped)
+        .as("replays recognised by their marker, per store")
+        .containsOnlyKeys(CommitFaults.Store.values());
+    assertThat(history.windowsWithHistory()).as("windows with more than one version").isPositive();
+
+    StoreContents.eventually(
+        Duration.ofSeconds(10),
+        () -> {
+          try {
+            assertThat(
+                    StoreContents.queryLong(
+                        jdbcUrl,
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND application_name = '"
+                            + OfflineTable.WRITER_APPLICATION_NAME
+                            + "'"))
+                .as("sink sessions left open")
+                .isZero();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          assertThat(StoreContents.lettuceThreads()).isSubsetOf(threadsBefore);
+        });
+  }
+
+  private record History(long versions, long windowsWithHistory) {}
+
+  /**
+   * Every version is a real row of its window, versions follow the stream's order, each ends when
+   * the next begins, and only the last is current: a replay that added a version would break one of
+   * these.
+   */
+  private static History checkHistory(GeneratedRows data, Oracle oracle) throws Exception {
+    List<Version> versions = StoreContents.offlineHistory(jdbcUrl, PLAN);
+    long withHistory = 0;
+    int start = 0;
+    while (start < versions.size()) {
+      FeatureRow first = versions.get(start).row();
+      int end = start + 1;
+      while (end < versions.size()
+          && WindowKey.of(versions.get(end).row()).equals(WindowKey.of(first))) {
+        end++;
+      }
+      long previousSeq = -1;
+      for (int v = start; v < end; v++) {
+        Version version = versions.get(v);
+        long seq = (Long) version.row().values()[0];
+        assertThat(version.row())
+            .as("version %d of %s", v - start, WindowKey.of(first))
+            .isEqualTo(data.row(seq));
+        assertThat(seq)
+            .as("versions of %s in stream order", WindowKey.of(first))
+            .isGreaterThan(previousSeq);
+        previousSeq = seq;
+        if (v + 1 < end) {
+          assertThat(version.supersededAt())
+              .as("version %d of %s ends when the next begins", v - start, WindowKey.of(first))
+              .isEqualTo(versions.get(v + 1).committedAt());
+        } else {
+          assertThat(version.supersededAt()).isNull();
+        }
+      }
+      if (end - start > 1) {
+        withHistory++;
+      }
+      start = end;
+    }
+    Objects.requireNonNull(oracle);
+    return new History(versions.size(), withHistory);
+  }
+
+  private static void flushRedis() {
+    RedisClient client = RedisClient.create(TestRedis.uri(REDIS_DB));
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      c.sync().flushdb();
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+}

@@ -1,0 +1,314 @@
+package io.freshet.flink.sink;
+
+import io.freshet.flink.sink.offline.PostgresOfflineSink;
+import io.freshet.flink.sink.online.RedisOnlineSink;
+import io.freshet.storage.FeatureRow;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
+
+/**
+ * The job the end-to-end sink tests run: numbers 0..n-1 from one checkpointed source, paced to a
+ * fixed rate, keyed by entity, turned into {@link GeneratedRows} rows and written by both
+ * exactly-once sinks. A single source subtask keeps each entity's rows in order, so the oracle is
+ * exact.
+ *
+ * <p>Failures are planned as a list of (kind, position) and fired one after another: a fault fires
+ * once the stream has reached its position and a checkpoint has completed since the previous fault.
+ * State is static: the MiniCluster runs in this JVM, and restarts must not reset it.
+ */
+final class PacedRowsJob {
+  /** Where a failure is injected. */
+  enum Fault {
+    /** In the middle of the stream, between two rows. */
+    BETWEEN_ROWS,
+    /** While the source task takes its snapshot, after the barrier went downstream. */
+    AT_BARRIER,
+    /** Right after a checkpoint completed, racing the commits it triggers. */
+    AFTER_CHECKPOINT,
+    OFFLINE_BEFORE_APPLY,
+    OFFLINE_MID_APPLY,
+    OFFLINE_AFTER_APPLY,
+    ONLINE_BEFORE_APPLY,
+    ONLINE_MID_APPLY,
+    ONLINE_AFTER_APPLY
+  }
+
+  private record Planned(Fault fault, long position) {}
+
+  /** A failure thrown on purpose. */
+  static final class InjectedFault extends IOException {
+    InjectedFault(String message) {
+      super(message);
+    }
+  }
+
+  private static volatile List<Planned> plan = List.of();
+  private static final AtomicInteger nextFault = new AtomicInteger();
+  private static final AtomicInteger checkpointsSinceFault = new AtomicInteger();
+  static final AtomicLong highWater = new AtomicLong(-1);
+  static final AtomicLong rowsEmitted = new AtomicLong();
+  static final AtomicInteger checkpointsCompleted = new AtomicInteger();
+  static final AtomicInteger maxAttempt = new AtomicInteger();
+  static final Map<Fault, AtomicInteger> fired = new ConcurrentHashMap<>();
+  static final Map<CommitFaults.Store, AtomicInteger> replaysSkipped = new ConcurrentHashMap<>();
+  static final Map<CommitFaults.Store, AtomicInteger> commitsApplied = new ConcurrentHashMap<>();
+
+  /** Also told about every commit point, e.g. to cut a store off in the middle of a commit. */
+  static volatile CommitFaults.Hook observer = (store, point, committable) -> {};
+
+  private PacedRowsJob() {}
+
+  /** Resets all counters and plans {@code perKind} faults of each kind over the given range. */
+  static void planFaults(int perKind, long from, long to, long seed) {
+    List<Fault> kinds = new ArrayList<>();
+    for (int k = 0; k < perKind; k++) {
+      kinds.addAll(List.of(Fault.values()));
+    }
+    Random r = new Random(seed);
+    Collections.shuffle(kinds, r);
+    List<Planned> planned = new ArrayList<>();
+    for (int k = 0; k < kinds.size(); k++) {
+      long slot = (to - from) / kinds.size();
+      planned.add(new Planned(kinds.get(k), from + k * slot + (long) (r.nextDouble() * slot)));
+    }
+    reset(planned);
+  }
+
+  /** Resets all counters and plans no faults. */
+  static void planNoFaults() {
+    reset(List.of());
+  }
+
+  private static void reset(List<Planned> planned) {
+    plan = List.copyOf(planned);
+    nextFault.set(0);
+    checkpointsSinceFault.set(0);
+    highWater.set(-1);
+    rowsEmitted.set(0);
+    checkpointsCompleted.set(0);
+    maxAttempt.set(0);
+    fired.clear();
+    replaysSkipped.clear();
+    commitsApplied.clear();
+    observer = (store, point, committable) -> {};
+    CommitFaults.install(PacedRowsJob::atCommitPoint);
+  }
+
+  static int faultsPlanned() {
+    return plan.size();
+  }
+
+  static int faultsFired() {
+    return fired.values().stream().mapToInt(AtomicInteger::get).sum();
+  }
+
+  /** Fires the next planned fault if it is of this kind and due. */
+  static boolean fire(Fault fault, long position) {
+    int k = nextFault.get();
+    List<Planned> p = plan;
+    if (k >= p.size()) {
+      return false;
+    }
+    Planned next = p.get(k);
+    if (next.fault() != fault || position < next.position() || checkpointsSinceFault.get() < 1) {
+      return false;
+    }
+    if (!nextFault.compareAndSet(k, k + 1)) {
+      return false;
+    }
+    checkpointsSinceFault.set(0);
+    fired.computeIfAbsent(fault, f -> new AtomicInteger()).incrementAndGet();
+    return true;
+  }
+
+  private static void atCommitPoint(
+      CommitFaults.Store store, CommitFaults.Point point, RowCommittable committable)
+      throws IOException {
+    observer.reached(store, point, committable);
+    if (point == CommitFaults.Point.ALREADY_COMMITTED) {
+      replaysSkipped.computeIfAbsent(store, s -> new AtomicInteger()).incrementAndGet();
+      return;
+    }
+    if (point == CommitFaults.Point.AFTER_APPLY) {
+      commitsApplied.computeIfAbsent(store, s -> new AtomicInteger()).incrementAndGet();
+    }
+    Fault fault = Fault.valueOf(store + "_" + point);
+    if (fire(fault, highWater.get())) {
+      throw new InjectedFault("injected " + fault + " committing " + committable);
+    }
+  }
+
+  /**
+   * Runs the job to its end and returns how long it took.
+   *
+   * @param offline the offline sink, or null
+   * @param online the online sink, or null
+   */
+  static Duration run(
+      GeneratedRows data,
+      int rowsPerSecond,
+      Duration checkpointInterval,
+      Path checkpoints,
+      PostgresOfflineSink offline,
+      RedisOnlineSink online,
+      Duration timeout)
+      throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(50));
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.getConfig().enableObjectReuse();
+    env.setParallelism(2);
+
+    DataStream<Long> numbers =
+        env.fromSequence(0, data.size() - 1)
+            .setParallelism(1)
+            .uid("numbers")
+            .map(new Pacer(rowsPerSecond))
+            .setParallelism(1)
+            .uid("pacer")
+            .name("pacer");
+    DataStream<FeatureRow> rows =
+        numbers
+            .keyBy(new EntityOf(data), Types.STRING)
+            .map(data::row, TypeInformation.of(FeatureRow.class))
+            .uid("rows")
+            .name("rows");
+    if (offline != null) {
+      rows.sinkTo(offline).uid("offline-sink").name("offline");
+    }
+    if (online != null) {
+      rows.sinkTo(online).uid("online-sink").name("online");
+    }
+    Map<String, Level> levels = new HashMap<>();
+    for (String logger : EXPECTED_NOISE) {
+      levels.put(logger, LogManager.getLogger(logger).getLevel());
+      Configurator.setLevel(logger, Level.ERROR);
+    }
+    try {
+      long started = System.nanoTime();
+      JobClient job = env.executeAsync("paced rows");
+      job.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return Duration.ofNanos(System.nanoTime() - started);
+    } finally {
+      Configurator.setLevel(levels);
+    }
+  }
+
+  /**
+   * Loggers that warn, with stack traces, about every injected failure and retried outage, and
+   * Flink's committer about each snapshot ("Name collision ... pendingCommittables": its
+   * CommittableCollector.copy() registers the gauge again). The test prints what it counted.
+   */
+  private static final List<String> EXPECTED_NOISE =
+      List.of(
+          "org.apache.flink.runtime.taskmanager.Task",
+          "org.apache.flink.runtime.checkpoint.CheckpointFailureManager",
+          "org.apache.flink.runtime.jobmaster.JobMaster",
+          "org.apache.flink.metrics.MetricGroup",
+          RowCommitter.class.getName());
+
+  private static final class EntityOf
+      implements org.apache.flink.api.java.functions.KeySelector<Long, String> {
+    private static final long serialVersionUID = 1L;
+    private final GeneratedRows data;
+
+    EntityOf(GeneratedRows data) {
+      this.data = data;
+    }
+
+    @Override
+    public String getKey(Long i) {
+      return data.entityOf(i);
+    }
+  }
+
+  /** Passes numbers on at a fixed rate and throws the stream-side faults. */
+  static final class Pacer extends RichMapFunction<Long, Long>
+      implements CheckpointedFunction, CheckpointListener {
+    private static final long serialVersionUID = 1L;
+    private final int rowsPerSecond;
+    private transient long started;
+    private transient long emitted;
+
+    Pacer(int rowsPerSecond) {
+      this.rowsPerSecond = rowsPerSecond;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+      started = System.nanoTime();
+      emitted = 0;
+      maxAttempt.accumulateAndGet(getRuntimeContext().getTaskInfo().getAttemptNumber(), Math::max);
+    }
+
+    @Override
+    public Long map(Long i) throws Exception {
+      highWater.accumulateAndGet(i, Math::max);
+      rowsEmitted.incrementAndGet();
+      if (fire(Fault.BETWEEN_ROWS, i)) {
+        throw new InjectedFault("injected " + Fault.BETWEEN_ROWS + " before row " + i);
+      }
+      if (++emitted % 64 == 0) {
+        long due = started + emitted * 1_000_000_000L / rowsPerSecond;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+      }
+      return i;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+      if (fire(Fault.AT_BARRIER, highWater.get())) {
+        throw new InjectedFault(
+            "injected " + Fault.AT_BARRIER + " in checkpoint " + context.getCheckpointId());
+      }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) {}
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+      checkpointsCompleted.incrementAndGet();
+      checkpointsSinceFault.incrementAndGet();
+      if (fire(Fault.AFTER_CHECKPOINT, highWater.get())) {
+        throw new InjectedFault(
+            "injected " + Fault.AFTER_CHECKPOINT + " after checkpoint " + checkpointId);
+      }
+    }
+  }
+}

@@ -1,0 +1,429 @@
+package io.freshet.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshet.examples.UserActivity;
+import io.freshet.flink.compile.FeatureJobCompiler;
+import io.freshet.flink.compile.JobSettings;
+import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.GatewayServer;
+import io.freshet.it.UserActivityOracle.Ev;
+import io.freshet.it.UserActivityOracle.Row;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.OfflineTable;
+import io.freshet.testing.TestKafka;
+import io.freshet.testing.TestPostgres;
+import io.freshet.testing.TestRedis;
+import io.lettuce.core.RedisClient;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole path: generated events (out of order, malformed, late) into a real Kafka broker, the
+ * feature job on a Flink MiniCluster, rows in real Postgres and Redis, and the gateway over HTTP —
+ * every value checked against {@link UserActivityOracle}.
+ */
+class PipelineEndToEndIT {
+  private static final long MIN = 60_000L;
+  private static final long BOUND = 10 * MIN;
+  private static final int PARTITIONS = 2;
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
+
+  private static final ViewPlan PLAN = ViewPlan.of(UserActivity.view());
+  private static String pgUrl;
+  private static String redisUrl;
+  private static RedisClient redis;
+
+  @BeforeAll
+  static void servers() {
+    TestKafka.createTopic(UserActivity.TOPIC, PARTITIONS);
+    pgUrl = TestPostgres.freshDatabase("freshet_e2e");
+    redisUrl = TestRedis.uri(3);
+    redis = RedisClient.create(redisUrl);
+    redis.connect().sync().flushdb();
+  }
+
+  @AfterAll
+  static void close() {
+    redis.shutdown();
+  }
+
+  @Test
+  void events_flow_to_offline_and_online_tables_and_the_gateway_matching_the_oracle()
+      throws Exception {
+    Random random = new Random(7);
+    long now = System.currentTimeMillis();
+    long start = now - 100 * MIN;
+    List<Ev> good = new ArrayList<>();
+    Map<Integer, Long> maxTsByPartition = new HashMap<>();
+    List<ProducerRecord<String, String>> phase1 = new ArrayList<>();
+    int malformed = 0;
+    long t = start;
+    for (int i = 0; i < 6000; i++) {
+      t += random.nextInt(1800);
+      if (random.nextInt(50) == 0) {
+        phase1.add(record(random.nextInt(PARTITIONS), malformedEvent(random, t)));
+        malformed++;
+        continue;
+      }
+      String user = "user_" + random.nextInt(60);
+      long ts = t - (long) (random.nextDouble() * 8 * MIN);
+      Ev e = randomEvent(random, user, ts);
+      good.add(e);
+      int partition = partitionOf(user);
+      maxTsByPartition.merge(partition, ts, Math::max);
+      phase1.add(record(partition, json(e, random)));
+    }
+
+    JobClient job = startJob();
+    try (KafkaProducer<String, String> producer = producer()) {
+      for (var r : phase1) {
+        producer.send(r);
+      }
+      producer.flush();
+      awaitOfflineRows(1, Duration.ofSeconds(90));
+
+      // Phase 2: events hours behind a watermark that has visibly moved are late.
+      List<Ev> late = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        Ev e = randomEvent(random, "user_" + random.nextInt(60), start - 6 * 60 * MIN + i * MIN);
+        late.add(e);
+        producer.send(record(partitionOf(e.user()), json(e, random)));
+      }
+      // Sentinels move every partition's watermark to the same place, so the final
+      // watermark does not depend on which partition idles first.
+      long end = Math.max(maxTsByPartition.get(0), maxTsByPartition.get(1)) + MIN;
+      for (int p = 0; p < PARTITIONS; p++) {
+        Ev s = new Ev("sentinel_" + p, end, "view", null, "s", null, "web");
+        good.add(s);
+        producer.send(record(p, json(s, random)));
+      }
+      producer.flush();
+      long finalWatermark = end - BOUND - 1;
+
+      Map<String, List<Row>> expected = UserActivityOracle.rows(good, finalWatermark);
+      int expectedCount = expected.values().stream().mapToInt(List::size).sum();
+      awaitOfflineRows(expectedCount, Duration.ofSeconds(120));
+      awaitRejected(malformed + late.size(), Duration.ofSeconds(60));
+
+      assertOfflineEquals(expected);
+      assertRejected(malformed, late);
+      assertOnlineAndGatewayEqual(expected, now);
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  private static JobClient startJob() throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env.enableCheckpointing(1000, CheckpointingMode.EXACTLY_ONCE);
+    JobSettings settings =
+        new JobSettings(
+            TestKafka.bootstrapServers(),
+            "freshet-e2e",
+            JobSettings.StartingOffsets.EARLIEST,
+            pgUrl,
+            redisUrl,
+            1000,
+            5000);
+    FeatureJobCompiler.compile(env, List.of(PLAN), settings);
+    return env.executeAsync("freshet e2e");
+  }
+
+  private static void assertOfflineEquals(Map<String, List<Row>> expected) throws SQLException {
+    Map<String, List<Row>> actual = new TreeMap<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
+                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
+                    + " avg_revenue_per_purchase_1h FROM "
+                    + OfflineTable.of(PLAN).qualifiedName()
+                    + " WHERE superseded_at IS NULL ORDER BY entity_key, feature_ts")) {
+      while (rs.next()) {
+        String user = rs.getString(1);
+        actual
+            .computeIfAbsent(user, u -> new ArrayList<>())
+            .add(
+                new Row(
+                    user,
+                    rs.getTimestamp(2).getTime(),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    BigDecimal.valueOf(rs.getDouble(5)),
+                    rs.getLong(6),
+                    rs.getLong(7),
+                    rs.getString(8)));
+        assertThat(rs.getDouble(9))
+            .as("conversion_rate_1h of %s", user)
+            .isCloseTo(last(actual.get(user)).conversionRate(), Offset.offset(1e-12));
+        assertThat(rs.getDouble(10))
+            .as("avg_revenue_per_purchase_1h of %s", user)
+            .isCloseTo(last(actual.get(user)).avgRevenuePerPurchase(), Offset.offset(1e-6));
+      }
+    }
+    assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+    for (String user : expected.keySet()) {
+      List<Row> want = expected.get(user);
+      List<Row> got = actual.get(user);
+      assertThat(got.stream().map(Row::featureTs).toList())
+          .as("window ends of %s", user)
+          .containsExactlyElementsOf(want.stream().map(Row::featureTs).toList());
+      for (int i = 0; i < want.size(); i++) {
+        assertSameValues(got.get(i), want.get(i));
+      }
+    }
+  }
+
+  private static Row last(List<Row> rows) {
+    return rows.get(rows.size() - 1);
+  }
+
+  private static void assertSameValues(Row got, Row want) {
+    assertThat(got.sessions()).as("session_count_1h of %s", want).isEqualTo(want.sessions());
+    assertThat(got.products()).as("unique_products_1h of %s", want).isEqualTo(want.products());
+    assertThat(got.lastPlatform()).as("last_platform of %s", want).isEqualTo(want.lastPlatform());
+    assertThat(got.events()).as("event_count_1h of %s", want).isEqualTo(want.events());
+    assertThat(got.purchases()).as("purchase_count_1h of %s", want).isEqualTo(want.purchases());
+    assertThat(got.revenue().doubleValue())
+        .as("revenue_1h of %s", want)
+        .isCloseTo(want.revenue().doubleValue(), Offset.offset(1e-6));
+  }
+
+  private static void assertRejected(int malformed, List<Ev> late) throws SQLException {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement()) {
+      ResultSet rs =
+          s.executeQuery(
+              "SELECT count(*) FROM freshet.rejected_events WHERE kind = 'DEAD_LETTER'"
+                  + " AND reason <> '' AND payload IS NOT NULL");
+      rs.next();
+      assertThat(rs.getInt(1)).as("dead letters kept with reason and payload").isEqualTo(malformed);
+      rs =
+          s.executeQuery(
+              "SELECT event_ts FROM freshet.rejected_events WHERE kind = 'LATE'"
+                  + " AND payload LIKE '%user_id%' ORDER BY event_ts");
+      List<Long> lateTs = new ArrayList<>();
+      while (rs.next()) {
+        lateTs.add(rs.getTimestamp(1).getTime());
+      }
+      assertThat(lateTs).containsExactlyElementsOf(late.stream().map(Ev::ts).sorted().toList());
+    }
+  }
+
+  private static void assertOnlineAndGatewayEqual(Map<String, List<Row>> expected, long now)
+      throws Exception {
+    long ttl = PLAN.view().ttl().toMillis();
+    ObjectMapper json = new ObjectMapper();
+    HttpClient http = HttpClient.newHttpClient();
+    try (GatewayServer gateway =
+        GatewayServer.start(new GatewayConfig(0, redisUrl, Catalog.of(List.of(PLAN.view()))))) {
+      int present = 0;
+      int nonEmpty = 0;
+      for (var entry : expected.entrySet()) {
+        List<Row> rows = entry.getValue();
+        Row last = rows.get(rows.size() - 1);
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + gateway.port()
+                                + "/features/user_activity/"
+                                + entry.getKey()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (last.featureTs() + ttl <= now) {
+          assertThat(response.statusCode()).as("expired row of %s", last).isEqualTo(404);
+          continue;
+        }
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = json.readTree(response.body());
+        assertThat(Instant.parse(body.get("feature_ts").asText()).toEpochMilli())
+            .as("feature_ts of %s", entry.getKey())
+            .isEqualTo(last.featureTs());
+        JsonNode f = body.get("features");
+        Row served =
+            new Row(
+                entry.getKey(),
+                last.featureTs(),
+                f.get("event_count_1h").asLong(),
+                f.get("purchase_count_1h").asLong(),
+                f.get("revenue_1h").decimalValue(),
+                f.get("session_count_1h").asLong(),
+                f.get("unique_products_1h").asLong(),
+                f.get("last_platform").isNull() ? null : f.get("last_platform").asText());
+        assertSameValues(served, last);
+        assertThat(f.get("conversion_rate_1h").asDouble())
+            .isCloseTo(last.conversionRate(), Offset.offset(1e-12));
+        assertThat(f.get("avg_revenue_per_purchase_1h").asDouble())
+            .isCloseTo(last.avgRevenuePerPurchase(), Offset.offset(1e-6));
+        present++;
+        if (last.events() > 0) {
+          nonEmpty++;
+        }
+      }
+      assertThat(present).as("users served").isGreaterThan(40);
+      assertThat(nonEmpty).as("users with a non-empty latest window").isGreaterThan(20);
+    }
+  }
+
+  private static void awaitOfflineRows(int atLeast, Duration timeout) throws Exception {
+    String table = OfflineTable.of(PLAN).qualifiedName();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int count = -1;
+    while (System.nanoTime() < deadline) {
+      count = countOrMinusOne("SELECT count(*) FROM " + table);
+      if (count >= atLeast) {
+        Thread.sleep(2500);
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError(
+        "offline table "
+            + table
+            + " has "
+            + count
+            + " rows after "
+            + timeout
+            + ", want "
+            + atLeast);
+  }
+
+  private static void awaitRejected(int atLeast, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int count = -1;
+    while (System.nanoTime() < deadline) {
+      count = countOrMinusOne("SELECT count(*) FROM freshet.rejected_events");
+      if (count >= atLeast) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("rejected_events has " + count + " rows, want " + atLeast);
+  }
+
+  private static int countOrMinusOne(String sql) {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+
+  private static Ev randomEvent(Random r, String user, long ts) {
+    int k = r.nextInt(20);
+    String type = k < 10 ? "view" : k < 15 ? "click" : k < 18 ? "add_to_cart" : "purchase";
+    BigDecimal revenue =
+        "purchase".equals(type) && r.nextInt(8) != 0
+            ? BigDecimal.valueOf(100 + r.nextInt(20_000), 2)
+            : null;
+    String session = "s_" + user + "_" + r.nextInt(6);
+    String product = r.nextInt(3) == 0 ? null : "p_" + r.nextInt(40);
+    String platform =
+        r.nextInt(12) == 0 ? null : new String[] {"ios", "android", "web"}[r.nextInt(3)];
+    return new Ev(user, ts, type, revenue, session, product, platform);
+  }
+
+  private static String json(Ev e, Random r) {
+    StringBuilder sb = new StringBuilder("{");
+    sb.append("\"user_id\":\"").append(e.user()).append('"');
+    sb.append(",\"event_type\":\"").append(e.type()).append('"');
+    if (e.product() != null) {
+      sb.append(",\"product_id\":\"").append(e.product()).append('"');
+    }
+    if (e.revenue() != null) {
+      sb.append(",\"revenue\":").append(e.revenue().toPlainString());
+    }
+    sb.append(",\"session_id\":\"").append(e.session()).append('"');
+    if (e.platform() != null) {
+      sb.append(",\"platform\":\"").append(e.platform()).append('"');
+    }
+    sb.append(",\"event_ts\":");
+    if (r.nextBoolean()) {
+      sb.append(e.ts());
+    } else {
+      sb.append('"').append(Instant.ofEpochMilli(e.ts())).append('"');
+    }
+    return sb.append('}').toString();
+  }
+
+  private static String malformedEvent(Random r, long t) {
+    return switch (r.nextInt(6)) {
+      case 0 -> "{\"user_id\":\"user_1\",\"event_ts\":";
+      case 1 -> "{\"event_type\":\"view\",\"event_ts\":" + t + "}";
+      case 2 -> "{\"user_id\":\"user_2\",\"event_ts\":\"not a time\"}";
+      case 3 ->
+          "{\"user_id\":\"user_3\",\"event_type\":\"purchase\",\"revenue\":\"ten\","
+              + "\"event_ts\":"
+              + t
+              + "}";
+      case 4 -> "{\"user_id\":\"user_4\",\"event_ts\":\"2999-01-01T00:00:00Z\"}";
+      default -> "[\"not\",\"an\",\"object\"]";
+    };
+  }
+
+  private static int partitionOf(String user) {
+    return Math.floorMod(user.hashCode(), PARTITIONS);
+  }
+
+  private static ProducerRecord<String, String> record(int partition, String value) {
+    return new ProducerRecord<>(UserActivity.TOPIC, partition, null, value);
+  }
+
+  private static KafkaProducer<String, String> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    return new KafkaProducer<>(p);
+  }
+}

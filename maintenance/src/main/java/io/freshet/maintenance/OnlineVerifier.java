@@ -1,0 +1,201 @@
+package io.freshet.maintenance;
+
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.freshet.storage.OfflineTable;
+import io.freshet.storage.OnlineCodec;
+import io.freshet.storage.OnlineKeys;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Compares the online table with the offline table for sampled entities: the online value of an
+ * entity must be its latest current offline row, unless that row has outlived the view's TTL, in
+ * which case there must be none.
+ *
+ * <p>The two stores commit at the same checkpoint but not in one transaction, so a live job can
+ * show a difference for a moment; an entity that differs is checked again after {@code
+ * recheckAfter} and reported only if it still differs.
+ */
+public final class OnlineVerifier {
+
+  /** What is wrong with one entity's online value. */
+  public enum Problem {
+    /** The offline table has a servable row, the online table has none. */
+    MISSING_ONLINE,
+    /** The online value is for an older window than the offline table's latest row. */
+    STALE_ONLINE,
+    /** The online value is for a newer window than the offline table's latest row. */
+    AHEAD_OF_OFFLINE,
+    /** Same window, different values. */
+    VALUES_DIFFER,
+    /** The online table serves a value the offline table says has expired or never existed. */
+    UNEXPECTED_ONLINE,
+    /** The online value cannot be decoded with the view's plan. */
+    UNDECODABLE
+  }
+
+  /** One entity whose online value does not match the offline table. */
+  public record Mismatch(
+      String view, String entity, Problem problem, FeatureRow offline, FeatureRow online) {
+    @Override
+    public String toString() {
+      return view
+          + " "
+          + entity
+          + ": "
+          + problem
+          + " (offline "
+          + describe(offline)
+          + ", online "
+          + describe(online)
+          + ")";
+    }
+
+    private static String describe(FeatureRow r) {
+      return r == null
+          ? "none"
+          : Instant.ofEpochMilli(r.featureTs()) + " " + Arrays.toString(r.values());
+    }
+  }
+
+  /** The outcome of a verification of one view. */
+  public record Report(String view, int checked, List<Mismatch> mismatches) {
+    public boolean ok() {
+      return mismatches.isEmpty();
+    }
+  }
+
+  private final String jdbcUrl;
+  private final String redisUrl;
+  private final Clock clock;
+
+  public OnlineVerifier(String jdbcUrl, String redisUrl, Clock clock) {
+    this.jdbcUrl = jdbcUrl;
+    this.redisUrl = redisUrl;
+    this.clock = clock;
+  }
+
+  /** Checks up to {@code sample} random entities of the view. */
+  public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
+    OfflineTable table = OfflineTable.of(plan);
+    RedisClient client = RedisClient.create(redisUrl);
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
+        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
+      List<String> entities = sampleEntities(c, table, sample);
+      List<Mismatch> suspects = new ArrayList<>();
+      for (String entity : entities) {
+        Mismatch m = check(c, redis, plan, table, entity);
+        if (m != null) {
+          suspects.add(m);
+        }
+      }
+      if (!suspects.isEmpty() && !recheckAfter.isZero()) {
+        sleep(recheckAfter);
+        List<Mismatch> confirmed = new ArrayList<>();
+        for (Mismatch s : suspects) {
+          Mismatch m = check(c, redis, plan, table, s.entity());
+          if (m != null) {
+            confirmed.add(m);
+          }
+        }
+        suspects = confirmed;
+      }
+      return new Report(plan.name(), entities.size(), List.copyOf(suspects));
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  private Mismatch check(
+      Connection c,
+      StatefulRedisConnection<byte[], byte[]> redis,
+      ViewPlan plan,
+      OfflineTable table,
+      String entity)
+      throws SQLException {
+    FeatureRow offline = latestRow(c, table, entity);
+    long now = clock.millis();
+    long ttl = plan.view().ttl().toMillis();
+    boolean servable = offline != null && now < offline.featureTs() + ttl;
+    byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
+    FeatureRow online;
+    try {
+      online = bytes == null ? null : new OnlineCodec(plan).decode(entity, bytes);
+    } catch (IllegalArgumentException e) {
+      return new Mismatch(plan.name(), entity, Problem.UNDECODABLE, offline, null);
+    }
+    if (online == null) {
+      return servable
+          ? new Mismatch(plan.name(), entity, Problem.MISSING_ONLINE, offline, null)
+          : null;
+    }
+    if (offline == null || !servable && online.featureTs() <= offline.featureTs()) {
+      return new Mismatch(plan.name(), entity, Problem.UNEXPECTED_ONLINE, offline, online);
+    }
+    if (online.featureTs() < offline.featureTs()) {
+      return new Mismatch(plan.name(), entity, Problem.STALE_ONLINE, offline, online);
+    }
+    if (online.featureTs() > offline.featureTs()) {
+      return new Mismatch(plan.name(), entity, Problem.AHEAD_OF_OFFLINE, offline, online);
+    }
+    if (!Arrays.equals(online.values(), offline.values())) {
+      return new Mismatch(plan.name(), entity, Problem.VALUES_DIFFER, offline, online);
+    }
+    return null;
+  }
+
+  private static FeatureRow latestRow(Connection c, OfflineTable table, String entity)
+      throws SQLException {
+    String sql =
+        "SELECT "
+            + OfflineRows.columns(table)
+            + " FROM "
+            + table.qualifiedName()
+            + " WHERE entity_key = ? AND superseded_at IS NULL ORDER BY feature_ts DESC LIMIT 1";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, entity);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? OfflineRows.read(rs, table.plan().parts()) : null;
+      }
+    }
+  }
+
+  private static List<String> sampleEntities(Connection c, OfflineTable table, int sample)
+      throws SQLException {
+    String sql =
+        "SELECT entity_key FROM (SELECT DISTINCT entity_key FROM "
+            + table.qualifiedName()
+            + ") e ORDER BY random() LIMIT ?";
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, sample);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.freshet.gateway;
+
+import io.freshet.gateway.auth.BearerTokens;
+import io.freshet.gateway.catalog.CatalogSource;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.plan.Catalog;
+import io.lettuce.core.RedisURI;
+import java.util.Objects;
+
+/**
+ * What a {@link GatewayServer} serves and where it listens. Immutable; validated on construction.
+ *
+ * <pre>{@code
+ * new GatewayConfig(8080, "redis://127.0.0.1:6379/0", Catalog.load(loader))
+ *     .withFeatureServices(FeatureServiceResolver.of(Map.of(
+ *         "checkout_model", List.of("user_activity:event_count_1h", "user_activity:revenue_1h"))))
+ *     .withTokens(BearerTokens.fromEnvironment(System.getenv()))
+ *     .withLimits(GatewayLimits.defaults().withMaxEntities(5_000))
+ * }</pre>
+ *
+ * @param port the TCP port to listen on, on all interfaces; 0 picks a free port (read it back with
+ *     {@link GatewayServer#port()})
+ * @param redisUri the Redis holding the online table, in Lettuce's URI syntax: {@code
+ *     redis://[[user:]password@]host[:port][/database]}, {@code rediss://} for TLS
+ * @param views where the feature views come from; each is read under its current version tag
+ * @param featureServices the named feature sets clients may ask for; none by default
+ * @param limits the most one request may ask for; {@link GatewayLimits#defaults()} by default
+ * @param tokens the bearer tokens required on every route but {@code /health} and {@code /ready};
+ *     {@link BearerTokens#disabled()} (no auth) by default
+ */
+public record GatewayConfig(
+    int port,
+    String redisUri,
+    CatalogSource views,
+    FeatureServiceResolver featureServices,
+    GatewayLimits limits,
+    BearerTokens tokens) {
+
+  /** Serves a fixed catalog, with no feature services, default limits and no auth. */
+  public GatewayConfig(int port, String redisUri, Catalog catalog) {
+    this(
+        port,
+        redisUri,
+        CatalogSource.fixed(Objects.requireNonNull(catalog, "catalog of feature views to serve")),
+        FeatureServiceResolver.none(),
+        GatewayLimits.defaults(),
+        BearerTokens.disabled());
+  }
+
+  public GatewayConfig {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(
+          "gateway port " + port + " is out of range (use 1 to 65535, or 0 for any free port)");
+    }
+    if (redisUri == null || redisUri.isBlank()) {
+      throw new IllegalArgumentException(
+          "Redis URI of the online table is missing (e.g. redis://127.0.0.1:6379/0)");
+    }
+    try {
+      RedisURI.create(redisUri);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Redis URI '"
+              + redacted(redisUri)
+              + "' is malformed: "
+              + e.getMessage()
+              + " (expected redis://host:port/database, e.g. redis://127.0.0.1:6379/0)",
+          e);
+    }
+    Objects.requireNonNull(views, "source of the feature views to serve");
+    Objects.requireNonNull(featureServices, "feature services (FeatureServiceResolver.none())");
+    Objects.requireNonNull(limits, "request limits (GatewayLimits.defaults())");
+    Objects.requireNonNull(tokens, "bearer tokens (BearerTokens.disabled() for no auth)");
+  }
+
+  /**
+   * This configuration with views from {@code source}, e.g. a registry polled in the background.
+   */
+  public GatewayConfig withViews(CatalogSource source) {
+    return new GatewayConfig(port, redisUri, source, featureServices, limits, tokens);
+  }
+
+  public GatewayConfig withFeatureServices(FeatureServiceResolver services) {
+    return new GatewayConfig(port, redisUri, views, services, limits, tokens);
+  }
+
+  public GatewayConfig withLimits(GatewayLimits newLimits) {
+    return new GatewayConfig(port, redisUri, views, featureServices, newLimits, tokens);
+  }
+
+  /**
+   * This configuration requiring one of {@code accepted} ({@link BearerTokens#disabled()}: none).
+   */
+  public GatewayConfig withTokens(BearerTokens accepted) {
+    return new GatewayConfig(port, redisUri, views, featureServices, limits, accepted);
+  }
+
+  /** Shows the Redis URI without its password and the auth mode without its tokens. */
+  @Override
+  public String toString() {
+    return "GatewayConfig[port="
+        + port
+        + ", redisUri="
+        + redacted(redisUri)
+        + ", views="
+        + views
+        + ", "
+        + featureServices
+        + ", "
+        + limits
+        + ", "
+        + tokens
+        + "]";
+  }
+
+  /** The URI with any user info before '@' in the authority replaced by "***". */
+  static String redacted(String uri) {
+    int scheme = uri.indexOf("://");
+    int start = scheme < 0 ? 0 : scheme + 3;
+    int end = uri.indexOf('/', start);
+    String authority = end < 0 ? uri.substring(start) : uri.substring(start, end);
+    int at = authority.lastIndexOf('@');
+    if (at < 0) {
+      return uri;
+    }
+    return uri.substring(0, start) + "***" + uri.substring(start + at);
+  }
+}

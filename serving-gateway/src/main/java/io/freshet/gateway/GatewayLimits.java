@@ -1,0 +1,62 @@
+package io.freshet.gateway;
+
+import java.time.Duration;
+
+/**
+ * How much one request may ask of the gateway. A request over a limit is answered with a 4xx JSON
+ * error naming the field, the limit and the value received, before any Redis read.
+ *
+ * <pre>{@code
+ * GatewayLimits.defaults().withMaxEntities(5_000)
+ * }</pre>
+ *
+ * @param maxBodyBytes the largest request body accepted; larger bodies get 413 (from the {@code
+ *     Content-Length} header when there is one, before the body is read)
+ * @param maxEntities the most entity rows in one {@code POST /get-online-features} (the length of
+ *     each list in {@code entities}); more get 400
+ * @param maxFeatures the most entries in one request's {@code features} list; more get 400. A
+ *     feature service is configured by the operator and is not held to it.
+ * @param bodyTimeout how long a client may take to send a whole body once its headers arrived;
+ *     slower clients get 408 and the connection is closed
+ */
+public record GatewayLimits(
+    int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout) {
+
+  /** 1 MiB bodies, 1,000 entities, 200 features, 10 s to send a body. */
+  public static GatewayLimits defaults() {
+    return new GatewayLimits(1 << 20, 1_000, 200, Duration.ofSeconds(10));
+  }
+
+  public GatewayLimits {
+    positive("maxBodyBytes", maxBodyBytes, "e.g. 1048576 for 1 MiB");
+    positive("maxEntities", maxEntities, "e.g. 1000");
+    positive("maxFeatures", maxFeatures, "e.g. 200");
+    if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "gateway limit bodyTimeout " + bodyTimeout + " must be positive (e.g. 10 s)");
+    }
+  }
+
+  public GatewayLimits withMaxBodyBytes(int bytes) {
+    return new GatewayLimits(bytes, maxEntities, maxFeatures, bodyTimeout);
+  }
+
+  public GatewayLimits withMaxEntities(int entities) {
+    return new GatewayLimits(maxBodyBytes, entities, maxFeatures, bodyTimeout);
+  }
+
+  public GatewayLimits withMaxFeatures(int features) {
+    return new GatewayLimits(maxBodyBytes, maxEntities, features, bodyTimeout);
+  }
+
+  public GatewayLimits withBodyTimeout(Duration timeout) {
+    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, timeout);
+  }
+
+  private static void positive(String name, int value, String example) {
+    if (value < 1) {
+      throw new IllegalArgumentException(
+          "gateway limit " + name + " " + value + " must be at least 1 (" + example + ")");
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.freshet.gateway.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.freshet.gateway.online.FieldStatus;
+import io.freshet.gateway.online.RowRead;
+import io.freshet.gateway.query.FeatureColumns;
+import io.freshet.gateway.query.OnlineQuery;
+import io.freshet.plan.FeaturePart;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of {@code POST /get-online-features}, column-major as Feast's feature server answers:
+ *
+ * <pre>{@code
+ * {"metadata": {"feature_names": ["user_id", "event_count_1h", "revenue_1h"]},
+ *  "results": [
+ *    {"values": ["user_42", "user_7"], "statuses": ["PRESENT", "PRESENT"],
+ *     "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]},
+ *    {"values": [12, null], "statuses": ["PRESENT", "NOT_FOUND"],
+ *     "event_timestamps": ["2026-11-23T12:00:00Z", "1970-01-01T00:00:00Z"]},
+ *    {"values": [19.99, null], "statuses": ["PRESENT", "NOT_FOUND"],
+ *     "event_timestamps": ["2026-11-23T12:00:00Z", "1970-01-01T00:00:00Z"]}]}
+ * }</pre>
+ *
+ * <p>The entity columns come first, in request order, echoing the values as sent (status PRESENT,
+ * timestamp the epoch, as Feast does), then one column per feature in request order. A value is
+ * typed by its plan part (as in {@link FeatureJson}); its timestamp is the row's {@code feature_ts}
+ * (the window end), or the epoch when there is no row; its status is a {@link FieldStatus}. Values
+ * of rows OUTSIDE_MAX_AGE are returned, as Feast's Go server does; INVALID and NOT_FOUND values are
+ * null.
+ */
+final class FeastJson {
+  static final String EPOCH = Instant.EPOCH.toString();
+
+  private FeastJson() {}
+
+  static byte[] write(OnlineQuery query, List<RowRead> reads) {
+    int rows = query.request().rows();
+    List<FeatureColumns.Column> columns = query.columns().columns();
+    Map<String, List<JsonNode>> entities = query.request().entities();
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(256 + rows * (entities.size() + columns.size()) * 40);
+    try (JsonGenerator json = JsonResponses.MAPPER.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      json.writeObjectFieldStart("metadata");
+      json.writeArrayFieldStart("feature_names");
+      for (String joinKey : entities.keySet()) {
+        json.writeString(joinKey);
+      }
+      for (FeatureColumns.Column c : columns) {
+        json.writeString(c.name());
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+      json.writeArrayFieldStart("results");
+      for (List<JsonNode> values : entities.values()) {
+        json.writeStartObject();
+        json.writeArrayFieldStart("values");
+        for (JsonNode v : values) {
+          json.writeTree(v);
+        }
+        json.writeEndArray();
+        repeat(json, "statuses", FieldStatus.PRESENT.name(), rows);
+        repeat(json, "event_timestamps", EPOCH, rows);
+        json.writeEndObject();
+      }
+      String[] statuses = new String[rows];
+      String[] timestamps = new String[rows];
+      for (FeatureColumns.Column c : columns) {
+        FeaturePart part = c.part();
+        json.writeStartObject();
+        json.writeArrayFieldStart("values");
+        for (int r = 0; r < rows; r++) {
+          RowRead read = reads.get(query.keyIndex(c.view(), r));
+          Object value = read.found() == null ? null : read.found().row().values()[part.index()];
+          FeatureJson.writeValue(json, part, value);
+          statuses[r] = FieldStatus.of(read.rowStatus(), value).name();
+          timestamps[r] =
+              read.found() == null
+                  ? EPOCH
+                  : Instant.ofEpochMilli(read.found().row().featureTs()).toString();
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("statuses");
+        for (String s : statuses) {
+          json.writeString(s);
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("event_timestamps");
+        for (String t : timestamps) {
+          json.writeString(t);
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the answer of get-online-features", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void repeat(JsonGenerator json, String field, String value, int times)
+      throws IOException {
+    json.writeArrayFieldStart(field);
+    for (int i = 0; i < times; i++) {
+      json.writeString(value);
+    }
+    json.writeEndArray();
+  }
+}

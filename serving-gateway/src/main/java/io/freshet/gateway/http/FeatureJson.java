@@ -1,0 +1,103 @@
+package io.freshet.gateway.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.freshet.gateway.online.OnlineFeatures;
+import io.freshet.gateway.online.RowRead;
+import io.freshet.plan.FeaturePart;
+import io.freshet.plan.ViewPlan;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The body of {@code GET /features/{view}/{entity}}:
+ *
+ * <pre>{"view": "user_activity", "version": "1a2b3c4d5e", "entity": "user_42",
+ *  "feature_ts": "2026-11-23T12:00:00Z", "status": "PRESENT",
+ *  "features": {"event_count_1h": 12, "purchase_count_1h": 1, "revenue_1h": 19.99, ...}}</pre>
+ *
+ * <p>Features appear in plan order, typed by the plan: INT64 as a JSON integer, FLOAT64 as a number
+ * that parses back to the same double (NaN and infinities as the strings "NaN", "Infinity"), STRING
+ * as a string, STRING_LIST as a list of strings, absent values as null. {@code feature_ts} is the
+ * window end as an ISO-8601 instant.
+ */
+final class FeatureJson {
+  private FeatureJson() {}
+
+  static ObjectNode of(OnlineFeatures features) {
+    ObjectNode body = JsonResponses.MAPPER.createObjectNode();
+    body.put("view", features.plan().name());
+    body.put("version", features.plan().versionTag());
+    body.put("entity", features.row().entityKey());
+    body.put("feature_ts", Instant.ofEpochMilli(features.row().featureTs()).toString());
+    body.put("status", features.status().name());
+    putFeatures(body, features, features.plan().parts());
+    return body;
+  }
+
+  /**
+   * One view's part of a feature service's answer, restricted to {@code parts}: as {@link
+   * #of(OnlineFeatures)} without the entity; with no row, {@code feature_ts} and every value are
+   * null and the status is NOT_FOUND, with an undecodable row INVALID.
+   */
+  static ObjectNode ofView(ViewPlan plan, RowRead read, List<FeaturePart> parts) {
+    ObjectNode body = JsonResponses.MAPPER.createObjectNode();
+    body.put("view", plan.name());
+    body.put("version", plan.versionTag());
+    OnlineFeatures features = read.found();
+    if (features == null) {
+      body.putNull("feature_ts");
+    } else {
+      body.put("feature_ts", Instant.ofEpochMilli(features.row().featureTs()).toString());
+    }
+    body.put("status", read.rowStatus().name());
+    putFeatures(body, features, parts);
+    return body;
+  }
+
+  private static void putFeatures(
+      ObjectNode body, OnlineFeatures features, List<FeaturePart> parts) {
+    ObjectNode values = body.putObject("features");
+    Object[] row = features == null ? null : features.row().values();
+    for (FeaturePart part : parts) {
+      Object v = row == null ? null : row[part.index()];
+      if (v == null) {
+        values.putNull(part.name());
+        continue;
+      }
+      switch (part.type()) {
+        case INT64 -> values.put(part.name(), ((Number) v).longValue());
+        case FLOAT64 -> values.put(part.name(), ((Number) v).doubleValue());
+        case STRING -> values.put(part.name(), v.toString());
+        case STRING_LIST -> {
+          ArrayNode array = values.putArray(part.name());
+          for (Object e : (List<?>) v) {
+            array.add(String.valueOf(e));
+          }
+        }
+      }
+    }
+  }
+
+  /** Writes one value typed by its part, as {@link #of} does. */
+  static void writeValue(JsonGenerator json, FeaturePart part, Object v) throws IOException {
+    if (v == null) {
+      json.writeNull();
+      return;
+    }
+    switch (part.type()) {
+      case INT64 -> json.writeNumber(((Number) v).longValue());
+      case FLOAT64 -> json.writeNumber(((Number) v).doubleValue());
+      case STRING -> json.writeString(v.toString());
+      case STRING_LIST -> {
+        json.writeStartArray();
+        for (Object e : (List<?>) v) {
+          json.writeString(String.valueOf(e));
+        }
+        json.writeEndArray();
+      }
+    }
+  }
+}

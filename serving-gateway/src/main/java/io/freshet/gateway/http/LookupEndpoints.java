@@ -1,0 +1,144 @@
+package io.freshet.gateway.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.gateway.metrics.GatewayMetrics;
+import io.freshet.gateway.online.OnlineFeatures;
+import io.freshet.gateway.online.OnlineTableReader;
+import io.freshet.gateway.online.RowKey;
+import io.freshet.gateway.online.RowRead;
+import io.freshet.gateway.query.FeatureColumns;
+import io.freshet.gateway.query.RequestRejection;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.FeaturePart;
+import io.freshet.plan.ViewPlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The routes for a person with curl: {@code GET /features/{view}/{entity}} (one view, {@link
+ * FeatureJson}) and {@code GET /feature-services/{name}/{entity}}:
+ *
+ * <pre>{"feature_service": "checkout_model", "entity": "user_42",
+ *  "views": [{"view": "user_activity", "version": "1a2b3c4d5e",
+ *             "feature_ts": "2026-11-23T12:00:00Z", "status": "PRESENT",
+ *             "features": {"event_count_1h": 12, "revenue_1h": 19.99}}]}</pre>
+ *
+ * <p>A feature service's views are read with one MGET; a view without a row for the entity is
+ * listed with status NOT_FOUND and null values, so the answer is 200 whenever the service exists.
+ * The entity is the stored key of every view (parts of a compound key joined by U+001F).
+ */
+final class LookupEndpoints {
+  private final GatewayRequestHandler handler;
+  private final FeatureServiceResolver services;
+  private final OnlineTableReader reader;
+  private final GatewayMetrics metrics;
+
+  LookupEndpoints(
+      GatewayRequestHandler handler,
+      FeatureServiceResolver services,
+      OnlineTableReader reader,
+      GatewayMetrics metrics) {
+    this.handler = handler;
+    this.services = services;
+    this.reader = reader;
+    this.metrics = metrics;
+  }
+
+  void features(Exchange exchange, String rawView, String rawEntity) {
+    String view = decode("view", rawView);
+    String entity = decode("entity", rawEntity);
+    Optional<Catalog> catalog = handler.catalogOrAnswer(exchange);
+    if (catalog.isEmpty()) {
+      return;
+    }
+    ViewPlan plan = catalog.get().find(view);
+    if (plan == null) {
+      List<String> known = catalog.get().plans().stream().map(ViewPlan::name).toList();
+      throw new RequestRejection(
+          404,
+          "unknown_view",
+          "view",
+          view,
+          "unknown feature view '" + view + "' (known views: " + known + ")");
+    }
+    checkEntity(entity, "GET /features/" + view + "/{entity}");
+    handler.onContext(
+        reader.read(plan, entity),
+        exchange,
+        found -> {
+          RowKey key = new RowKey(plan, entity);
+          metrics.recordRows(
+              List.of(new RowRead(key, found.orElse(null), null)), reader.clock().millis());
+          answerFeatures(exchange, plan, entity, found);
+        });
+  }
+
+  private static void answerFeatures(
+      Exchange exchange, ViewPlan plan, String entity, Optional<OnlineFeatures> found) {
+    if (found.isPresent()) {
+      exchange.json(200, FeatureJson.of(found.get()));
+    } else {
+      exchange.json(
+          404,
+          JsonResponses.error(
+              "not_found",
+              "entity",
+              entity,
+              "no features for entity '" + entity + "' in view '" + plan.name() + "'"));
+    }
+  }
+
+  void featureService(Exchange exchange, String rawName, String rawEntity) {
+    String name = decode("name", rawName);
+    String entity = decode("entity", rawEntity);
+    Optional<Catalog> catalog = handler.catalogOrAnswer(exchange);
+    if (catalog.isEmpty()) {
+      return;
+    }
+    FeatureColumns columns =
+        FeatureColumns.ofService(name, services, catalog.get(), false, "name", 404);
+    checkEntity(entity, "GET /feature-services/" + name + "/{entity}");
+    List<RowKey> keys = new ArrayList<>();
+    for (ViewPlan plan : columns.views()) {
+      keys.add(new RowKey(plan, entity));
+    }
+    handler.onContext(
+        reader.readAll(keys),
+        exchange,
+        reads -> {
+          metrics.recordRows(reads, reader.clock().millis());
+          ObjectNode body = GatewayRequestHandler.object();
+          body.put("feature_service", name);
+          body.put("entity", entity);
+          ArrayNode views = body.putArray("views");
+          for (int v = 0; v < columns.views().size(); v++) {
+            final int view = v;
+            List<FeaturePart> parts =
+                columns.columns().stream()
+                    .filter(c -> c.view() == view)
+                    .map(FeatureColumns.Column::part)
+                    .toList();
+            views.add(FeatureJson.ofView(columns.views().get(v), reads.get(v), parts));
+          }
+          exchange.json(200, body);
+        });
+  }
+
+  private static String decode(String field, String raw) {
+    try {
+      return PathSegments.decode(raw);
+    } catch (IllegalArgumentException e) {
+      throw RequestRejection.badRequest(
+          field, raw, field + " path segment '" + raw + "': " + e.getMessage());
+    }
+  }
+
+  private static void checkEntity(String entity, String route) {
+    if (entity.isEmpty()) {
+      throw RequestRejection.badRequest("entity", entity, "entity key is empty (" + route + ")");
+    }
+  }
+}

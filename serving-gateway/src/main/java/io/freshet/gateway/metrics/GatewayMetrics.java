@@ -1,0 +1,152 @@
+package io.freshet.gateway.metrics;
+
+import io.freshet.gateway.online.RowRead;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's meters, one registry per server, scraped by Prometheus at {@code GET /metrics}:
+ *
+ * <pre>
+ * freshet_gateway_request_duration_seconds{route,status}  histogram, buckets 100 us .. 2.5 s
+ *                                                         (histogram_quantile gives p50/p99
+ *                                                         across instances), and its _max
+ * freshet_gateway_online_rows_total{view,status}          rows served: status present,
+ *                                                         outside_max_age (found), not_found
+ *                                                         (missing), invalid (undecodable)
+ * freshet_gateway_feature_staleness_seconds{view}         now - feature_ts of each row served,
+ *                                                         buckets 1 s .. 7 d
+ * freshet_gateway_catalog_views                           views in the catalog served now
+ * </pre>
+ *
+ * <p>{@code route} is a route's template name (never a raw path), so label values stay few.
+ * Thread-safe.
+ */
+public final class GatewayMetrics {
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofNanos(100_000),
+    Duration.ofNanos(250_000),
+    Duration.ofNanos(500_000),
+    Duration.ofMillis(1),
+    Duration.ofMillis(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500)
+  };
+
+  private static final Duration[] STALENESS_BUCKETS = {
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(15),
+    Duration.ofSeconds(30),
+    Duration.ofMinutes(1),
+    Duration.ofMinutes(2),
+    Duration.ofMinutes(5),
+    Duration.ofMinutes(10),
+    Duration.ofMinutes(15),
+    Duration.ofMinutes(30),
+    Duration.ofHours(1),
+    Duration.ofHours(2),
+    Duration.ofHours(6),
+    Duration.ofDays(1),
+    Duration.ofDays(7)
+  };
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> rowCounters = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Timer> stalenessTimers = new ConcurrentHashMap<>();
+
+  /** Registers the catalog gauge, read at each scrape. */
+  public GatewayMetrics(Supplier<Number> catalogViews) {
+    Gauge.builder("freshet.gateway.catalog.views", catalogViews)
+        .description(
+            "Feature views in the catalog the gateway serves now (0 before the first load)")
+        .register(registry);
+  }
+
+  /** Records one answered request: its route's name, HTTP status and time to answer. */
+  public void recordRequest(String route, int status, long nanos) {
+    requestTimers
+        .computeIfAbsent(
+            route + " " + status,
+            k ->
+                Timer.builder("freshet.gateway.request.duration")
+                    .description("Time from a request's arrival to the end of its answer")
+                    .tags("route", route, "status", Integer.toString(status))
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Records the rows read for one request: one count each, and the staleness of those found. */
+  public void recordRows(List<RowRead> reads, long nowMillis) {
+    for (RowRead read : reads) {
+      String view = read.key().plan().name();
+      String status = read.rowStatus().name().toLowerCase(Locale.ROOT);
+      rowCounters
+          .computeIfAbsent(
+              view + " " + status,
+              k ->
+                  Counter.builder("freshet.gateway.online.rows")
+                      .description(
+                          "Rows served by status: present and outside_max_age were found,"
+                              + " not_found were missing, invalid could not be decoded")
+                      .tags("view", view, "status", status)
+                      .register(registry))
+          .increment();
+      if (read.found() != null) {
+        long age = Math.max(0, nowMillis - read.found().row().featureTs());
+        stalenessTimers
+            .computeIfAbsent(
+                view,
+                v ->
+                    Timer.builder("freshet.gateway.feature.staleness")
+                        .description(
+                            "Age of each row served: now minus its feature_ts (the window end)")
+                        .tags("view", v)
+                        .serviceLevelObjectives(STALENESS_BUCKETS)
+                        .register(registry))
+            .record(age, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  /** The registry, for callers that add meters of their own. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Every meter in the Prometheus text format (version 0.0.4). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** The content type of {@link #scrape()}. */
+  public static String contentType() {
+    return "text/plain; version=0.0.4; charset=utf-8";
+  }
+
+  /** Frees the registry's meters. */
+  public void close() {
+    registry.close();
+  }
+}

@@ -1,0 +1,166 @@
+package io.freshet.gateway.query;
+
+import io.freshet.gateway.catalog.FeatureRef;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.plan.Catalog;
+import io.freshet.plan.FeaturePart;
+import io.freshet.plan.ViewPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Feature references resolved against the catalog: the plan and part behind each answer column, and
+ * the distinct views they read, in order of first use.
+ *
+ * @param columns one per requested feature, in answer order
+ * @param views the distinct view versions the columns read
+ */
+public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
+
+  /**
+   * One answer column.
+   *
+   * @param ref the feature as requested
+   * @param plan the view version it is read from
+   * @param part the plan part holding its value
+   * @param name the column name: the feature, or {@code view__feature} with full feature names
+   * @param view the index of {@code plan} in {@link FeatureColumns#views()}
+   */
+  public record Column(FeatureRef ref, ViewPlan plan, FeaturePart part, String name, int view) {}
+
+  /**
+   * Resolves a request's {@code features} list; faults name {@code features[i]}.
+   *
+   * @throws RequestRejection 400 for an unknown view or feature, or two columns of one name
+   */
+  public static FeatureColumns ofFeatures(
+      List<FeatureRef> refs, Catalog catalog, boolean fullFeatureNames) {
+    return resolve(refs, catalog, fullFeatureNames, null);
+  }
+
+  /**
+   * Resolves a feature service by name; an unknown name is the client's fault (400), a service
+   * naming what the catalog lacks is the server's (500).
+   *
+   * @param field where the name came from, for the error: {@code feature_service} or a path part
+   * @param unknownStatus the status for an unknown name: 400 in a body, 404 in a path
+   */
+  public static FeatureColumns ofService(
+      String name,
+      FeatureServiceResolver services,
+      Catalog catalog,
+      boolean fullFeatureNames,
+      String field,
+      int unknownStatus) {
+    List<FeatureRef> refs =
+        services
+            .features(name)
+            .orElseThrow(
+                () ->
+                    new RequestRejection(
+                        unknownStatus,
+                        "unknown_feature_service",
+                        field,
+                        JsonText.clip(name),
+                        "unknown feature service '"
+                            + JsonText.clip(name)
+                            + "' (known services: "
+                            + services.names()
+                            + ")"));
+    return resolve(refs, catalog, fullFeatureNames, name);
+  }
+
+  private static FeatureColumns resolve(
+      List<FeatureRef> refs, Catalog catalog, boolean fullNames, String service) {
+    Map<String, Integer> viewIndex = new LinkedHashMap<>();
+    List<ViewPlan> views = new ArrayList<>();
+    List<Column> columns = new ArrayList<>(refs.size());
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < refs.size(); i++) {
+      FeatureRef ref = refs.get(i);
+      String field = service == null ? "features[" + i + "]" : "feature_service";
+      ViewPlan plan = catalog.find(ref.view());
+      if (plan == null) {
+        throw unresolved(
+            service,
+            field,
+            ref,
+            "unknown_view",
+            "unknown feature view '"
+                + JsonText.clip(ref.view())
+                + "' (known views: "
+                + catalog.plans().stream().map(ViewPlan::name).toList()
+                + ")");
+      }
+      FeaturePart part = partOrNull(plan, ref.feature());
+      if (part == null) {
+        throw unresolved(
+            service,
+            field,
+            ref,
+            "unknown_feature",
+            "feature view '"
+                + plan.name()
+                + "' has no feature '"
+                + JsonText.clip(ref.feature())
+                + "' (features: "
+                + plan.parts().stream().map(FeaturePart::name).toList()
+                + ")");
+      }
+      Integer v = viewIndex.get(plan.name());
+      if (v == null) {
+        v = views.size();
+        viewIndex.put(plan.name(), v);
+        views.add(plan);
+      }
+      String name = fullNames ? ref.fullName() : ref.feature();
+      Integer clash = names.putIfAbsent(name, i);
+      if (clash != null) {
+        throw RequestRejection.badRequest(
+            field,
+            ref.toString(),
+            "'"
+                + refs.get(clash)
+                + "' and '"
+                + ref
+                + "' would both be answered as '"
+                + name
+                + "' (set \"full_feature_names\": true to name columns view__feature)");
+      }
+      columns.add(new Column(ref, plan, part, name, v));
+    }
+    return new FeatureColumns(List.copyOf(columns), List.copyOf(views));
+  }
+
+  private static RequestRejection unresolved(
+      String service, String field, FeatureRef ref, String code, String problem) {
+    if (service == null) {
+      return new RequestRejection(
+          400, code, field, JsonText.clip(ref.toString()), field + ": " + problem);
+    }
+    return new RequestRejection(
+        500,
+        "invalid_feature_service",
+        "feature_service",
+        JsonText.clip(service),
+        "feature service '"
+            + service
+            + "' lists "
+            + ref
+            + ", which the gateway cannot serve: "
+            + problem
+            + " (fix the service's definition, or apply the view it needs)");
+  }
+
+  private static FeaturePart partOrNull(ViewPlan plan, String name) {
+    for (FeaturePart p : plan.parts()) {
+      if (p.name().equals(name)) {
+        return p;
+      }
+    }
+    return null;
+  }
+}

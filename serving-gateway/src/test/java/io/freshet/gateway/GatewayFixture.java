@@ -1,0 +1,62 @@
+package io.freshet.gateway;
+
+import io.freshet.testing.TestRedis;
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A gateway on a free port reading the test Redis through a {@link TcpProxy}, so a test can see
+ * every command it sends, and a writer straight to that Redis. Flushes the test database first.
+ */
+final class GatewayFixture implements AutoCloseable {
+  static final int DB = 1;
+
+  final TcpProxy proxy;
+  final OnlineTableWriter table;
+  final GatewayServer gateway;
+  final GatewayClient client;
+
+  GatewayFixture(UnaryOperator<GatewayConfig> configure) throws IOException {
+    RedisURI redis = RedisURI.create(TestRedis.uri(DB));
+    proxy = new TcpProxy(redis.getHost(), redis.getPort());
+    proxy.start();
+    table = new OnlineTableWriter(TestRedis.uri(DB));
+    table.flushDb();
+    GatewayServer started = null;
+    try {
+      started =
+          GatewayServer.start(
+              configure.apply(new GatewayConfig(0, viaProxy(), TestViews.catalog())));
+    } finally {
+      if (started == null) {
+        table.close();
+        proxy.close();
+      }
+    }
+    gateway = started;
+    client = new GatewayClient(gateway.port());
+  }
+
+  /** The test Redis, reached through the proxy. */
+  String viaProxy() {
+    RedisURI redis = RedisURI.create(TestRedis.uri(DB));
+    redis.setHost("127.0.0.1");
+    redis.setPort(proxy.port());
+    return redis.toURI().toString();
+  }
+
+  /** A window end within every test view's TTL: the last full hour. */
+  static long recentWindowEnd() {
+    return Instant.now().truncatedTo(ChronoUnit.HOURS).toEpochMilli();
+  }
+
+  @Override
+  public void close() throws IOException {
+    gateway.close();
+    table.close();
+    proxy.close();
+  }
+}

@@ -1,0 +1,397 @@
+package io.freshet.training;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * The labels of a training set, read and checked in full before any feature is looked up: the
+ * columns in source order, every row's values as text (null where the source has none), every row's
+ * time in epoch microseconds, and the source's checksum.
+ */
+final class Labels {
+  /** How many problems one error message lists at most. */
+  private static final int MAX_PROBLEMS = 10;
+
+  final List<String> columns;
+
+  /** Postgres type of each column for a table output; text for a CSV source. */
+  final List<String> postgresTypes;
+
+  final List<String[]> rows;
+  final long[] timeMicros;
+  final String sha256;
+
+  private Labels(
+      List<String> columns,
+      List<String> postgresTypes,
+      List<String[]> rows,
+      long[] timeMicros,
+      String sha256) {
+    this.columns = columns;
+    this.postgresTypes = postgresTypes;
+    this.rows = rows;
+    this.timeMicros = timeMicros;
+    this.sha256 = sha256;
+  }
+
+  int size() {
+    return rows.size();
+  }
+
+  int column(String name) {
+    return columns.indexOf(name);
+  }
+
+  /**
+   * A column the labels must have, and why, e.g. {@code user_id} as "the entity key of view
+   * user_activity".
+   */
+  record Required(String column, String why) {}
+
+  /** Reads and checks a CSV label file; its checksum is the SHA-256 of its bytes. */
+  static Labels readCsv(Path file, String timestampColumn, List<Required> required) {
+    MessageDigest sha = sha256();
+    String where = file.toString();
+    try (InputStream raw = Files.newInputStream(file);
+        DigestInputStream digesting = new DigestInputStream(raw, sha)) {
+      InputStreamReader reader =
+          new InputStreamReader(
+              digesting,
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .onUnmappableCharacter(CodingErrorAction.REPORT));
+      Csv.RecordReader csv = new Csv.RecordReader(reader);
+      String[] header;
+      try {
+        header = csv.next();
+      } catch (Csv.FormatException e) {
+        throw new TrainingSetException(where + " line " + e.line + ": " + e.getMessage());
+      }
+      if (header == null) {
+        throw new TrainingSetException(
+            where
+                + " is empty: it needs a header line naming its columns, then one line per label");
+      }
+      List<String> columns = checkHeader(where, header, timestampColumn, required);
+      int tsColumn = columns.indexOf(timestampColumn);
+      Problems problems = new Problems(where);
+      List<String[]> rows = new ArrayList<>();
+      LongList times = new LongList();
+      while (true) {
+        String[] record;
+        try {
+          record = csv.next();
+        } catch (Csv.FormatException e) {
+          problems.add("line " + e.line + ": " + e.getMessage());
+          break;
+        }
+        if (record == null) {
+          break;
+        }
+        String at = "line " + csv.recordLine();
+        if (record.length != columns.size()) {
+          problems.add(
+              at
+                  + ": "
+                  + record.length
+                  + " fields, but the header has "
+                  + columns.size()
+                  + " "
+                  + columns);
+          continue;
+        }
+        times.add(parseTime(problems, at, timestampColumn, record[tsColumn]));
+        rows.add(record);
+      }
+      problems.throwIfAny();
+      digesting.transferTo(OutputStream.nullOutputStream());
+      List<String> types = columns.stream().map(c -> "text").toList();
+      return new Labels(columns, types, rows, times.toArray(), hex(sha));
+    } catch (NoSuchFileException e) {
+      throw new TrainingSetException("label file " + where + " does not exist");
+    } catch (CharacterCodingException e) {
+      throw new TrainingSetException(where + " is not UTF-8 text: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new TrainingSetException("could not read label file " + where + ": " + e, e);
+    }
+  }
+
+  /**
+   * Reads and checks a label table through {@code c}, whose session settings must be those of
+   * {@link Sessions#configure}.
+   */
+  static Labels readTable(
+      Connection c, TableName table, String timestampColumn, List<Required> required)
+      throws SQLException {
+    String where = "label table " + table;
+    Long oid = null;
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)::oid")) {
+      ps.setString(1, table.sql());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          long v = rs.getLong(1);
+          oid = rs.wasNull() ? null : v;
+        }
+      }
+    }
+    if (oid == null) {
+      throw new TrainingSetException(where + " does not exist");
+    }
+    List<String> columns = new ArrayList<>();
+    List<String> types = new ArrayList<>();
+    Map<String, String> baseType = new HashMap<>();
+    Map<String, Boolean> collatable = new HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod),"
+                + " format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), NULL),"
+                + " a.attcollation <> 0"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY a.attnum")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.add(rs.getString(1));
+          types.add(rs.getString(2));
+          baseType.put(rs.getString(1), rs.getString(3));
+          collatable.put(rs.getString(1), rs.getBoolean(4));
+        }
+      }
+    }
+    checkHeader(where, columns.toArray(new String[0]), timestampColumn, required);
+    String tsType = baseType.get(timestampColumn);
+    if (!List.of(
+            "timestamp with time zone",
+            "bigint",
+            "integer",
+            "smallint",
+            "text",
+            "character varying",
+            "character")
+        .contains(tsType)) {
+      throw new TrainingSetException(
+          where
+              + ": timestamp column '"
+              + timestampColumn
+              + "' is "
+              + tsType
+              + (tsType.equals("timestamp without time zone")
+                  ? ", which does not say which instant it means"
+                  : "")
+              + "; label times must be timestamptz, epoch milliseconds (bigint) or ISO-8601 text"
+              + " with an offset (e.g. select it through a view as ts AT TIME ZONE 'UTC')");
+    }
+    List<String> order = primaryKey(c, oid);
+    StringBuilder orderBy = new StringBuilder();
+    if (order.isEmpty()) {
+      for (String col : columns) {
+        orderBy.append(orderBy.isEmpty() ? "" : ", ");
+        orderBy.append(TableName.quote(col)).append("::text COLLATE \"C\"");
+      }
+    } else {
+      for (String col : order) {
+        orderBy.append(orderBy.isEmpty() ? "" : ", ").append(TableName.quote(col));
+        if (collatable.get(col)) {
+          orderBy.append(" COLLATE \"C\"");
+        }
+      }
+    }
+    StringBuilder select = new StringBuilder();
+    for (String col : columns) {
+      select.append(select.isEmpty() ? "" : ", ").append(TableName.quote(col));
+    }
+    String sql =
+        "COPY (SELECT " + select + " FROM " + table.sql() + " ORDER BY " + orderBy + ") TO STDOUT";
+    int tsColumn = columns.indexOf(timestampColumn);
+    Problems problems = new Problems(where);
+    List<String[]> rows = new ArrayList<>();
+    LongList times = new LongList();
+    MessageDigest sha = sha256();
+    try (Writer rendering =
+        new OutputStreamWriter(
+            new DigestOutputStream(OutputStream.nullOutputStream(), sha), StandardCharsets.UTF_8)) {
+      Csv.writeRecord(rendering, columns.toArray(new String[0]));
+      CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+      byte[] line;
+      while ((line = copy.readFromCopy()) != null) {
+        String[] record = new String[columns.size()];
+        int from = 0;
+        for (int i = 0; i < record.length; i++) {
+          int to = CopyText.fieldEnd(line, from);
+          record[i] = CopyText.decode(line, from, to);
+          from = to + 1;
+        }
+        String at = "row " + (rows.size() + 1) + " (in order of " + orderBy + ")";
+        times.add(parseTime(problems, at, timestampColumn, record[tsColumn]));
+        rows.add(record);
+        Csv.writeRecord(rendering, record);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("writing to a digest cannot fail", e);
+    }
+    problems.throwIfAny();
+    return new Labels(columns, types, rows, times.toArray(), hex(sha));
+  }
+
+  private static List<String> primaryKey(Connection c, long oid) throws SQLException {
+    List<String> cols = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT a.attname FROM pg_index i"
+                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
+                + " WHERE i.indrelid = ? AND i.indisprimary"
+                + " ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          cols.add(rs.getString(1));
+        }
+      }
+    }
+    return cols;
+  }
+
+  private static List<String> checkHeader(
+      String where, String[] header, String timestampColumn, List<Required> required) {
+    List<String> columns = new ArrayList<>();
+    for (int i = 0; i < header.length; i++) {
+      String name = header[i];
+      if (name == null || name.isEmpty()) {
+        throw new TrainingSetException(
+            where + ": column " + (i + 1) + " of the header has no name " + List.of(header));
+      }
+      if (columns.contains(name)) {
+        throw new TrainingSetException(
+            where + ": the header names column '" + name + "' twice " + List.of(header));
+      }
+      columns.add(name);
+    }
+    Map<String, String> missing = new LinkedHashMap<>();
+    if (!columns.contains(timestampColumn)) {
+      missing.put(
+          timestampColumn,
+          "the timestamp column"
+              + (timestampColumn.equals(TrainingSetRequest.DEFAULT_TIMESTAMP_COLUMN)
+                  ? "; name another one with the timestamp column option"
+                  : ""));
+    }
+    for (Required r : required) {
+      if (!columns.contains(r.column())) {
+        missing.merge(r.column(), r.why(), (a, b) -> a + ", " + b);
+      }
+    }
+    if (!missing.isEmpty()) {
+      StringBuilder sb = new StringBuilder(where).append(" has no column ");
+      int n = 0;
+      for (Map.Entry<String, String> m : missing.entrySet()) {
+        sb.append(n++ == 0 ? "" : " and no column ");
+        sb.append('\'').append(m.getKey()).append("' (").append(m.getValue()).append(')');
+      }
+      sb.append("; its columns are ").append(columns);
+      throw new TrainingSetException(sb.toString());
+    }
+    return List.copyOf(columns);
+  }
+
+  private static long parseTime(Problems problems, String at, String column, String value) {
+    try {
+      return LabelTime.parseMicros(value);
+    } catch (IllegalArgumentException e) {
+      problems.add(at + ": " + column + " " + e.getMessage());
+      return 0;
+    }
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+
+  static String hex(MessageDigest digest) {
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Problems found while reading, reported together. */
+  private static final class Problems {
+    private final String where;
+    private final List<String> list = new ArrayList<>();
+    private int count;
+
+    Problems(String where) {
+      this.where = where;
+    }
+
+    void add(String problem) {
+      count++;
+      if (list.size() < MAX_PROBLEMS) {
+        list.add(problem);
+      }
+    }
+
+    void throwIfAny() {
+      if (count == 0) {
+        return;
+      }
+      StringBuilder sb = new StringBuilder(where);
+      if (count == 1) {
+        sb.append(' ').append(list.get(0));
+      } else {
+        sb.append(": ").append(count).append(" problems");
+        for (String p : list) {
+          sb.append("\n  ").append(p);
+        }
+        if (count > list.size()) {
+          sb.append("\n  ... and ").append(count - list.size()).append(" more");
+        }
+      }
+      throw new TrainingSetException(sb.toString());
+    }
+  }
+
+  /** A growable array of longs. */
+  static final class LongList {
+    private long[] values = new long[1024];
+    private int size;
+
+    void add(long v) {
+      if (size == values.length) {
+        values = java.util.Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    long[] toArray() {
+      return java.util.Arrays.copyOf(values, size);
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package io.freshet.training;
+
+import io.freshet.dsl.FeatureType;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.UUID;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Writes a joined training set so that it appears only when complete, and checksums it: a CSV file
+ * under a temporary name renamed over its target, or a table created, filled and recorded in one
+ * transaction. The checksum is always that of the CSV form, so a set has one checksum whatever it
+ * was written to.
+ */
+final class OutputWriter {
+  /** An output feature column: values of view {@code view}, position {@code valueIndex}. */
+  record Column(String name, int view, int valueIndex, FeatureType type) {}
+
+  private final String jdbcUrl;
+  private final Labels labels;
+  private final List<Column> columns;
+  private final String[][][] picked;
+
+  OutputWriter(String jdbcUrl, Labels labels, List<Column> columns, String[][][] picked) {
+    this.jdbcUrl = jdbcUrl;
+    this.labels = labels;
+    this.columns = columns;
+    this.picked = picked;
+  }
+
+  /** Fails unless a CSV file can be written at {@code target}. */
+  static void checkCsvTarget(Path target) {
+    Path dir = target.getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new TrainingSetException(
+          "output " + target + ": directory " + dir + " does not exist (create it first)");
+    }
+    if (Files.isDirectory(target)) {
+      throw new TrainingSetException("output " + target + " is a directory; name a file");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new TrainingSetException("output " + target + ": directory " + dir + " is read-only");
+    }
+  }
+
+  /**
+   * Writes the set to {@code draft.output()}. With {@code expectedSha256} null it is a build: the
+   * manifest is recorded with the output's checksum. Otherwise it is a rebuild: the output appears
+   * only if its checksum equals {@code expectedSha256}, replacing an existing table if {@code
+   * replaceTable}; nothing is recorded.
+   *
+   * @return the manifest with the output's checksum
+   */
+  TrainingSetManifest write(
+      TrainingSetManifest draft, String expectedSha256, boolean replaceTable) {
+    if (draft.output() instanceof TrainingSetOutput.CsvFile f) {
+      return writeCsv(f.file(), draft, expectedSha256);
+    }
+    return writeTable(
+        ((TrainingSetOutput.PostgresTable) draft.output()).name(),
+        draft,
+        expectedSha256,
+        replaceTable);
+  }
+
+  private TrainingSetManifest writeCsv(Path target, TrainingSetManifest draft, String expected) {
+    Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      MessageDigest sha = Labels.sha256();
+      try (FileChannel channel =
+              FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          Writer out =
+              new BufferedWriter(
+                  new OutputStreamWriter(
+                      new DigestOutputStream(Channels.newOutputStream(channel), sha),
+                      StandardCharsets.UTF_8),
+                  1 << 16)) {
+        render(out, null);
+        out.flush();
+        channel.force(true);
+      }
+      TrainingSetManifest m = withChecksum(draft, Labels.hex(sha), expected);
+      if (expected == null) {
+        record(m);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        if (expected == null) {
+          try {
+            forget(m);
+          } catch (TrainingSetException f) {
+            e.addSuppressed(f);
+          }
+        }
+        throw e;
+      }
+      return m;
+    } catch (IOException e) {
+      throw new TrainingSetException("could not write " + target + ": " + e, e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("a CSV file is written without a COPY stream", e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort: the temporary file is hidden and never taken for the output
+      }
+    }
+  }
+
+  private TrainingSetManifest writeTable(
+      TableName table, TrainingSetManifest draft, String expected, boolean replace) {
+    try (Connection c = Sessions.open(jdbcUrl)) {
+      c.setAutoCommit(false);
+      try {
+        try (Statement s = c.createStatement()) {
+          if (replace) {
+            s.execute("DROP TABLE IF EXISTS " + table.sql());
+          }
+          s.execute(createTable(table));
+        }
+        MessageDigest sha = Labels.sha256();
+        CopyIn in =
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table.sql() + " FROM STDIN");
+        try (Writer csv =
+            new BufferedWriter(
+                new OutputStreamWriter(
+                    new DigestOutputStream(OutputStream.nullOutputStream(), sha),
+                    StandardCharsets.UTF_8),
+                1 << 16)) {
+          render(csv, in);
+          in.endCopy();
+        } finally {
+          if (in.isActive()) {
+            in.cancelCopy();
+          }
+        }
+        TrainingSetManifest m = withChecksum(draft, Labels.hex(sha), expected);
+        if (expected == null) {
+          ManifestStore.insert(c, m);
+        }
+        c.commit();
+        return m;
+      } catch (SQLException | IOException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException | IOException e) {
+      throw new TrainingSetException(
+          "could not write output table " + table + ": " + e.getMessage(), e);
+    }
+  }
+
+  private String createTable(TableName table) {
+    StringBuilder sb = new StringBuilder("CREATE TABLE ").append(table.sql()).append(" (");
+    for (int i = 0; i < labels.columns.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(TableName.quote(labels.columns.get(i)));
+      sb.append(' ').append(labels.postgresTypes.get(i));
+    }
+    for (Column col : columns) {
+      sb.append(", ").append(TableName.quote(col.name())).append(' ');
+      sb.append(col.type().postgresType());
+    }
+    return sb.append(')').toString();
+  }
+
+  /** Writes the CSV form to {@code csv} and, if {@code copy} is given, the COPY form to it. */
+  private void render(Writer csv, CopyIn copy) throws IOException, SQLException {
+    int labelColumns = labels.columns.size();
+    String[] record = new String[labelColumns + columns.size()];
+    for (int i = 0; i < labelColumns; i++) {
+      record[i] = labels.columns.get(i);
+    }
+    for (int c = 0; c < columns.size(); c++) {
+      record[labelColumns + c] = columns.get(c).name();
+    }
+    Csv.writeRecord(csv, record);
+    StringBuilder lines = new StringBuilder();
+    String[] raw = new String[columns.size()];
+    for (int row = 0; row < labels.size(); row++) {
+      String[] label = labels.rows.get(row);
+      System.arraycopy(label, 0, record, 0, labelColumns);
+      for (int c = 0; c < columns.size(); c++) {
+        Column col = columns.get(c);
+        String[] values = picked[col.view()][row];
+        raw[c] = values == null ? null : values[col.valueIndex()];
+        record[labelColumns + c] = CsvValues.render(col.type(), raw[c]);
+      }
+      Csv.writeRecord(csv, record);
+      if (copy != null) {
+        for (int i = 0; i < labelColumns; i++) {
+          if (i > 0) {
+            lines.append('\t');
+          }
+          CopyText.append(lines, label[i]);
+        }
+        for (String v : raw) {
+          lines.append('\t');
+          CopyText.append(lines, v);
+        }
+        lines.append('\n');
+        if (lines.length() >= 1 << 16) {
+          flush(copy, lines);
+        }
+      }
+    }
+    if (copy != null) {
+      flush(copy, lines);
+    }
+  }
+
+  private static void flush(CopyIn copy, StringBuilder lines) throws SQLException {
+    byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+    copy.writeToCopy(bytes, 0, bytes.length);
+    lines.setLength(0);
+  }
+
+  private static TrainingSetManifest withChecksum(
+      TrainingSetManifest draft, String sha, String expected) {
+    if (expected != null && !expected.equals(sha)) {
+      throw new TrainingSetException(
+          "rebuilding training set "
+              + draft.id()
+              + " as of "
+              + draft.asOf()
+              + " gave output with SHA-256 "
+              + sha
+              + ", but the manifest recorded "
+              + expected
+              + ": offline rows committed before the as-of time were changed in place or deleted"
+              + " since (the offline tables only ever add versions); nothing was replaced");
+    }
+    return new TrainingSetManifest(
+        draft.id(),
+        draft.createdAt(),
+        draft.asOf(),
+        draft.labels(),
+        draft.labelSha256(),
+        draft.timestampColumn(),
+        draft.featureService(),
+        draft.features(),
+        draft.featureColumns(),
+        draft.fullFeatureNames(),
+        draft.views(),
+        draft.output(),
+        sha,
+        draft.rowCount(),
+        draft.formatVersion());
+  }
+
+  private void record(TrainingSetManifest m) {
+    try (Connection c = Sessions.open(jdbcUrl)) {
+      c.setAutoCommit(false);
+      ManifestStore.insert(c, m);
+      c.commit();
+    } catch (SQLException e) {
+      throw new TrainingSetException(
+          "could not record the manifest of training set " + m.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void forget(TrainingSetManifest m) {
+    try (Connection c = Sessions.open(jdbcUrl);
+        PreparedStatement ps =
+            c.prepareStatement("DELETE FROM freshet.training_sets WHERE id = ?")) {
+      ps.setObject(1, m.id());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new TrainingSetException(
+          "training set "
+              + m.id()
+              + " could not be published and its manifest could not be removed: "
+              + e.getMessage(),
+          e);
+    }
+  }
+}

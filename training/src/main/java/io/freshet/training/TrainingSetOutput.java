@@ -1,0 +1,75 @@
+package io.freshet.training;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where a training set is written: the label columns in label order, then one column per feature.
+ *
+ * <p>Nothing partial is ever visible as if complete. A CSV file is written beside its target under
+ * a temporary name and renamed over the target atomically once complete and checksummed (an
+ * existing file is replaced). A Postgres table is created, filled and recorded in the manifest in
+ * one transaction; an existing table is an error.
+ */
+public sealed interface TrainingSetOutput {
+
+  /** A CSV file in the training-set CSV format (see {@link TrainingSetBuilder}). */
+  static TrainingSetOutput csv(Path file) {
+    return new CsvFile(file);
+  }
+
+  /**
+   * A new table, e.g. {@code ml.churn_train}, in the database of the offline tables: label columns
+   * keep their types (text for a CSV label file), feature columns take their Postgres types ({@code
+   * bigint}, {@code double precision}, {@code text}, {@code text[]}).
+   */
+  static TrainingSetOutput postgresTable(String schemaDotTable) {
+    return new PostgresTable(TableName.parse(schemaDotTable));
+  }
+
+  /** How a manifest records this output: {@code csv:/abs/path} or {@code postgres:schema.table}. */
+  String describe();
+
+  /** Reads a {@link #describe()} text back. */
+  static TrainingSetOutput parse(String described) {
+    if (described.startsWith("csv:")) {
+      return csv(Path.of(described.substring(4)));
+    }
+    if (described.startsWith("postgres:")) {
+      return postgresTable(described.substring(9));
+    }
+    throw new IllegalArgumentException("not a training-set output: " + described);
+  }
+
+  /**
+   * A CSV file.
+   *
+   * @param file the file; kept as an absolute, normalized path
+   */
+  record CsvFile(Path file) implements TrainingSetOutput {
+    public CsvFile {
+      file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+    }
+
+    @Override
+    public String describe() {
+      return "csv:" + file;
+    }
+  }
+
+  /**
+   * A Postgres table.
+   *
+   * @param name the table
+   */
+  record PostgresTable(TableName name) implements TrainingSetOutput {
+    public PostgresTable {
+      Objects.requireNonNull(name, "name");
+    }
+
+    @Override
+    public String describe() {
+      return "postgres:" + name;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package io.freshet.training;
+
+import io.freshet.plan.FeaturePart;
+import io.freshet.storage.OfflineTable;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Streams the offline rows of one view that a set of label entities can see, as of a commit time,
+ * into an {@link AsOfJoin}.
+ *
+ * <p>Why this shape, for speed. A per-label lookup ({@code LATERAL ... ORDER BY feature_ts DESC
+ * LIMIT 1}) costs one index descent per label, and Feast's range join with {@code ROW_NUMBER} is
+ * quadratic per entity. Here each needed row crosses the wire once, in {@code COPY} text, which has
+ * no per-row protocol overhead, and is merged in one pass ({@link AsOfJoin}):
+ *
+ * <ol>
+ *   <li>The label entities go into a temporary table through {@code COPY FROM}, each with the only
+ *       {@code feature_ts} range its labels can use: from (earliest label − TTL) to (latest label −
+ *       availability delay). Rows outside it can never be chosen, so they are not read; the bound
+ *       is only pruning, the merge applies delay and TTL exactly.
+ *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row)
+ *       are joined to that table, which the planner may do with index range scans on the primary
+ *       key when there are few entities, or a hash join when there are many.
+ *   <li>They are ordered by {@code entity_key COLLATE "C", feature_ts}: bytewise, so Postgres sorts
+ *       with memcmp rather than a linguistic collation, and whatever the database's collation (even
+ *       a nondeterministic one) each entity's rows come out together. Java never compares its own
+ *       string order with Postgres' ({@link AsOfJoin} looks entities up by hash), so the merge does
+ *       not depend on the two agreeing.
+ * </ol>
+ *
+ * <p>{@link TrainingSetBuilder} runs several of these at once, each over a disjoint slice of the
+ * entities on its own connection, so the server's scan and sort and the client's parsing spread
+ * over cores.
+ */
+final class ViewReader {
+  private ViewReader() {}
+
+  /** One view of a training set: its table, the parts read, and its delay and TTL. */
+  record Job(OfflineTable table, List<FeaturePart> parts, long delayMicros, long ttlMicros) {}
+
+  /**
+   * Reads the rows of {@code job}'s view that the labels of {@code groups} can see, as of {@code
+   * asOfMicros}, and puts each label's values into {@code picked}.
+   */
+  static void read(
+      String jdbcUrl,
+      Job job,
+      long asOfMicros,
+      Map<String, AsOfJoin.Group> groups,
+      long[] labelTimes,
+      String[][] picked)
+      throws SQLException {
+    try (Connection c = Sessions.open(jdbcUrl)) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute(
+            "CREATE TEMPORARY TABLE freshet_training_keys"
+                + " (entity_key text NOT NULL, lo timestamptz NOT NULL, hi timestamptz NOT NULL)"
+                + " ON COMMIT DROP");
+        s.execute("SET LOCAL work_mem = '64MB'");
+      }
+      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+      int keys = writeKeys(copy, job, groups, labelTimes);
+      if (keys > 0) {
+        try (Statement s = c.createStatement()) {
+          s.execute("ANALYZE freshet_training_keys");
+        }
+        AsOfJoin join =
+            new AsOfJoin(
+                groups, labelTimes, job.delayMicros(), job.ttlMicros(), job.parts().size(), picked);
+        CopyOut out = copy.copyOut(query(job, asOfMicros));
+        byte[] row;
+        while ((row = out.readFromCopy()) != null) {
+          join.accept(row);
+        }
+        join.finish();
+      }
+      c.commit();
+    }
+  }
+
+  /** The query whose rows {@link #read} streams; visible for tests that look at its plan. */
+  static String select(Job job, long asOfMicros) {
+    String asOf = "'" + LabelTime.fromMicros(asOfMicros) + "'::timestamptz";
+    String rowsAsOf = job.table().rowsAsOfQuery();
+    int first = rowsAsOf.indexOf('?');
+    int second = rowsAsOf.indexOf('?', first + 1);
+    if (first < 0 || second < 0 || rowsAsOf.indexOf('?', second + 1) >= 0) {
+      throw new IllegalStateException(
+          "expected the as-of query to take the commit time twice: " + rowsAsOf);
+    }
+    rowsAsOf =
+        rowsAsOf.substring(0, first)
+            + asOf
+            + rowsAsOf.substring(first + 1, second)
+            + asOf
+            + rowsAsOf.substring(second + 1);
+    StringBuilder sb =
+        new StringBuilder(
+            "SELECT r.entity_key, (extract(epoch FROM r.feature_ts) * 1000000)::bigint");
+    for (FeaturePart p : job.parts()) {
+      sb.append(", r.").append(TableName.quote(p.name()));
+    }
+    sb.append(" FROM (")
+        .append(rowsAsOf)
+        .append(") r JOIN freshet_training_keys k ON k.entity_key = r.entity_key")
+        .append(" AND r.feature_ts >= k.lo AND r.feature_ts <= k.hi")
+        .append(" ORDER BY r.entity_key COLLATE \"C\", r.feature_ts, r.committed_at");
+    return sb.toString();
+  }
+
+  private static String query(Job job, long asOfMicros) {
+    return "COPY (" + select(job, asOfMicros) + ") TO STDOUT";
+  }
+
+  /** Writes each entity with its usable feature_ts range; returns how many were written. */
+  private static int writeKeys(
+      CopyManager copy, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
+      throws SQLException {
+    CopyIn in = copy.copyIn("COPY freshet_training_keys FROM STDIN");
+    int written = 0;
+    try {
+      StringBuilder lines = new StringBuilder();
+      for (Map.Entry<String, AsOfJoin.Group> e : groups.entrySet()) {
+        int[] labels = e.getValue().labels;
+        long earliest = labelTimes[labels[0]];
+        long latest = labelTimes[labels[labels.length - 1]];
+        // usable iff F + delay <= L and L < F + ttl, i.e. L - ttl < F <= L - delay
+        long lo =
+            Math.max(
+                LabelTime.MIN_MICROS,
+                LabelTime.saturatedAdd(LabelTime.saturatedAdd(earliest, -job.ttlMicros()), 1));
+        long hi = LabelTime.saturatedAdd(latest, -job.delayMicros());
+        if (hi < lo) {
+          continue;
+        }
+        CopyText.append(lines, e.getKey());
+        lines.append('\t').append(LabelTime.fromMicros(lo));
+        lines.append('\t').append(LabelTime.fromMicros(hi)).append('\n');
+        written++;
+        if (lines.length() >= 1 << 16) {
+          flush(in, lines);
+        }
+      }
+      flush(in, lines);
+      in.endCopy();
+    } finally {
+      if (in.isActive()) {
+        in.cancelCopy();
+      }
+    }
+    return written;
+  }
+
+  private static void flush(CopyIn in, StringBuilder lines) throws SQLException {
+    byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+    in.writeToCopy(bytes, 0, bytes.length);
+    lines.setLength(0);
+  }
+}
