@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshet.examples.UserActivity;
+import io.freshet.flink.compile.BackfillCompiler;
+import io.freshet.flink.compile.BackfillSource;
 import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
@@ -23,6 +25,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -117,6 +121,7 @@ class PipelineEndToEndIT {
     }
 
     JobClient job = startJob();
+    BackfillRun backfill;
     try (KafkaProducer<String, String> producer = producer()) {
       for (var r : phase1) {
         producer.send(r);
@@ -150,9 +155,77 @@ class PipelineEndToEndIT {
       assertOfflineEquals(expected);
       assertRejected(malformed, late);
       assertOnlineAndGatewayEqual(expected, now);
+      backfill = new BackfillRun(finalWatermark);
     } finally {
       job.cancel().get();
     }
+    assertBackfillParity(phase1, good, backfill.finalWatermark());
+  }
+
+  /** What the backfill comparison needs from the streaming run. */
+  private record BackfillRun(long finalWatermark) {}
+
+  /**
+   * The same events (without the late ones, which the stream set aside) backfilled in batch mode
+   * into an empty database give the streaming job's offline rows exactly, for every window the
+   * stream has made final.
+   */
+  private static void assertBackfillParity(
+      List<ProducerRecord<String, String>> phase1, List<Ev> good, long finalWatermark)
+      throws Exception {
+    Path input = Files.createTempFile("freshet-backfill", ".jsonl");
+    try {
+      List<String> lines = new ArrayList<>();
+      for (var r : phase1) {
+        lines.add(r.value());
+      }
+      for (Ev e : good) {
+        if (e.user().startsWith("sentinel_")) {
+          lines.add(json(e, new Random(1)));
+        }
+      }
+      Files.write(input, lines);
+      String backfillDb = TestPostgres.freshDatabase("freshet_backfill");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setParallelism(2);
+      BackfillCompiler.compile(
+          env, List.of(PLAN), new BackfillSource.JsonLines(input.toString()), backfillDb, null);
+      env.execute("backfill parity");
+      String where =
+          " WHERE superseded_at IS NULL AND feature_ts <= to_timestamp("
+              + (finalWatermark + 1)
+              + " / 1000.0)";
+      List<String> streamed = rowsAsText(pgUrl, where);
+      List<String> backfilled = rowsAsText(backfillDb, where);
+      assertThat(streamed).hasSizeGreaterThan(200);
+      assertThat(backfilled).containsExactlyElementsOf(streamed);
+    } finally {
+      Files.deleteIfExists(input);
+    }
+  }
+
+  private static List<String> rowsAsText(String url, String where) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
+                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
+                    + " avg_revenue_per_purchase_1h FROM "
+                    + OfflineTable.of(PLAN).qualifiedName()
+                    + where
+                    + " ORDER BY entity_key, feature_ts")) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+          sb.append(rs.getString(i)).append('|');
+        }
+        out.add(sb.toString());
+      }
+    }
+    return out;
   }
 
   private static JobClient startJob() throws Exception {

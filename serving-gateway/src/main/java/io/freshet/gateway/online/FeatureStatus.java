@@ -5,16 +5,17 @@ import java.time.Instant;
 
 /** How a served row relates to its view's TTL; the names follow Feast's field statuses. */
 public enum FeatureStatus {
-  /** The row is fresh: {@code feature_ts + ttl >= now}. */
+  /** The row is fresh: {@code now < feature_ts + ttl}, as long as Redis keeps the key. */
   PRESENT,
   /**
-   * The row exists but is older than the view's TTL: {@code feature_ts + ttl < now}. Its values are
-   * still returned, so the caller decides whether to use them.
+   * The row exists but has reached the view's TTL: {@code feature_ts + ttl <= now}, the instant at
+   * which the online table expires it and a training set stops using it. Its values are still
+   * returned, so the caller decides whether to use them.
    */
   OUTSIDE_MAX_AGE;
 
   /** The status of a row with the given {@code feature_ts} (epoch ms) at {@code now}. */
   public static FeatureStatus of(long featureTsMillis, Duration ttl, Instant now) {
-    return featureTsMillis + ttl.toMillis() < now.toEpochMilli() ? OUTSIDE_MAX_AGE : PRESENT;
+    return featureTsMillis + ttl.toMillis() <= now.toEpochMilli() ? OUTSIDE_MAX_AGE : PRESENT;
   }
 }

@@ -2,12 +2,19 @@ package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
+import io.freshet.dsl.FeatureService;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
+import io.freshet.gateway.auth.BearerTokens;
+import io.freshet.gateway.catalog.CatalogSource;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
+import io.freshet.registry.RegisteredView;
+import io.freshet.registry.Registry;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,8 +31,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs the gateway.",
       "",
-      "Feature lookups over HTTP from the Redis online table, for the example views (or those"
-          + " of --definitions), until Ctrl-C.",
+      "Feature lookups over HTTP from the Redis online table until Ctrl-C, for the views"
+          + " registered in Postgres (with --registry, refreshed every 10 s as new versions are"
+          + " applied) or else for the example views (or those of --definitions).",
+      "Bearer-token auth is on when FRESHET_GATEWAY_TOKENS (comma-separated) or"
+          + " FRESHET_GATEWAY_TOKENS_FILE is set.",
       ""
     })
 final class ServeCommand implements Callable<Integer> {
@@ -49,6 +59,15 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin DefinitionsOption definitions;
 
+  @Option(
+      names = "--registry",
+      description =
+          "Serve the views applied to the registry in Postgres (--pg-url, FRESHET_PG_URL), picking"
+              + " up newly applied versions without a restart.")
+  boolean fromRegistry;
+
+  @Mixin PostgresOption postgres;
+
   private final Map<String, String> env;
 
   ServeCommand() {
@@ -59,6 +78,15 @@ final class ServeCommand implements Callable<Integer> {
     this.env = env;
   }
 
+  private static Map<String, List<String>> services(Catalog catalog) {
+    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    for (FeatureService svc : catalog.services()) {
+      out.put(
+          svc.name(), svc.features().stream().map(FeatureService.FeatureRef::toString).toList());
+    }
+    return out;
+  }
+
   @Override
   public Integer call() throws Exception {
     Logging.toConsole();
@@ -66,10 +94,24 @@ final class ServeCommand implements Callable<Integer> {
     Setting redis = Setting.resolve(redisUrl, "--redis-url", "FRESHET_REDIS_URL", env);
     String uri = redis == null ? RedisEndpoint.DEFAULT_LOCAL_URL : redis.value();
     Catalog catalog = definitions.load().catalog();
+    GatewayConfig config =
+        new GatewayConfig(port, uri, catalog)
+            .withFeatureServices(FeatureServiceResolver.of(services(catalog)))
+            .withTokens(BearerTokens.fromEnvironment(env));
+    if (fromRegistry) {
+      Registry registry = Registries.open(postgres.resolve(env));
+      config =
+          config.withViews(
+              CatalogSource.polling(
+                  () ->
+                      Catalog.of(
+                          registry.latestViews().stream().map(RegisteredView::definition).toList()),
+                  Duration.ofSeconds(10)));
+    }
     StopSignal stop = StopSignal.install(Duration.ofSeconds(30));
     GatewayServer gateway;
     try {
-      gateway = GatewayServer.start(new GatewayConfig(port, uri, catalog));
+      gateway = GatewayServer.start(config);
     } catch (IllegalStateException | IllegalArgumentException e) {
       stop.stopped();
       throw new StackException(
@@ -80,7 +122,9 @@ final class ServeCommand implements Callable<Integer> {
           "freshet serve: gateway on http://localhost:%d, online table in %s, views %s%n",
           gateway.port(),
           uri.replaceAll("//[^@/]*@", "//***@"),
-          catalog.plans().stream().map(ViewPlan::name).toList());
+          fromRegistry
+              ? "from the registry"
+              : catalog.plans().stream().map(ViewPlan::name).toList().toString());
       out.printf(
           "  try: curl http://localhost:%d/features/%s/<entity>%n",
           gateway.port(), catalog.plans().isEmpty() ? "<view>" : catalog.plans().get(0).name());

@@ -238,8 +238,8 @@ final class SubmitCommand implements Callable<Integer> {
         t);
 
     JobSummary previous = findRunningJob(rest, plans);
-    Map<String, String> runningTags =
-        previous == null ? Map.of() : refuseChangedMeaning(rest, registry, previous, plans);
+    Map<String, String> runningTags = previous == null ? Map.of() : runningVersions(rest, previous);
+    List<String> changed = changedMeanings(registry, runningTags, plans);
 
     Path tmp = Files.createTempDirectory("freshet-submit");
     String jarId = null;
@@ -293,7 +293,7 @@ final class SubmitCommand implements Callable<Integer> {
                     jobArgs(plans, kafkaSetting, pgSetting, redisSetting),
                     parallelism,
                     startFrom,
-                    false));
+                    !changed.isEmpty()));
         job = rest.awaitRunning(jobId, timeout);
       } catch (FlinkRestException e) {
         if (previous == null) {
@@ -340,6 +340,13 @@ final class SubmitCommand implements Callable<Integer> {
       }
       if (previous != null) {
         describeUpgrade(out, previous, plans, runningTags);
+        if (!changed.isEmpty()) {
+          out.printf(
+              "  %s: meaning changed, so this is a new view version with its own tables; it starts"
+                  + " from empty windows and fresh Kafka offsets (state of the old version was left"
+                  + " in the savepoint). Fill its history with: freshet backfill --views <view>%n",
+              String.join("; ", changed));
+        }
       }
       if (!job.name().equals(jobName)) {
         out.printf("  note: the job is named \"%s\", expected \"%s\"%n", job.name(), jobName);
@@ -474,16 +481,10 @@ final class SubmitCommand implements Callable<Integer> {
   }
 
   /**
-   * Fails, before anything is stopped, when a view of the running job has another meaning in these
-   * definitions; returns, for each view the running job runs, its version tag there.
-   *
-   * <p>A new meaning must start with empty windows (it is a new view version with its own tables),
-   * but the job keeps each view's window state under the operator uid {@code windows-<view>}, which
-   * does not name the version: restoring the savepoint would feed the old meaning's slices to the
-   * new one.
+   * For each view the running job runs, its version tag there (read from its window operators'
+   * names, {@code windows: <view>@<versionTag>}).
    */
-  private static Map<String, String> refuseChangedMeaning(
-      FlinkRestClient rest, Registry registry, JobSummary previous, List<ViewPlan> plans) {
+  private static Map<String, String> runningVersions(FlinkRestClient rest, JobSummary previous) {
     Map<String, String> runningTags = new LinkedHashMap<>();
     for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
       Matcher m = WINDOW_OPERATOR.matcher(v.name());
@@ -491,6 +492,17 @@ final class SubmitCommand implements Callable<Integer> {
         runningTags.put(m.group(1), m.group(2));
       }
     }
+    return runningTags;
+  }
+
+  /**
+   * The views whose meaning changed since the running job started them, described for a person.
+   * Every operator uid of a view names its version, so a changed view's old state (windows, Kafka
+   * offsets, pending commits) is simply not restored: the new version starts fresh and its history
+   * comes from a backfill.
+   */
+  private static List<String> changedMeanings(
+      Registry registry, Map<String, String> runningTags, List<ViewPlan> plans) {
     List<String> changed = new ArrayList<>();
     for (ViewPlan p : plans) {
       String running = runningTags.get(p.name());
@@ -503,22 +515,7 @@ final class SubmitCommand implements Callable<Integer> {
                 + versionName(registry, p.name(), p.versionTag()));
       }
     }
-    if (!changed.isEmpty()) {
-      throw new StackException(
-          "--upgrade: the meaning of a view changed since job "
-              + previous.id()
-              + " started it ("
-              + String.join("; ", changed)
-              + "). A new version must start with empty windows, but the job keeps a view's"
-              + " window state under the operator uid windows-<view>, which does not name the"
-              + " version, so resuming from a savepoint would feed the old version's windows to"
-              + " the new meaning. Nothing was stopped. To start the new version: stop job "
-              + previous.id()
-              + " and submit without --upgrade (its other views then start with empty windows"
-              + " too),"
-              + " then fill the new version's history with freshet backfill.");
-    }
-    return runningTags;
+    return changed;
   }
 
   private static String versionName(Registry registry, String view, String tag) {
@@ -540,6 +537,10 @@ final class SubmitCommand implements Callable<Integer> {
     List<String> kept = new ArrayList<>();
     List<String> added = new ArrayList<>();
     for (ViewPlan p : plans) {
+      String running = runningTags.get(p.name());
+      if (running != null && !running.equals(p.versionTag())) {
+        continue;
+      }
       (before.contains(p.name()) ? kept : added)
           .add(p.name() + " (version " + p.versionTag() + ")");
     }

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code freshet submit} against a real session cluster and broker from the copied classpaths: the
  * real job jar runs, then {@code --upgrade} stops it with a savepoint and the new job restores it;
- * a user's definitions jar runs too, and a change of its view's meaning is refused by {@code
- * --upgrade} before anything stops.
+ * a user's definitions jar runs too, and after a change of its view's meaning {@code --upgrade}
+ * starts the new version from fresh state.
  */
 class SubmitIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,7 +118,8 @@ class SubmitIT {
 
       rest.cancelAndWait(second.id(), Duration.ofSeconds(60));
 
-      // A user's jar runs on the cluster; then its view's meaning changes, and --upgrade refuses.
+      // A user's jar runs on the cluster; then its view's meaning changes, and --upgrade starts the
+      // new version from fresh state while the savepoint keeps the old one.
       Path jar =
           DefinitionsJars.build(
               work,
@@ -138,20 +139,25 @@ class SubmitIT {
 
       assertThat(Cli.run("apply", "--pg-url", pgUrl).out())
           .contains("~ user_activity: changed, version 2 -> back to version 1");
-      Cli.Result refused = submit(common, "--upgrade");
-      assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
-      assertThat(refused.err())
+      Cli.Result newVersion = submit(common, "--upgrade");
+      assertThat(newVersion.exitCode()).as(newVersion.toString()).isZero();
+      assertThat(newVersion.out())
           .contains(
-              "the meaning of a view changed since job "
-                  + third.id()
-                  + " started it (user_activity runs as version 2 (tag "
+              "user_activity runs as version 2 (tag "
                   + customTag
                   + "), these definitions are version 1 (tag "
                   + ViewPlan.of(UserActivity.view()).versionTag()
-                  + "))")
-          .contains("Nothing was stopped.");
-      assertThat(rest.job(third.id()).state()).isEqualTo("RUNNING");
-      rest.cancelAndWait(third.id(), Duration.ofSeconds(60));
+                  + "): meaning changed, so this is a new view version");
+      JobSummary fourth = runningJob(rest);
+      assertThat(fourth.id()).isNotEqualTo(third.id());
+      assertThat(rest.job(fourth.id()).vertices())
+          .anyMatch(
+              v ->
+                  v.name()
+                      .contains(
+                          "windows: user_activity@"
+                              + ViewPlan.of(UserActivity.view()).versionTag()));
+      rest.cancelAndWait(fourth.id(), Duration.ofSeconds(60));
     } finally {
       if (cluster != null) {
         cluster.close();
