@@ -19,7 +19,8 @@ import org.apache.flink.util.ParameterTool;
  * --views user_activity,user_activity_live   views to run (default: every bundled view)
  * --kafka host:9092                          bootstrap servers (or FRESHET_KAFKA)
  * --pg-url jdbc:postgresql://...             offline store (or FRESHET_PG_URL)
- * --redis-url redis://host:6379              online store (or FRESHET_REDIS_URL)
+ * --redis-url redis://host:6379              online store (or FRESHET_REDIS_URL); a Redis Cluster
+ *                                            as redis-cluster://host1:6379,host2:6379
  * --checkpoint-interval 5000                 milliseconds between checkpoints
  * --starting-offsets earliest|latest|committed
  * --group-id freshet-features

@@ -11,14 +11,15 @@ import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
-import io.freshet.it.UserActivityOracle.Ev;
-import io.freshet.it.UserActivityOracle.Row;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestKafka;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
+import io.freshet.testing.UserActivityOracle;
+import io.freshet.testing.UserActivityOracle.Ev;
+import io.freshet.testing.UserActivityOracle.Row;
 import io.lettuce.core.RedisClient;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -113,11 +114,11 @@ class PipelineEndToEndIT {
       }
       String user = "user_" + random.nextInt(60);
       long ts = t - (long) (random.nextDouble() * 8 * MIN);
-      Ev e = randomEvent(random, user, ts);
+      Ev e = UserActivityOracle.randomEvent(random, user, ts);
       good.add(e);
       int partition = partitionOf(user);
       maxTsByPartition.merge(partition, ts, Math::max);
-      phase1.add(record(partition, json(e, random)));
+      phase1.add(record(partition, UserActivityOracle.json(e, random)));
     }
 
     JobClient job = startJob();
@@ -132,9 +133,11 @@ class PipelineEndToEndIT {
       // Phase 2: events hours behind a watermark that has visibly moved are late.
       List<Ev> late = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        Ev e = randomEvent(random, "user_" + random.nextInt(60), start - 6 * 60 * MIN + i * MIN);
+        Ev e =
+            UserActivityOracle.randomEvent(
+                random, "user_" + random.nextInt(60), start - 6 * 60 * MIN + i * MIN);
         late.add(e);
-        producer.send(record(partitionOf(e.user()), json(e, random)));
+        producer.send(record(partitionOf(e.user()), UserActivityOracle.json(e, random)));
       }
       // Sentinels move every partition's watermark to the same place, so the final
       // watermark does not depend on which partition idles first.
@@ -142,7 +145,7 @@ class PipelineEndToEndIT {
       for (int p = 0; p < PARTITIONS; p++) {
         Ev s = new Ev("sentinel_" + p, end, "view", null, "s", null, "web");
         good.add(s);
-        producer.send(record(p, json(s, random)));
+        producer.send(record(p, UserActivityOracle.json(s, random)));
       }
       producer.flush();
       long finalWatermark = end - BOUND - 1;
@@ -181,7 +184,7 @@ class PipelineEndToEndIT {
       }
       for (Ev e : good) {
         if (e.user().startsWith("sentinel_")) {
-          lines.add(json(e, new Random(1)));
+          lines.add(UserActivityOracle.json(e, new Random(1)));
         }
       }
       Files.write(input, lines);
@@ -429,43 +432,6 @@ class PipelineEndToEndIT {
     } catch (SQLException e) {
       return -1;
     }
-  }
-
-  private static Ev randomEvent(Random r, String user, long ts) {
-    int k = r.nextInt(20);
-    String type = k < 10 ? "view" : k < 15 ? "click" : k < 18 ? "add_to_cart" : "purchase";
-    BigDecimal revenue =
-        "purchase".equals(type) && r.nextInt(8) != 0
-            ? BigDecimal.valueOf(100 + r.nextInt(20_000), 2)
-            : null;
-    String session = "s_" + user + "_" + r.nextInt(6);
-    String product = r.nextInt(3) == 0 ? null : "p_" + r.nextInt(40);
-    String platform =
-        r.nextInt(12) == 0 ? null : new String[] {"ios", "android", "web"}[r.nextInt(3)];
-    return new Ev(user, ts, type, revenue, session, product, platform);
-  }
-
-  private static String json(Ev e, Random r) {
-    StringBuilder sb = new StringBuilder("{");
-    sb.append("\"user_id\":\"").append(e.user()).append('"');
-    sb.append(",\"event_type\":\"").append(e.type()).append('"');
-    if (e.product() != null) {
-      sb.append(",\"product_id\":\"").append(e.product()).append('"');
-    }
-    if (e.revenue() != null) {
-      sb.append(",\"revenue\":").append(e.revenue().toPlainString());
-    }
-    sb.append(",\"session_id\":\"").append(e.session()).append('"');
-    if (e.platform() != null) {
-      sb.append(",\"platform\":\"").append(e.platform()).append('"');
-    }
-    sb.append(",\"event_ts\":");
-    if (r.nextBoolean()) {
-      sb.append(e.ts());
-    } else {
-      sb.append('"').append(Instant.ofEpochMilli(e.ts())).append('"');
-    }
-    return sb.append('}').toString();
   }
 
   private static String malformedEvent(Random r, long t) {

@@ -4,6 +4,7 @@ import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
+import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisURI;
 import java.util.Objects;
 
@@ -21,7 +22,9 @@ import java.util.Objects;
  * @param port the TCP port to listen on, on all interfaces; 0 picks a free port (read it back with
  *     {@link GatewayServer#port()})
  * @param redisUri the Redis holding the online table, in Lettuce's URI syntax: {@code
- *     redis://[[user:]password@]host[:port][/database]}, {@code rediss://} for TLS
+ *     redis://[[user:]password@]host[:port][/database]}, {@code rediss://} for TLS; a Redis Cluster
+ *     as {@code redis-cluster://[[user:]password@]host[:port][,host[:port]...]} ({@code
+ *     rediss-cluster://} for TLS), naming seed nodes (see {@link OnlineStoreUri})
  * @param views where the feature views come from; each is read under its current version tag
  * @param featureServices the named feature sets clients may ask for; none by default
  * @param limits the most one request may ask for; {@link GatewayLimits#defaults()} by default
@@ -57,14 +60,17 @@ public record GatewayConfig(
           "Redis URI of the online table is missing (e.g. redis://127.0.0.1:6379/0)");
     }
     try {
-      RedisURI.create(redisUri);
+      for (String node : OnlineStoreUri.parse(redisUri).nodes()) {
+        RedisURI.create(node);
+      }
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Redis URI '"
               + redacted(redisUri)
               + "' is malformed: "
               + e.getMessage()
-              + " (expected redis://host:port/database, e.g. redis://127.0.0.1:6379/0)",
+              + " (expected redis://host:port/database, e.g. redis://127.0.0.1:6379/0, or"
+              + " redis-cluster://host1:port,host2:port for a Redis Cluster)",
           e);
     }
     Objects.requireNonNull(views, "source of the feature views to serve");

@@ -4,27 +4,47 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
+import io.freshet.storage.OnlineStoreUri;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 
 /**
  * Writes the online table as the Flink job does, through the storage contract: key {@link
- * OnlineKeys#key}, value {@link OnlineCodec#encode}, expiring at PXAT.
+ * OnlineKeys#key}, value {@link OnlineCodec#encode}, expiring at PXAT. Takes a single-server or a
+ * cluster URI ({@link OnlineStoreUri}); on a cluster, {@link #flushDb} empties every master.
  */
 final class OnlineTableWriter implements AutoCloseable {
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, byte[]> connection;
-  private final RedisCommands<String, byte[]> redis;
+  private final AbstractRedisClient client;
+  private final StatefulConnection<String, byte[]> connection;
+  private final RedisClusterCommands<String, byte[]> redis;
 
   OnlineTableWriter(String redisUri) {
-    client = RedisClient.create(redisUri);
-    connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-    redis = connection.sync();
+    RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    OnlineStoreUri uri = OnlineStoreUri.parse(redisUri);
+    if (uri.cluster()) {
+      RedisClusterClient cluster =
+          RedisClusterClient.create(uri.nodes().stream().map(RedisURI::create).toList());
+      StatefulRedisClusterConnection<String, byte[]> c = cluster.connect(codec);
+      client = cluster;
+      connection = c;
+      redis = c.sync();
+    } else {
+      RedisClient single = RedisClient.create(redisUri);
+      StatefulRedisConnection<String, byte[]> c = single.connect(codec);
+      client = single;
+      connection = c;
+      redis = c.sync();
+    }
   }
 
   void flushDb() {

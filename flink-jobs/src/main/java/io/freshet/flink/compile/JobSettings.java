@@ -10,7 +10,9 @@ import java.util.Objects;
  * @param consumerGroup Kafka consumer group id (offsets are tracked by Flink's checkpoints)
  * @param startingOffsets where a fresh job starts reading
  * @param pgUrl JDBC URL of the Postgres holding the offline tables
- * @param redisUrl {@code redis://} URI of the online table
+ * @param redisUrl URI of the online table: {@code redis://} for one server, {@code
+ *     redis-cluster://host1:port,host2:port} for a Redis Cluster ({@link
+ *     io.freshet.storage.OnlineStoreUri})
  * @param checkpointIntervalMillis checkpoint interval; rows become visible at each checkpoint
  * @param maxBufferedRows rows a sink writer buffers before writing early
  * @param rejectedEventsTopic Kafka topic for dead letters and late events, or null to keep them in

@@ -1,5 +1,7 @@
 package io.freshet.gateway.online;
 
+import io.freshet.storage.OnlineStoreUri;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisBusyException;
@@ -11,7 +13,13 @@ import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -47,6 +55,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every failure to answer in time surfaces as {@link OnlineStoreUnavailableException}.
  * Thread-safe.
+ *
+ * <p>The URI names one server or a Redis Cluster ({@code redis-cluster://host1:port,host2:port},
+ * see {@link OnlineStoreUri}). On a cluster the store holds one cluster connection, made from the
+ * first seed node that answers; an MGET over entities of several slots is split by Lettuce into one
+ * MGET per slot, sent to the slots' masters at once, and reassembled in key order. The guarantees
+ * above hold for the cluster connection; a connection to one node of a live cluster is
+ * re-established by Lettuce, and while it is down the commands for that node fail at once (the
+ * timeout bounds those in flight).
  */
 public final class RedisOnlineStore implements AutoCloseable {
   /** The longest a Redis command may take before the request fails with 503. */
@@ -65,15 +81,18 @@ public final class RedisOnlineStore implements AutoCloseable {
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
+  /** The one server, or the cluster's first seed node. */
   private final RedisURI uri;
+
+  private final boolean cluster;
   private final String address;
   private final ClientResources resources;
-  private final RedisClient client;
+  private final AbstractRedisClient client;
   private final Object lock = new Object();
   private final AtomicInteger failedAttempts = new AtomicInteger();
 
   /** The live connection, or null while there is none. */
-  private volatile StatefulRedisConnection<String, byte[]> connection;
+  private volatile StatefulConnection<String, byte[]> connection;
 
   /** Why there is no connection, for 503 messages. */
   private volatile String notConnected = "not connected yet";
@@ -83,19 +102,47 @@ public final class RedisOnlineStore implements AutoCloseable {
   private volatile boolean closed; // written under lock
 
   private RedisOnlineStore(String redisUri) {
-    this.uri = RedisURI.create(redisUri);
-    this.uri.setTimeout(COMMAND_TIMEOUT);
-    this.address = describe(uri);
+    OnlineStoreUri parsed = OnlineStoreUri.parse(redisUri);
+    List<RedisURI> nodes = new ArrayList<>();
+    for (String node : parsed.nodes()) {
+      RedisURI nodeUri = RedisURI.create(node);
+      nodeUri.setTimeout(COMMAND_TIMEOUT);
+      nodes.add(nodeUri);
+    }
+    this.uri = nodes.get(0);
+    this.cluster = parsed.cluster();
     this.resources = DefaultClientResources.builder().build();
-    this.client = RedisClient.create(resources);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(false)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-            .socketOptions(
-                SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
-            .build());
+    SocketOptions socket =
+        SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build();
+    if (cluster) {
+      this.address =
+          "cluster " + String.join(",", nodes.stream().map(u -> describe(u, false)).toList());
+      RedisClusterClient clusterClient = RedisClusterClient.create(resources, nodes);
+      clusterClient.setOptions(
+          ClusterClientOptions.builder()
+              // Node connections are re-established by Lettuce; commands for a node that is
+              // away fail at once, and none waits longer than the timeout.
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+              .socketOptions(socket)
+              .topologyRefreshOptions(
+                  ClusterTopologyRefreshOptions.builder()
+                      .enableAllAdaptiveRefreshTriggers()
+                      .build())
+              .build());
+      this.client = clusterClient;
+    } else {
+      this.address = describe(uri, true);
+      RedisClient single = RedisClient.create(resources);
+      single.setOptions(
+          ClientOptions.builder()
+              .autoReconnect(false)
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+              .socketOptions(socket)
+              .build());
+      this.client = single;
+    }
     client.addListener(
         new RedisConnectionStateListener() {
           @Override
@@ -121,7 +168,10 @@ public final class RedisOnlineStore implements AutoCloseable {
     return store;
   }
 
-  /** Where the store is, for messages: {@code host:port/db}, never the password. */
+  /**
+   * Where the store is, for messages: {@code host:port/db}, or {@code cluster host:port,...}; never
+   * the password.
+   */
   public String address() {
     return address;
   }
@@ -148,7 +198,7 @@ public final class RedisOnlineStore implements AutoCloseable {
 
   /** The value at {@code key}, or null when there is none. */
   public CompletionStage<byte[]> get(String key) {
-    return withConnection(c -> c.async().get(key), "GET");
+    return withConnection(c -> c.get(key), "GET");
   }
 
   /**
@@ -157,7 +207,7 @@ public final class RedisOnlineStore implements AutoCloseable {
    */
   public CompletionStage<List<byte[]>> mget(List<String> keys) {
     String[] array = keys.toArray(String[]::new);
-    return withConnection(c -> c.async().mget(array), "MGET")
+    return withConnection(c -> c.mget(array), "MGET")
         .thenApply(
             values -> {
               List<byte[]> out = new ArrayList<>(values.size());
@@ -170,12 +220,13 @@ public final class RedisOnlineStore implements AutoCloseable {
 
   /** Completes when Redis answers PING. */
   public CompletionStage<Void> ping() {
-    return withConnection(c -> c.async().ping(), "PING").thenApply(pong -> null);
+    return withConnection(c -> c.ping(), "PING").thenApply(pong -> null);
   }
 
   private <T> CompletionStage<T> withConnection(
-      Function<StatefulRedisConnection<String, byte[]>, CompletionStage<T>> command, String name) {
-    StatefulRedisConnection<String, byte[]> c = live();
+      Function<RedisClusterAsyncCommands<String, byte[]>, CompletionStage<T>> command,
+      String name) {
+    StatefulConnection<String, byte[]> c = live();
     if (c == null) {
       return CompletableFuture.failedFuture(
           new OnlineStoreUnavailableException(
@@ -190,16 +241,28 @@ public final class RedisOnlineStore implements AutoCloseable {
     }
     CompletionStage<T> sent;
     try {
-      sent = command.apply(c);
+      sent = command.apply(commands(c));
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
     return sent.handle((value, failure) -> answer(value, failure, name));
   }
 
+  /**
+   * The commands of a connection: on a cluster, Lettuce's cluster API, which splits a cross-slot
+   * MGET by slot.
+   */
+  private static RedisClusterAsyncCommands<String, byte[]> commands(
+      StatefulConnection<String, byte[]> c) {
+    if (c instanceof StatefulRedisClusterConnection<String, byte[]> clustered) {
+      return clustered.async();
+    }
+    return ((StatefulRedisConnection<String, byte[]>) c).async();
+  }
+
   /** The connection if it is open; else null, making sure a reconnect is under way. */
-  private StatefulRedisConnection<String, byte[]> live() {
-    StatefulRedisConnection<String, byte[]> c = connection;
+  private StatefulConnection<String, byte[]> live() {
+    StatefulConnection<String, byte[]> c = connection;
     if (c != null && c.isOpen()) {
       return c;
     }
@@ -238,7 +301,7 @@ public final class RedisOnlineStore implements AutoCloseable {
 
   /** Forgets a connection whose link dropped and starts reconnecting. */
   private void lost(Object dropped) {
-    StatefulRedisConnection<String, byte[]> was;
+    StatefulConnection<String, byte[]> was;
     synchronized (lock) {
       was = connection;
       if (closed || was == null || dropped != was) {
@@ -261,16 +324,23 @@ public final class RedisOnlineStore implements AutoCloseable {
       attempting = true;
       retryScheduled = false;
     }
-    CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt;
+    CompletableFuture<? extends StatefulConnection<String, byte[]>> attempt;
     try {
-      attempt = client.connectAsync(CODEC, uri).toCompletableFuture();
+      attempt =
+          client instanceof RedisClusterClient clusterClient
+              // The topology first: Lettuce connects to a cluster only once it knows the slots.
+              ? clusterClient
+                  .refreshPartitionsAsync()
+                  .toCompletableFuture()
+                  .thenCompose(loaded -> clusterClient.connectAsync(CODEC))
+              : ((RedisClient) client).connectAsync(CODEC, uri).toCompletableFuture();
     } catch (RuntimeException e) {
       attempt = CompletableFuture.failedFuture(e);
     }
     attempt.whenComplete(this::attempted);
   }
 
-  private void attempted(StatefulRedisConnection<String, byte[]> c, Throwable failure) {
+  private void attempted(StatefulConnection<String, byte[]> c, Throwable failure) {
     synchronized (lock) {
       attempting = false;
       if (closed) {
@@ -339,9 +409,9 @@ public final class RedisOnlineStore implements AutoCloseable {
     }
   }
 
-  private static String describe(RedisURI uri) {
+  private static String describe(RedisURI uri, boolean withDatabase) {
     String where = uri.getSocket() != null ? uri.getSocket() : uri.getHost() + ":" + uri.getPort();
-    return where + "/" + uri.getDatabase();
+    return withDatabase ? where + "/" + uri.getDatabase() : where;
   }
 
   /** The innermost message: Lettuce wraps "Connection refused" in "Unable to connect to ...". */

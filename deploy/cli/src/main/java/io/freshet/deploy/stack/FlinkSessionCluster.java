@@ -34,6 +34,10 @@ public final class FlinkSessionCluster implements AutoCloseable {
   private final Path logDir;
   private ChildJvm jobManager;
   private ChildJvm taskManager;
+  private final List<ChildJvm> moreTaskManagers = new ArrayList<>();
+  private Path classpathDir;
+  private Path confDir;
+  private ResourceParams taskManagerParams;
 
   private FlinkSessionCluster(FlinkClusterConfig config, Path logDir) {
     this.config = config;
@@ -87,6 +91,9 @@ public final class FlinkSessionCluster implements AutoCloseable {
             programArgs(confDir, jm),
             logDir.resolve("flink-jobmanager.out"));
     ResourceParams tm = join(tmParams);
+    this.classpathDir = classpathDir;
+    this.confDir = confDir;
+    this.taskManagerParams = tm;
     taskManager =
         ChildJvm.start(
             "Flink TaskManager",
@@ -169,6 +176,34 @@ public final class FlinkSessionCluster implements AutoCloseable {
             + logDir.resolve("flink-taskmanager.log"));
   }
 
+  /**
+   * Starts one more TaskManager with the same configuration (for a second TaskManager, or one that
+   * replaces a TaskManager that died); returns without waiting for it to register.
+   */
+  public synchronized ChildJvm startTaskManager() {
+    int n = moreTaskManagers.size() + 2;
+    ChildJvm tm =
+        ChildJvm.start(
+            "Flink TaskManager " + n,
+            classpathDir,
+            jvmArgs(taskManagerParams, confDir, logDir.resolve("flink-taskmanager-" + n + ".log")),
+            TASK_MANAGER_MAIN,
+            programArgs(confDir, taskManagerParams),
+            logDir.resolve("flink-taskmanager-" + n + ".out"));
+    moreTaskManagers.add(tm);
+    return tm;
+  }
+
+  /** The TaskManager processes started so far, the first one first (dead ones included). */
+  public synchronized List<ChildJvm> taskManagers() {
+    List<ChildJvm> tms = new ArrayList<>();
+    if (taskManager != null) {
+      tms.add(taskManager);
+    }
+    tms.addAll(moreTaskManagers);
+    return tms;
+  }
+
   /** The REST endpoint and web UI, e.g. {@code http://localhost:8081}. */
   public URI restUri() {
     return rest.baseUri();
@@ -188,17 +223,15 @@ public final class FlinkSessionCluster implements AutoCloseable {
     if (jobManager != null) {
       p.add(jobManager);
     }
-    if (taskManager != null) {
-      p.add(taskManager);
-    }
+    p.addAll(taskManagers());
     return p;
   }
 
-  /** Stops the TaskManager, then the JobManager, waiting for both processes to exit. */
+  /** Stops the TaskManagers, then the JobManager, waiting for the processes to exit. */
   @Override
   public void close() {
-    if (taskManager != null) {
-      taskManager.stop(Duration.ofSeconds(30));
+    for (ChildJvm tm : taskManagers()) {
+      tm.stop(Duration.ofSeconds(30));
     }
     if (jobManager != null) {
       jobManager.stop(Duration.ofSeconds(30));

@@ -11,6 +11,7 @@ import io.freshet.storage.FeatureRow;
 import io.freshet.storage.NewestWinsScript;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
+import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -23,13 +24,22 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,10 +61,15 @@ import java.util.concurrent.TimeoutException;
  * replay carries the same values). Flink commits a subtask's committables in checkpoint order and
  * replays the restored ones before committing anything newer, so replaying rows that are already in
  * leaves every key as it was. A commit cut off between two calls is completed by its replay; the
- * marker only spares a replay the work. The same holds on Redis Cluster, where one script call may
- * only hold keys of one slot: there each call would take the keys of one slot (online keys are
- * hash-tagged by entity) and the marker lives in the slot of its own tag. This committer connects
- * to one Redis server ({@code redis://}, {@code rediss://}).
+ * marker only spares a replay the work.
+ *
+ * <p>The same holds on a Redis Cluster ({@code redis-cluster://}, see {@link OnlineStoreUri}),
+ * where one script call may only hold keys of one slot. There the rows are grouped by the slot of
+ * their key ({@link SlotHash#getSlot}; online keys are hash-tagged by entity, so the entities
+ * spread over the cluster) and each call takes rows of one slot; the calls go out together and
+ * Lettuce routes each to the master of its slot, following redirections while slots move. The
+ * marker lives in the slot of its own tag, usually on another node than the rows: that is no loss,
+ * since the marker only saves work. The script is loaded on every master.
  *
  * <p>Rows whose {@code feature_ts + ttl} has passed are not written: they would expire at once.
  */
@@ -85,8 +100,12 @@ final class RedisOnlineCommitter extends RowCommitter {
   private final String redisUri;
   private final int rowsPerScript;
   private final Duration markerTtl;
+  private final boolean cluster;
   private RedisClient client;
-  private StatefulRedisConnection<byte[], byte[]> connection;
+  private RedisClusterClient clusterClient;
+  private StatefulConnection<byte[], byte[]> connection;
+  private RedisClusterCommands<byte[], byte[]> sync;
+  private RedisClusterAsyncCommands<byte[], byte[]> async;
   private String scriptSha;
 
   RedisOnlineCommitter(
@@ -98,6 +117,7 @@ final class RedisOnlineCommitter extends RowCommitter {
     this.redisUri = redisUri;
     this.rowsPerScript = rowsPerScript;
     this.markerTtl = markerTtl;
+    this.cluster = OnlineStoreUri.isCluster(redisUri);
   }
 
   /** The marker key of a committable; the hash tag keeps a subtask's markers in one slot. */
@@ -117,31 +137,53 @@ final class RedisOnlineCommitter extends RowCommitter {
 
   @Override
   protected Outcome apply(RowCommittable committable) throws Exception {
-    StatefulRedisConnection<byte[], byte[]> c = connection();
+    connection();
     byte[] marker = markerKey(committable.view(), committable.id());
-    if (c.sync().exists(marker) > 0) {
+    if (sync.exists(marker) > 0) {
       return Outcome.ALREADY_COMMITTED;
     }
     List<List<FeatureRow>> batches = batches(committable.rows(), System.currentTimeMillis());
     int half = (batches.size() + 1) / 2;
-    write(c, batches.subList(0, half));
+    write(batches.subList(0, half));
     reached(Point.MID_APPLY, committable);
-    write(c, batches.subList(half, batches.size()));
-    c.sync()
-        .set(
-            marker,
-            Integer.toString(committable.rows().size()).getBytes(StandardCharsets.US_ASCII),
-            SetArgs.Builder.px(markerTtl.toMillis()));
+    write(batches.subList(half, batches.size()));
+    sync.set(
+        marker,
+        Integer.toString(committable.rows().size()).getBytes(StandardCharsets.US_ASCII),
+        SetArgs.Builder.px(markerTtl.toMillis()));
     return Outcome.APPLIED;
   }
 
+  /**
+   * The rows to write, as the rows of one script call each: in order on one server; on a cluster,
+   * grouped by the slot of their key, so that no call holds keys of two slots.
+   */
   private List<List<FeatureRow>> batches(List<FeatureRow> rows, long now) {
+    List<FeatureRow> live = new ArrayList<>(rows.size());
+    for (FeatureRow row : rows) {
+      if (row.featureTs() + ttlMillis > now) {
+        live.add(row);
+      }
+    }
+    if (!cluster) {
+      return chunks(live);
+    }
+    Map<Integer, List<FeatureRow>> bySlot = new LinkedHashMap<>();
+    for (FeatureRow row : live) {
+      int slot = SlotHash.getSlot(OnlineKeys.keyBytes(plan, row.entityKey()));
+      bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(row);
+    }
+    List<List<FeatureRow>> batches = new ArrayList<>();
+    for (List<FeatureRow> slotRows : bySlot.values()) {
+      batches.addAll(chunks(slotRows));
+    }
+    return batches;
+  }
+
+  private List<List<FeatureRow>> chunks(List<FeatureRow> rows) {
     List<List<FeatureRow>> batches = new ArrayList<>();
     List<FeatureRow> batch = new ArrayList<>(rowsPerScript);
     for (FeatureRow row : rows) {
-      if (row.featureTs() + ttlMillis <= now) {
-        continue;
-      }
       batch.add(row);
       if (batch.size() == rowsPerScript) {
         batches.add(batch);
@@ -154,15 +196,18 @@ final class RedisOnlineCommitter extends RowCommitter {
     return batches;
   }
 
-  /** Sends every batch as one script call, pipelined, then waits for all replies. */
-  private void write(StatefulRedisConnection<byte[], byte[]> c, List<List<FeatureRow>> batches)
-      throws Exception {
+  /**
+   * Sends every batch as one script call, pipelined, then waits for all replies. On one server the
+   * calls are flushed together; on a cluster each is sent as it is routed (Lettuce may still be
+   * connecting to a node, which a held-back flush would not reach).
+   */
+  private void write(List<List<FeatureRow>> batches) throws Exception {
     if (batches.isEmpty()) {
       return;
     }
-    RedisAsyncCommands<byte[], byte[]> async = c.async();
+    StatefulConnection<byte[], byte[]> c = connection;
     List<RedisFuture<Long>> replies = new ArrayList<>(batches.size());
-    c.setAutoFlushCommands(false);
+    c.setAutoFlushCommands(cluster);
     try {
       for (List<FeatureRow> batch : batches) {
         byte[][] keys = new byte[batch.size()][];
@@ -193,7 +238,11 @@ final class RedisOnlineCommitter extends RowCommitter {
     }
   }
 
-  private StatefulRedisConnection<byte[], byte[]> connection() {
+  private void connection() {
+    if (cluster) {
+      clusterConnection();
+      return;
+    }
     if (client == null) {
       RedisURI uri = RedisURI.create(redisUri);
       uri.setTimeout(COMMAND_TIMEOUT);
@@ -221,8 +270,52 @@ final class RedisOnlineCommitter extends RowCommitter {
         throw e;
       }
       connection = c;
+      sync = c.sync();
+      async = c.async();
     }
-    return connection;
+  }
+
+  private void clusterConnection() {
+    if (clusterClient == null) {
+      List<RedisURI> seeds = new ArrayList<>();
+      for (String node : OnlineStoreUri.parse(redisUri).nodes()) {
+        RedisURI uri = RedisURI.create(node);
+        uri.setTimeout(COMMAND_TIMEOUT);
+        uri.setClientName(CLIENT_NAME);
+        seeds.add(uri);
+      }
+      clusterClient = RedisClusterClient.create(seeds);
+      clusterClient.setOptions(
+          ClusterClientOptions.builder()
+              // Node connections reconnect by themselves; a broken cluster connection is replaced
+              // by the retry loop. Moved slots are learnt from redirections.
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+              .socketOptions(
+                  SocketOptions.builder()
+                      .connectTimeout(Duration.ofSeconds(5))
+                      .keepAlive(true)
+                      .build())
+              .topologyRefreshOptions(
+                  ClusterTopologyRefreshOptions.builder()
+                      .enableAllAdaptiveRefreshTriggers()
+                      .build())
+              .build());
+    }
+    if (connection == null) {
+      StatefulRedisClusterConnection<byte[], byte[]> c =
+          clusterClient.connect(ByteArrayCodec.INSTANCE);
+      try {
+        // Lettuce sends SCRIPT LOAD to every master.
+        scriptSha = c.sync().scriptLoad(NewestWinsScript.BYTES);
+      } catch (RuntimeException e) {
+        c.close();
+        throw e;
+      }
+      connection = c;
+      sync = c.sync();
+      async = c.async();
+    }
   }
 
   @Override
@@ -283,28 +376,37 @@ final class RedisOnlineCommitter extends RowCommitter {
         // already broken
       }
       connection = null;
+      sync = null;
+      async = null;
     }
   }
 
   @Override
   public void close() {
     discardConnection();
-    if (client != null) {
-      // Flink closes a cancelled task's committer on an interrupted thread; shut down anyway.
-      boolean interrupted = Thread.interrupted();
-      try {
+    if (client == null && clusterClient == null) {
+      return;
+    }
+    // Flink closes a cancelled task's committer on an interrupted thread; shut down anyway.
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (client != null) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
-      } finally {
-        client = null;
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+      }
+      if (clusterClient != null) {
+        clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+      }
+    } finally {
+      client = null;
+      clusterClient = null;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
 
   /** A Redis URI without its password, for messages. */
   static String safe(String uri) {
-    return uri.replaceAll("(?i)(redis(s)?://)([^@/]*)@", "$1***@");
+    return uri.replaceAll("(?i)(redis(s)?(-cluster)?://)([^@/]*)@", "$1***@");
   }
 }

@@ -7,6 +7,7 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.storage.NewestWinsScript;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
+import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +22,9 @@ import org.apache.flink.api.connector.sink2.CommitterInitContext;
  * completes, the committer checks the commit marker of the committable, writes the rows with the
  * {@link NewestWinsScript} in pipelined batches, then sets the marker (see {@link
  * RedisOnlineCommitter}). Needs Redis 6.2 or newer.
+ *
+ * <p>The URI names one server ({@code redis://host:6379/0}) or a Redis Cluster ({@code
+ * redis-cluster://host1:6379,host2:6379}); see {@link OnlineStoreUri}.
  */
 public final class RedisOnlineSink extends ExactlyOnceRowSink {
   private static final long serialVersionUID = 1L;
@@ -41,7 +45,9 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
     super(plan, Keep.NEWEST_PER_ENTITY);
     this.redisUri = Objects.requireNonNull(redisUri, "redisUri");
     try {
-      RedisURI.create(redisUri);
+      for (String node : OnlineStoreUri.parse(redisUri).nodes()) {
+        RedisURI.create(node);
+      }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "online sink of "
@@ -49,7 +55,8 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
               + " needs a Redis URI (redis://host:6379/0), got '"
               + RedisOnlineCommitter.safe(redisUri)
               + "': "
-              + e.getMessage(),
+              + e.getMessage()
+              + " (a Redis Cluster: redis-cluster://host1:6379,host2:6379)",
           e);
     }
     if (rowsPerScript < 1) {

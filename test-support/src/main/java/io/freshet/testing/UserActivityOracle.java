@@ -1,12 +1,14 @@
-package io.freshet.it;
+package io.freshet.testing;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -15,11 +17,12 @@ import java.util.TreeMap;
  * of the user and computes the eight features of the design over the hour before it. Written apart
  * from the operator: no slices, no state, exact decimals.
  */
-final class UserActivityOracle {
-  static final long SLIDE = 15 * 60_000L;
-  static final long SIZE = 60 * 60_000L;
+public final class UserActivityOracle {
+  public static final long SLIDE = 15 * 60_000L;
+  public static final long SIZE = 60 * 60_000L;
 
-  record Ev(
+  /** An event of the example view's topic; absent fields are null. */
+  public record Ev(
       String user,
       long ts,
       String type,
@@ -29,7 +32,7 @@ final class UserActivityOracle {
       String platform) {}
 
   /** A row of {@code user_activity} at {@code featureTs}. */
-  record Row(
+  public record Row(
       String user,
       long featureTs,
       long events,
@@ -39,17 +42,17 @@ final class UserActivityOracle {
       long products,
       String lastPlatform) {
 
-    double conversionRate() {
+    public double conversionRate() {
       return events == 0 ? 0 : (double) purchases / events;
     }
 
-    double avgRevenuePerPurchase() {
+    public double avgRevenuePerPurchase() {
       return purchases == 0
           ? 0
           : revenue.divide(BigDecimal.valueOf(purchases), MathContext.DECIMAL64).doubleValue();
     }
 
-    boolean sameValues(Row o) {
+    public boolean sameValues(Row o) {
       return o != null
           && events == o.events
           && purchases == o.purchases
@@ -63,7 +66,7 @@ final class UserActivityOracle {
   private UserActivityOracle() {}
 
   /** Every change row of every user, for windows final at {@code watermark}. */
-  static Map<String, List<Row>> rows(List<Ev> events, long watermark) {
+  public static Map<String, List<Row>> rows(List<Ev> events, long watermark) {
     Map<String, List<Ev>> byUser = new TreeMap<>();
     for (Ev e : events) {
       byUser.computeIfAbsent(e.user(), u -> new ArrayList<>()).add(e);
@@ -131,5 +134,44 @@ final class UserActivityOracle {
         sessions.size(),
         products.size(),
         latest == null ? null : latest.platform());
+  }
+
+  /** A random event of a user at {@code ts}, with the mix of types and fields the demo produces. */
+  public static Ev randomEvent(Random r, String user, long ts) {
+    int k = r.nextInt(20);
+    String type = k < 10 ? "view" : k < 15 ? "click" : k < 18 ? "add_to_cart" : "purchase";
+    BigDecimal revenue =
+        "purchase".equals(type) && r.nextInt(8) != 0
+            ? BigDecimal.valueOf(100 + r.nextInt(20_000), 2)
+            : null;
+    String session = "s_" + user + "_" + r.nextInt(6);
+    String product = r.nextInt(3) == 0 ? null : "p_" + r.nextInt(40);
+    String platform =
+        r.nextInt(12) == 0 ? null : new String[] {"ios", "android", "web"}[r.nextInt(3)];
+    return new Ev(user, ts, type, revenue, session, product, platform);
+  }
+
+  /** The event as JSON, with its time as epoch milliseconds or ISO-8601 at random. */
+  public static String json(Ev e, Random r) {
+    StringBuilder sb = new StringBuilder("{");
+    sb.append("\"user_id\":\"").append(e.user()).append('"');
+    sb.append(",\"event_type\":\"").append(e.type()).append('"');
+    if (e.product() != null) {
+      sb.append(",\"product_id\":\"").append(e.product()).append('"');
+    }
+    if (e.revenue() != null) {
+      sb.append(",\"revenue\":").append(e.revenue().toPlainString());
+    }
+    sb.append(",\"session_id\":\"").append(e.session()).append('"');
+    if (e.platform() != null) {
+      sb.append(",\"platform\":\"").append(e.platform()).append('"');
+    }
+    sb.append(",\"event_ts\":");
+    if (r.nextBoolean()) {
+      sb.append(e.ts());
+    } else {
+      sb.append('"').append(Instant.ofEpochMilli(e.ts())).append('"');
+    }
+    return sb.append('}').toString();
   }
 }

@@ -1,0 +1,481 @@
+package io.freshet.deploy.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshet.deploy.flink.FlinkRestClient;
+import io.freshet.deploy.flink.JarRunRequest;
+import io.freshet.deploy.stack.FlinkClusterConfig;
+import io.freshet.deploy.stack.FlinkSessionCluster;
+import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.KafkaBroker;
+import io.freshet.deploy.stack.Ports;
+import io.freshet.examples.UserActivity;
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.freshet.storage.OfflineTable;
+import io.freshet.storage.OnlineCodec;
+import io.freshet.storage.OnlineKeys;
+import io.freshet.testing.TestPostgres;
+import io.freshet.testing.TestRedis;
+import io.freshet.testing.UserActivityOracle;
+import io.freshet.testing.UserActivityOracle.Ev;
+import io.freshet.testing.UserActivityOracle.Row;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.assertj.core.data.Offset;
+
+/**
+ * What the cluster tests share: a broker with a two-partition {@code user-events} topic, a Flink
+ * session cluster from the copied classpaths (extra TaskManagers on demand), a fresh Postgres
+ * database and Redis db, the real job jar submitted over REST, generated events, and the checks of
+ * both tables against {@link UserActivityOracle}.
+ */
+final class ClusterRun implements AutoCloseable {
+  static final long MIN = 60_000L;
+  static final long BOUND = 10 * MIN;
+  static final int PARTITIONS = 2;
+  static final ViewPlan PLAN = ViewPlan.of(UserActivity.view());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final Installation installation = Installation.fromSystemProperties();
+  final String pgUrl;
+  final String redisUrl;
+  final KafkaBroker broker;
+  final FlinkSessionCluster cluster;
+  final FlinkRestClient rest;
+  private final RedisClient redis;
+  private final KafkaProducer<String, String> producer;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private String jarId;
+
+  /** The generated events, each with its partition, and the oracle's input. */
+  final List<ProducerRecord<String, String>> records = new ArrayList<>();
+
+  final List<Ev> good = new ArrayList<>();
+  private long maxTs;
+
+  /**
+   * @param slotsPerTaskManager slots of every TaskManager
+   * @param taskManagers how many TaskManagers to start
+   */
+  ClusterRun(Path work, String dbPrefix, int redisDb, int slotsPerTaskManager, int taskManagers) {
+    pgUrl = TestPostgres.freshDatabase(dbPrefix);
+    redisUrl = TestRedis.uri(redisDb);
+    redis = RedisClient.create(redisUrl);
+    try (StatefulRedisConnection<String, String> c = redis.connect()) {
+      c.sync().flushdb();
+    }
+    KafkaBroker b = null;
+    FlinkSessionCluster f = null;
+    try {
+      b = KafkaBroker.start(installation.kafkaClasspath(), work, Ports.free());
+      b.createTopic(UserActivity.TOPIC, PARTITIONS);
+      f =
+          FlinkSessionCluster.start(
+              installation.flinkClasspath(),
+              work,
+              new FlinkClusterConfig(
+                  Ports.free(),
+                  Ports.free(),
+                  work.resolve("flink/data"),
+                  slotsPerTaskManager,
+                  "1280m",
+                  "1024m"));
+      for (int i = 1; i < taskManagers; i++) {
+        f.startTaskManager();
+      }
+    } catch (RuntimeException e) {
+      if (f != null) {
+        f.close();
+      }
+      if (b != null) {
+        b.close();
+      }
+      redis.shutdown();
+      throw e;
+    }
+    broker = b;
+    cluster = f;
+    rest = f.rest();
+    producer = producer(b.bootstrapServers());
+    awaitTaskManagers(taskManagers, slotsPerTaskManager * taskManagers, Duration.ofSeconds(60));
+  }
+
+  private final long started = System.nanoTime();
+
+  /** Prints a step and the seconds since the start, so a run's log shows where time goes. */
+  void step(String what) {
+    System.out.printf("[cluster-test] %6.1f s  %s%n", (System.nanoTime() - started) / 1e9, what);
+  }
+
+  /** Waits until this many TaskManagers and slots are registered. */
+  void awaitTaskManagers(int taskManagers, int slots, Duration timeout) {
+    await(
+        "TaskManagers " + taskManagers + " with " + slots + " slots (" + rest.overview() + ")",
+        timeout,
+        () -> {
+          var o = rest.overview();
+          return o.taskManagers() == taskManagers && o.slotsTotal() == slots;
+        });
+  }
+
+  /**
+   * Generates {@code count} events of {@code users} users, in order per partition, each at most 8
+   * minutes behind the newest before it (inside the 10 minute bound: nothing is late), ending a few
+   * minutes before now so that no online row has expired.
+   */
+  void generate(long seed, int count, int users) {
+    Random random = new Random(seed);
+    long now = System.currentTimeMillis();
+    long span = 360 * MIN;
+    long t = now - span - 15 * MIN;
+    long step = 2 * span / count;
+    for (int i = 0; i < count; i++) {
+      t += random.nextLong(step + 1);
+      String user = "user_" + random.nextInt(users);
+      long ts = t - (long) (random.nextDouble() * 8 * MIN);
+      Ev e = UserActivityOracle.randomEvent(random, user, ts);
+      good.add(e);
+      maxTs = Math.max(maxTs, ts);
+      records.add(record(partitionOf(user), UserActivityOracle.json(e, random)));
+    }
+  }
+
+  /** Sends {@code records[from, to)} and waits until the broker has them. */
+  void produce(int from, int to) {
+    for (var r : records.subList(from, to)) {
+      producer.send(r);
+    }
+    producer.flush();
+  }
+
+  /**
+   * Sends one sentinel per partition at the same time, a minute past every event, so that the final
+   * watermark is the same whichever partition goes idle first; returns that watermark.
+   */
+  long produceSentinels() {
+    long end = maxTs + MIN;
+    Random random = new Random(1);
+    for (int p = 0; p < PARTITIONS; p++) {
+      Ev s = new Ev("sentinel_" + p, end, "view", null, "s", null, "web");
+      good.add(s);
+      producer.send(record(p, UserActivityOracle.json(s, random)));
+    }
+    producer.flush();
+    return end - BOUND - 1;
+  }
+
+  // ---------------------------------------------------------------- the job over REST
+
+  /** Uploads the job jar (once) and runs it; the job id, once every task runs. */
+  String submit(int parallelism, String savepoint) {
+    if (jarId == null) {
+      jarId = rest.uploadJar(installation.jobJar());
+    }
+    List<String> args =
+        List.of(
+            "--views",
+            "user_activity",
+            "--kafka",
+            broker.bootstrapServers(),
+            "--pg-url",
+            pgUrl,
+            "--redis-url",
+            redisUrl,
+            "--checkpoint-interval",
+            "1000",
+            "--starting-offsets",
+            "earliest");
+    String jobId =
+        rest.runJar(
+            jarId,
+            new JarRunRequest("io.freshet.flink.FeatureJob", args, parallelism, savepoint, false));
+    rest.awaitRunning(jobId, Duration.ofSeconds(90));
+    return jobId;
+  }
+
+  /** Stops the job with a savepoint (no drain: windows stay open in it); the savepoint's path. */
+  String stopWithSavepoint(String jobId) {
+    String trigger = rest.stopWithSavepoint(jobId, null, false);
+    String location = rest.awaitSavepoint(jobId, trigger, Duration.ofSeconds(60));
+    assertThat(rest.awaitTerminal(jobId, Duration.ofSeconds(60))).isEqualTo("FINISHED");
+    return location;
+  }
+
+  /** {@code GET path} of the REST API as JSON. */
+  JsonNode get(String path) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(rest.baseUri() + path))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
+      return JSON.readTree(r.body());
+    } catch (java.io.IOException e) {
+      throw new AssertionError("GET " + path + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Completed checkpoints of the job so far. */
+  long completedCheckpoints(String jobId) {
+    return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
+  }
+
+  void awaitCheckpointsAbove(String jobId, long completed, Duration timeout) {
+    await(
+        "a checkpoint of job " + jobId + " after the " + completed + " completed before",
+        timeout,
+        () -> completedCheckpoints(jobId) > completed);
+  }
+
+  // ---------------------------------------------------------------- the tables
+
+  int offlineRows() {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM " + OfflineTable.of(PLAN).qualifiedName())) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+
+  /** Waits until the offline table holds at least this many rows (current or superseded). */
+  void awaitOfflineRows(int atLeast, Duration timeout) {
+    await("offline rows >= " + atLeast, timeout, () -> offlineRows() >= atLeast);
+  }
+
+  /** Waits until the current offline rows equal the oracle's count, then checks both tables. */
+  void assertTablesEqualOracle(long finalWatermark, Duration timeout) throws Exception {
+    Map<String, List<Row>> expected = UserActivityOracle.rows(good, finalWatermark);
+    int want = expected.values().stream().mapToInt(List::size).sum();
+    assertThat(want).as("oracle rows").isGreaterThan(1000);
+    await(
+        "current offline rows == " + want,
+        timeout,
+        () -> currentRows(finalWatermark) >= want && onlineHasLatest(expected));
+    assertOfflineEquals(expected, finalWatermark);
+    assertOnlineEquals(expected);
+  }
+
+  private int currentRows(long finalWatermark) {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM "
+                    + OfflineTable.of(PLAN).qualifiedName()
+                    + " WHERE superseded_at IS NULL AND feature_ts <= to_timestamp("
+                    + (finalWatermark + 1)
+                    + " / 1000.0)")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+
+  private boolean onlineHasLatest(Map<String, List<Row>> expected) {
+    try (StatefulRedisConnection<byte[], byte[]> c = redis.connect(ByteArrayCodec.INSTANCE)) {
+      for (var entry : expected.entrySet()) {
+        Row last = entry.getValue().get(entry.getValue().size() - 1);
+        if (expired(last)) {
+          continue;
+        }
+        byte[] v = c.sync().get(OnlineKeys.keyBytes(PLAN, entry.getKey()));
+        if (v == null || OnlineCodec.featureTs(v) < last.featureTs()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static boolean expired(Row row) {
+    return row.featureTs() + PLAN.view().ttl().toMillis() <= System.currentTimeMillis() + 60_000;
+  }
+
+  private void assertOfflineEquals(Map<String, List<Row>> expected, long finalWatermark)
+      throws SQLException {
+    Map<String, List<Row>> actual = new TreeMap<>();
+    Map<String, List<double[]>> derived = new TreeMap<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
+                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
+                    + " avg_revenue_per_purchase_1h FROM "
+                    + OfflineTable.of(PLAN).qualifiedName()
+                    + " WHERE superseded_at IS NULL ORDER BY entity_key, feature_ts")) {
+      while (rs.next()) {
+        String user = rs.getString(1);
+        actual
+            .computeIfAbsent(user, u -> new ArrayList<>())
+            .add(
+                new Row(
+                    user,
+                    rs.getTimestamp(2).getTime(),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    BigDecimal.valueOf(rs.getDouble(5)),
+                    rs.getLong(6),
+                    rs.getLong(7),
+                    rs.getString(8)));
+        derived
+            .computeIfAbsent(user, u -> new ArrayList<>())
+            .add(new double[] {rs.getDouble(9), rs.getDouble(10)});
+      }
+    }
+    assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+    for (String user : expected.keySet()) {
+      List<Row> want = expected.get(user);
+      List<Row> got = actual.get(user);
+      assertThat(got.stream().map(Row::featureTs).toList())
+          .as("window ends of %s (final watermark %s)", user, Instant.ofEpochMilli(finalWatermark))
+          .containsExactlyElementsOf(want.stream().map(Row::featureTs).toList());
+      for (int i = 0; i < want.size(); i++) {
+        assertSameValues(got.get(i), want.get(i));
+        double[] d = derived.get(user).get(i);
+        assertThat(d[0])
+            .as("conversion_rate_1h of %s", want.get(i))
+            .isCloseTo(want.get(i).conversionRate(), Offset.offset(1e-12));
+        assertThat(d[1])
+            .as("avg_revenue_per_purchase_1h of %s", want.get(i))
+            .isCloseTo(want.get(i).avgRevenuePerPurchase(), Offset.offset(1e-6));
+      }
+    }
+  }
+
+  private void assertOnlineEquals(Map<String, List<Row>> expected) {
+    OnlineCodec codec = new OnlineCodec(PLAN);
+    int present = 0;
+    try (StatefulRedisConnection<byte[], byte[]> c = redis.connect(ByteArrayCodec.INSTANCE)) {
+      for (var entry : expected.entrySet()) {
+        List<Row> rows = entry.getValue();
+        Row last = rows.get(rows.size() - 1);
+        if (expired(last)) {
+          continue;
+        }
+        byte[] bytes = c.sync().get(OnlineKeys.keyBytes(PLAN, entry.getKey()));
+        assertThat(bytes).as("online row of %s", entry.getKey()).isNotNull();
+        FeatureRow r = codec.decode(entry.getKey(), bytes);
+        assertThat(r.featureTs()).as("online feature_ts of %s", last).isEqualTo(last.featureTs());
+        Object[] v = r.values();
+        Row served =
+            new Row(
+                entry.getKey(),
+                r.featureTs(),
+                (Long) v[0],
+                (Long) v[1],
+                BigDecimal.valueOf((Double) v[2]),
+                (Long) v[3],
+                (Long) v[4],
+                (String) v[5]);
+        assertSameValues(served, last);
+        assertThat((Double) v[6]).isCloseTo(last.conversionRate(), Offset.offset(1e-12));
+        assertThat((Double) v[7]).isCloseTo(last.avgRevenuePerPurchase(), Offset.offset(1e-6));
+        present++;
+      }
+    }
+    assertThat(present).as("users with an online row").isGreaterThan(expected.size() / 2);
+  }
+
+  private static void assertSameValues(Row got, Row want) {
+    assertThat(got.events()).as("event_count_1h of %s", want).isEqualTo(want.events());
+    assertThat(got.purchases()).as("purchase_count_1h of %s", want).isEqualTo(want.purchases());
+    assertThat(got.revenue().doubleValue())
+        .as("revenue_1h of %s", want)
+        .isCloseTo(want.revenue().doubleValue(), Offset.offset(1e-6));
+    assertThat(got.sessions()).as("session_count_1h of %s", want).isEqualTo(want.sessions());
+    assertThat(got.products()).as("unique_products_1h of %s", want).isEqualTo(want.products());
+    assertThat(got.lastPlatform()).as("last_platform of %s", want).isEqualTo(want.lastPlatform());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what, e);
+      }
+    }
+    throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s");
+  }
+
+  private static int partitionOf(String user) {
+    return Math.floorMod(user.hashCode(), PARTITIONS);
+  }
+
+  private static ProducerRecord<String, String> record(int partition, String value) {
+    return new ProducerRecord<>(UserActivity.TOPIC, partition, null, value);
+  }
+
+  private static KafkaProducer<String, String> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    return new KafkaProducer<>(p);
+  }
+
+  @Override
+  public void close() {
+    try {
+      producer.close(Duration.ofSeconds(5));
+    } finally {
+      try {
+        cluster.close();
+      } finally {
+        try {
+          broker.close();
+        } finally {
+          redis.shutdown();
+        }
+      }
+    }
+  }
+}
