@@ -6,6 +6,7 @@ import io.freshet.storage.NewestWinsScript;
 import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
+import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -39,6 +40,11 @@ public final class OnlineRestorer {
 
   public OnlineRestorer(String jdbcUrl, String redisUrl, Clock clock) {
     this.jdbcUrl = jdbcUrl;
+    if (OnlineStoreUri.isCluster(redisUrl)) {
+      throw new IllegalArgumentException(
+          "restore-online talks to one Redis server (redis://host:port); it does not follow a Redis"
+              + " Cluster's slots, so it cannot work on a redis-cluster:// URI");
+    }
     this.redisUrl = redisUrl;
     this.clock = clock;
   }

@@ -5,6 +5,7 @@ import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
+import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -84,6 +85,11 @@ public final class OnlineVerifier {
 
   public OnlineVerifier(String jdbcUrl, String redisUrl, Clock clock) {
     this.jdbcUrl = jdbcUrl;
+    if (OnlineStoreUri.isCluster(redisUrl)) {
+      throw new IllegalArgumentException(
+          "verify talks to one Redis server (redis://host:port); it does not follow a Redis"
+              + " Cluster's slots, so it cannot work on a redis-cluster:// URI");
+    }
     this.redisUrl = redisUrl;
     this.clock = clock;
   }

@@ -1,6 +1,8 @@
 package io.freshet.training;
 
 import io.freshet.dsl.FeatureType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How a feature value, as Postgres renders it in text, appears in a CSV training set.
@@ -32,15 +34,33 @@ final class CsvValues {
    * ["a","b c",null]}).
    */
   static String arrayLiteralToJson(String literal) {
+    StringBuilder json = new StringBuilder("[");
+    boolean firstElement = true;
+    for (String element : arrayLiteralElements(literal)) {
+      json.append(firstElement ? "" : ",");
+      firstElement = false;
+      if (element == null) {
+        json.append("null");
+      } else {
+        appendJsonString(json, element);
+      }
+    }
+    return json.append(']').toString();
+  }
+
+  /**
+   * The elements of a one-dimensional Postgres text array literal ({@code {a,"b c",NULL}} gives
+   * {@code a}, {@code b c} and null), in order.
+   */
+  static List<String> arrayLiteralElements(String literal) {
     int start = literal.indexOf('{');
     if (start < 0 || !literal.endsWith("}")) {
       throw new IllegalStateException("not a Postgres array literal: " + literal);
     }
-    StringBuilder json = new StringBuilder("[");
+    List<String> elements = new ArrayList<>();
     int i = start + 1;
     int end = literal.length() - 1;
     StringBuilder element = new StringBuilder();
-    boolean firstElement = true;
     while (i < end) {
       element.setLength(0);
       boolean quoted = literal.charAt(i) == '"';
@@ -59,18 +79,13 @@ final class CsvValues {
           element.append(literal.charAt(i++));
         }
       }
-      json.append(firstElement ? "" : ",");
-      firstElement = false;
-      if (!quoted && element.toString().equalsIgnoreCase("NULL")) {
-        json.append("null");
-      } else {
-        appendJsonString(json, element);
-      }
+      String text = element.toString();
+      elements.add(!quoted && text.equalsIgnoreCase("NULL") ? null : text);
       if (i < end && literal.charAt(i) == ',') {
         i++;
       }
     }
-    return json.append(']').toString();
+    return elements;
   }
 
   private static void appendJsonString(StringBuilder json, CharSequence s) {

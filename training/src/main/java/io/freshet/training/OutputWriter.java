@@ -25,10 +25,10 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Writes a joined training set so that it appears only when complete, and checksums it: a CSV file
- * under a temporary name renamed over its target, or a table created, filled and recorded in one
- * transaction. The checksum is always that of the CSV form, so a set has one checksum whatever it
- * was written to.
+ * Writes a joined training set so that it appears only when complete, and checksums it: a CSV or
+ * Parquet file under a temporary name renamed over its target, or a table created, filled and
+ * recorded in one transaction. The checksum is always that of the CSV form, so a set has one
+ * checksum whatever it was written to.
  */
 final class OutputWriter {
   /** An output feature column: values of view {@code view}, position {@code valueIndex}. */
@@ -46,8 +46,8 @@ final class OutputWriter {
     this.picked = picked;
   }
 
-  /** Fails unless a CSV file can be written at {@code target}. */
-  static void checkCsvTarget(Path target) {
+  /** Fails unless a CSV or Parquet file can be written at {@code target}. */
+  static void checkFileTarget(Path target) {
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new TrainingSetException(
@@ -72,7 +72,10 @@ final class OutputWriter {
   TrainingSetManifest write(
       TrainingSetManifest draft, String expectedSha256, boolean replaceTable) {
     if (draft.output() instanceof TrainingSetOutput.CsvFile f) {
-      return writeCsv(f.file(), draft, expectedSha256);
+      return writeFile(f.file(), false, draft, expectedSha256);
+    }
+    if (draft.output() instanceof TrainingSetOutput.ParquetFile f) {
+      return writeFile(f.file(), true, draft, expectedSha256);
     }
     return writeTable(
         ((TrainingSetOutput.PostgresTable) draft.output()).name(),
@@ -81,23 +84,48 @@ final class OutputWriter {
         replaceTable);
   }
 
-  private TrainingSetManifest writeCsv(Path target, TrainingSetManifest draft, String expected) {
+  /**
+   * Writes a file beside {@code target} and renames it over the target once complete and verified.
+   * For Parquet the checksum is taken over the CSV form rendered to nowhere, before the file is
+   * written, so a rebuild that would differ writes nothing.
+   */
+  private TrainingSetManifest writeFile(
+      Path target, boolean parquet, TrainingSetManifest draft, String expected) {
     Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
       MessageDigest sha = Labels.sha256();
-      try (FileChannel channel =
-              FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          Writer out =
-              new BufferedWriter(
-                  new OutputStreamWriter(
-                      new DigestOutputStream(Channels.newOutputStream(channel), sha),
-                      StandardCharsets.UTF_8),
-                  1 << 16)) {
-        render(out, null);
-        out.flush();
-        channel.force(true);
+      String checksum;
+      if (parquet) {
+        try (Writer csv =
+            new BufferedWriter(
+                new OutputStreamWriter(
+                    new DigestOutputStream(OutputStream.nullOutputStream(), sha),
+                    StandardCharsets.UTF_8),
+                1 << 16)) {
+          render(csv, null);
+        }
+        checksum = Labels.hex(sha);
+        withChecksum(draft, checksum, expected);
+        ParquetOutput.write(tmp, labels, draft.timestampColumn(), columns, picked);
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          channel.force(true);
+        }
+      } else {
+        try (FileChannel channel =
+                FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Writer out =
+                new BufferedWriter(
+                    new OutputStreamWriter(
+                        new DigestOutputStream(Channels.newOutputStream(channel), sha),
+                        StandardCharsets.UTF_8),
+                    1 << 16)) {
+          render(out, null);
+          out.flush();
+          channel.force(true);
+        }
+        checksum = Labels.hex(sha);
       }
-      TrainingSetManifest m = withChecksum(draft, Labels.hex(sha), expected);
+      TrainingSetManifest m = withChecksum(draft, checksum, expected);
       if (expected == null) {
         record(m);
       }
@@ -118,7 +146,7 @@ final class OutputWriter {
     } catch (IOException e) {
       throw new TrainingSetException("could not write " + target + ": " + e, e);
     } catch (SQLException e) {
-      throw new IllegalStateException("a CSV file is written without a COPY stream", e);
+      throw new IllegalStateException("a file is written without a COPY stream", e);
     } finally {
       try {
         Files.deleteIfExists(tmp);

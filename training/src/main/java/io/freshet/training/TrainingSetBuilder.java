@@ -75,7 +75,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Feature values: INT64 as digits, FLOAT64 as Postgres' shortest round-trip text ({@code 0.1},
  * {@code 1e+20}, {@code NaN}), STRING as text, STRING_LIST as a JSON array. A Postgres output is a
  * new table with the label columns' types (text for a CSV label file) and the features' Postgres
- * types. Parquet is not written.
+ * types. A Parquet file holds the same values typed: label columns as strings except the label
+ * time, a UTC timestamp in microseconds; INT64, FLOAT64 (DOUBLE), STRING and STRING_LIST (a LIST of
+ * strings) features; nulls as nulls (see {@link TrainingSetOutput#parquet}). A set's checksum is
+ * always that of its CSV form, whatever it was written to, so a table or Parquet file rebuilds and
+ * verifies the same way.
  *
  * <h2>Reproducible</h2>
  *
@@ -199,11 +203,11 @@ public final class TrainingSetBuilder {
     }
     Labels labels = readLabels(request.labels(), request.timestampColumn(), views);
     List<String> names = columnNames(refs, labels.columns, request.fullFeatureNames());
-    if (request.output() instanceof TrainingSetOutput.CsvFile out
+    if (request.output().localFile().isPresent()
         && request.labels() instanceof LabelSource.CsvFile in
-        && out.file().equals(in.file())) {
+        && request.output().localFile().get().equals(in.file())) {
       throw new TrainingSetException(
-          "the output " + out.file() + " is the label file; write the training set elsewhere");
+          "the output " + in.file() + " is the label file; write the training set elsewhere");
     }
     Instant requestedAsOf = request.asOf();
     return execute(
@@ -458,8 +462,8 @@ public final class TrainingSetBuilder {
           }
         }
       }
-    } else if (w.output() instanceof TrainingSetOutput.CsvFile f) {
-      OutputWriter.checkCsvTarget(f.file());
+    } else {
+      w.output().localFile().ifPresent(OutputWriter::checkFileTarget);
     }
     long stable;
     try (Statement s = c.createStatement();

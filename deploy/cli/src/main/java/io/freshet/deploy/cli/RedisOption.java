@@ -1,6 +1,7 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
+import io.freshet.storage.OnlineStoreUri;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -21,14 +22,16 @@ final class RedisOption {
     if (s == null) {
       return new Setting(RedisEndpoint.DEFAULT_LOCAL_URL, "the default");
     }
-    if (!s.value().startsWith("redis://") && !s.value().startsWith("rediss://")) {
+    if (!s.value().startsWith("redis://")
+        && !s.value().startsWith("rediss://")
+        && !OnlineStoreUri.isCluster(s.value())) {
       throw new UsageException(
           s.source()
               + " is '"
               + s.value()
               + "', not a Redis URL (expected e.g. "
               + RedisEndpoint.DEFAULT_LOCAL_URL
-              + ")");
+              + ", or redis-cluster://host1:port,host2:port for a Redis Cluster)");
     }
     return s;
   }

@@ -83,9 +83,10 @@ final class TrainingSetCommand implements Callable<Integer> {
       names = "--output",
       paramLabel = "<output>",
       description =
-          "Where to write the set: a CSV file (replaced once complete), or"
-              + " postgres:<schema.table> (a new table). With --rebuild: write the rebuilt set"
-              + " there instead of over the recorded output.")
+          "Where to write the set: a CSV file, a Parquet file (a name ending in .parquet;"
+              + " typed columns) - either replaced once complete - or postgres:<schema.table> (a"
+              + " new table). With --rebuild: write the rebuilt set there instead of over the"
+              + " recorded output.")
   String output;
 
   @Option(
@@ -210,7 +211,8 @@ final class TrainingSetCommand implements Callable<Integer> {
     }
     if (output == null) {
       throw new UsageException(
-          "name the output with --output <file.csv> or --output postgres:<schema.table>");
+          "name the output with --output <file.csv>, --output <file.parquet> or --output"
+              + " postgres:<schema.table>");
     }
     LabelSource labelSource;
     FeatureSelection selection;
@@ -255,17 +257,13 @@ final class TrainingSetCommand implements Callable<Integer> {
       throw new UsageException("--output " + text + ": " + e.getMessage(), e);
     }
     if (text.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-      throw new UsageException(
-          "--output "
-              + text
-              + ": this build writes training sets as CSV files or Postgres tables; name a .csv"
-              + " file or postgres:<schema.table>");
+      return TrainingSetOutput.parquet(Path.of(text));
     }
     return TrainingSetOutput.csv(Path.of(text));
   }
 
   private static String describe(TrainingSetOutput o) {
-    return o instanceof TrainingSetOutput.CsvFile f ? f.file().toString() : o.describe();
+    return o.localFile().map(Path::toString).orElseGet(o::describe);
   }
 
   private static String describe(LabelSource l) {
