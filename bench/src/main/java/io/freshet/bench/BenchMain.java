@@ -1,0 +1,159 @@
+package io.freshet.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs the benchmarks and writes {@code results.json}, {@code results.md} and charts.
+ *
+ * <pre>
+ * --only pipeline,memory,gateway,state   which benchmarks (default: all)
+ * --events N       events per pipeline run (default 2000000)
+ * --users N        entities (default 100000)
+ * --reps N         repetitions per pipeline variant (default 3)
+ * --gateway-seconds N   measured seconds per fixed-rate gateway run (default 10)
+ * --redis URI      default redis://127.0.0.1:6379/9 (the benchmark FLUSHes this database)
+ * --out DIR        default bench/results/&lt;date&gt;
+ * </pre>
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = parse(args);
+    Set<String> only =
+        new LinkedHashSet<>(
+            Arrays.asList(a.getOrDefault("only", "pipeline,memory,gateway,state").split(",")));
+    long events = Long.parseLong(a.getOrDefault("events", "2000000"));
+    int users = Integer.parseInt(a.getOrDefault("users", "100000"));
+    int reps = Integer.parseInt(a.getOrDefault("reps", "3"));
+    if (a.containsKey("step-ms")) {
+      System.setProperty("freshet.bench.stepMillis", a.get("step-ms"));
+    }
+    int gwSeconds = Integer.parseInt(a.getOrDefault("gateway-seconds", "10"));
+    String redis = a.getOrDefault("redis", "redis://127.0.0.1:6379/9");
+    Path out =
+        Path.of(a.getOrDefault("out", "bench/results/" + LocalDate.now(ZoneOffset.UTC).toString()));
+    Files.createDirectories(out);
+
+    Report report = new Report(out);
+    List<Object> commands = new ArrayList<>();
+    if (report.get("commands") instanceof List<?> earlier) {
+      commands.addAll(earlier);
+    }
+    if (!only.equals(Set.of("report"))) {
+      commands.add("bench/run.sh " + String.join(" ", args));
+    }
+    report.put("commands", commands);
+    report.put("machine", Machine.describe());
+
+    if (only.contains("pipeline")) {
+      List<Duration> slides = new ArrayList<>();
+      for (String m : a.getOrDefault("slides", "15,1").split(",")) {
+        slides.add(Duration.ofMinutes(Long.parseLong(m.trim())));
+      }
+      report.put("pipeline", pipeline(events, users, reps, slides, report));
+      report.write();
+    }
+    if (only.contains("memory")) {
+      report.put("onlineMemory", OnlineMemoryBench.run(redis, users));
+      report.write();
+    }
+    if (only.contains("gateway")) {
+      report.put("gateway", GatewayBench.run(redis, users, gwSeconds));
+      report.write();
+    }
+    if (only.contains("state")) {
+      report.put("state", StateBench.run(Math.min(users, 100_000)));
+      report.write();
+    }
+    report.write();
+    System.out.println("results in " + out.toAbsolutePath());
+  }
+
+  static Map<String, Object> pipeline(
+      long events, int users, int reps, List<Duration> slides, Report report) throws Exception {
+    Map<String, Object> res = new LinkedHashMap<>();
+    report.put("pipelinePartial", res);
+    res.put(
+        "parameters",
+        Map.of(
+            "events",
+            events,
+            "eventTimeStepMillis",
+            PipelineBench.stepMillis(),
+            "users",
+            users,
+            "repetitions",
+            reps,
+            "parallelism",
+            2,
+            "stateBackend",
+            "rocksdb, incremental checkpoints every 10 s",
+            "source",
+            "fromSequence + deterministic JSON generator (seed 42)",
+            "sink",
+            "DiscardingSink"));
+    for (Duration slide : slides) {
+      String sk = "1h/" + slide.toMinutes() + "min";
+      Map<String, Object> bySlide = new LinkedHashMap<>();
+      Map<PipelineBench.Variant, Double> medians = new LinkedHashMap<>();
+      for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
+        List<Double> rates = new ArrayList<>();
+        List<Object> runs = new ArrayList<>();
+        for (int r = 0; r < reps; r++) {
+          var run =
+              PipelineBench.run(
+                  new PipelineBench.Params(v, slide, events, users, 2, 42, Duration.ofSeconds(10)));
+          System.out.printf(
+              "pipeline %s %s rep %d: %.0f events/s (%d events in %d ms, load %.2f)%n",
+              sk, v, r, run.eventsPerSecond(), run.events(), run.netRuntimeMillis(), run.load1());
+          rates.add(run.eventsPerSecond());
+          runs.add(run);
+        }
+        Map<String, Object> vr = new LinkedHashMap<>();
+        vr.put("eventsPerSecond", Stats.summary(rates));
+        vr.put("runs", runs);
+        bySlide.put(v.name(), vr);
+        medians.put(v, Stats.median(rates));
+        res.put(sk, bySlide);
+        report.write();
+      }
+      double f = medians.get(PipelineBench.Variant.FRESHET);
+      bySlide.put("ratioFreshetOverSql", f / medians.get(PipelineBench.Variant.SQL_HOP));
+      bySlide.put(
+          "ratioFreshetOverDataStream", f / medians.get(PipelineBench.Variant.DATASTREAM_SLIDING));
+      res.put(sk, bySlide);
+    }
+    report.put("pipelinePartial", null);
+    return res;
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException(
+            "argument '" + args[i] + "' must be --name value (see bench/README.md)");
+      }
+      m.put(args[i].substring(2), args[++i]);
+    }
+    return m;
+  }
+
+  static ObjectMapper json() {
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).findAndRegisterModules();
+  }
+}

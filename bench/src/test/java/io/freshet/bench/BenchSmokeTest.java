@@ -1,0 +1,84 @@
+package io.freshet.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every benchmark once at a tiny size so the harness cannot rot. Checks only that each
+ * produces its figures and that the report files are written; it asserts nothing about speed.
+ */
+@Timeout(value = 300)
+class BenchSmokeTest {
+  /** A Redis database the benchmarks may flush; never the default one. */
+  static final String REDIS =
+      System.getenv().getOrDefault("FRESHET_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9");
+
+  @Test
+  void every_pipeline_variant_runs_and_reports_a_rate(@TempDir Path out) throws Exception {
+    Report report = new Report(out);
+    report.put("command", "smoke");
+    for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
+      var run =
+          PipelineBench.run(
+              new PipelineBench.Params(
+                  v, Duration.ofMinutes(1), 1_000, 100, 2, 42, Duration.ofSeconds(1)));
+      assertEquals(1_000, run.events());
+      assertTrue(run.eventsPerSecond() > 0, v + " reported no rate");
+    }
+    report.write();
+    assertTrue(Files.exists(out.resolve("results.json")));
+  }
+
+  @Test
+  void generator_is_deterministic_and_interleaves_subtasks() {
+    EventGen a = new EventGen(42, 100);
+    EventGen b = new EventGen(42, 100);
+    assertEquals(a.json(12_345), b.json(12_345));
+    assertEquals(0, EventGen.interleave(0, 10, 2));
+    assertEquals(1, EventGen.interleave(5, 10, 2));
+    assertEquals(2, EventGen.interleave(1, 10, 2));
+  }
+
+  @Test
+  void feast_field_names_are_murmur3_of_view_and_feature() {
+    // Reference values of MurmurHash3_x86_32, seed 0.
+    assertEquals(0, FeastLayout.murmur3(new byte[0]));
+    assertEquals(0x248bfa47, FeastLayout.murmur3("hello".getBytes()));
+  }
+
+  @Test
+  void state_benchmark_reads_a_completed_checkpoint() throws Exception {
+    Map<String, Object> m = StateBench.run(200);
+    assertTrue(((Number) m.get("checkpointBytes")).longValue() > 0);
+  }
+
+  @Test
+  void online_memory_and_gateway_benchmarks_run_against_redis() throws Exception {
+    Assumptions.assumeTrue(reachable(REDIS), "no Redis at " + REDIS);
+    Map<String, Object> mem = OnlineMemoryBench.run(REDIS, 200);
+    assertTrue(((Number) mem.get("ratioFreshetOverFeast")).doubleValue() > 0);
+    Map<String, Object> gw = GatewayBench.run(REDIS, 200, 1, 0, new int[] {200}, new int[] {50});
+    assertTrue(gw.containsKey("closedLoopMaxRequestsPerSecond"));
+  }
+
+  static boolean reachable(String uri) {
+    var u = io.lettuce.core.RedisURI.create(uri);
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 500);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
