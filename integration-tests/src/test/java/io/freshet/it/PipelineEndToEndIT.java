@@ -21,7 +21,6 @@ import io.freshet.testing.UserActivityOracle;
 import io.freshet.testing.UserActivityOracle.Ev;
 import io.freshet.testing.UserActivityOracle.Row;
 import io.lettuce.core.RedisClient;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -250,33 +249,15 @@ class PipelineEndToEndIT {
 
   private static void assertOfflineEquals(Map<String, List<Row>> expected) throws SQLException {
     Map<String, List<Row>> actual = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(pgUrl);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
-                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
-                    + " avg_revenue_per_purchase_1h FROM "
-                    + OfflineTable.of(PLAN).qualifiedName()
-                    + " WHERE superseded_at IS NULL ORDER BY entity_key, feature_ts")) {
-      while (rs.next()) {
-        String user = rs.getString(1);
-        actual
-            .computeIfAbsent(user, u -> new ArrayList<>())
-            .add(
-                new Row(
-                    user,
-                    rs.getTimestamp(2).getTime(),
-                    rs.getLong(3),
-                    rs.getLong(4),
-                    BigDecimal.valueOf(rs.getDouble(5)),
-                    rs.getLong(6),
-                    rs.getLong(7),
-                    rs.getString(8)));
-        assertThat(rs.getDouble(9))
+    for (var entry :
+        UserActivityOracle.storedRows(pgUrl, OfflineTable.of(PLAN).qualifiedName()).entrySet()) {
+      String user = entry.getKey();
+      for (UserActivityOracle.StoredRow stored : entry.getValue()) {
+        actual.computeIfAbsent(user, u -> new ArrayList<>()).add(stored.row());
+        assertThat(stored.conversionRate())
             .as("conversion_rate_1h of %s", user)
             .isCloseTo(last(actual.get(user)).conversionRate(), Offset.offset(1e-12));
-        assertThat(rs.getDouble(10))
+        assertThat(stored.avgRevenuePerPurchase())
             .as("avg_revenue_per_purchase_1h of %s", user)
             .isCloseTo(last(actual.get(user)).avgRevenuePerPurchase(), Offset.offset(1e-6));
       }

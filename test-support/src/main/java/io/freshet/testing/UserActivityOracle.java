@@ -2,6 +2,11 @@ package io.freshet.testing;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -173,5 +178,43 @@ public final class UserActivityOracle {
       sb.append('"').append(Instant.ofEpochMilli(e.ts())).append('"');
     }
     return sb.append('}').toString();
+  }
+
+  /** A current offline row with the two derived features the job stored beside it. */
+  public record StoredRow(Row row, double conversionRate, double avgRevenuePerPurchase) {}
+
+  /**
+   * The current rows ({@code superseded_at IS NULL}) of a {@code user_activity} offline table, per
+   * user in window order.
+   */
+  public static Map<String, List<StoredRow>> storedRows(String jdbcUrl, String qualifiedTable)
+      throws SQLException {
+    Map<String, List<StoredRow>> out = new TreeMap<>();
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
+                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
+                    + " avg_revenue_per_purchase_1h FROM "
+                    + qualifiedTable
+                    + " WHERE superseded_at IS NULL ORDER BY entity_key, feature_ts")) {
+      while (rs.next()) {
+        String user = rs.getString(1);
+        Row row =
+            new Row(
+                user,
+                rs.getTimestamp(2).getTime(),
+                rs.getLong(3),
+                rs.getLong(4),
+                BigDecimal.valueOf(rs.getDouble(5)),
+                rs.getLong(6),
+                rs.getLong(7),
+                rs.getString(8));
+        out.computeIfAbsent(user, u -> new ArrayList<>())
+            .add(new StoredRow(row, rs.getDouble(9), rs.getDouble(10)));
+      }
+    }
+    return out;
   }
 }

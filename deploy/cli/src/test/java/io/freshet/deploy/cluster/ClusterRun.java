@@ -331,36 +331,19 @@ final class ClusterRun implements AutoCloseable {
 
   private void assertOfflineEquals(Map<String, List<Row>> expected, long finalWatermark)
       throws SQLException {
+    Map<String, List<UserActivityOracle.StoredRow>> stored =
+        UserActivityOracle.storedRows(pgUrl, OfflineTable.of(PLAN).qualifiedName());
     Map<String, List<Row>> actual = new TreeMap<>();
     Map<String, List<double[]>> derived = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(pgUrl);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
-                    + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
-                    + " avg_revenue_per_purchase_1h FROM "
-                    + OfflineTable.of(PLAN).qualifiedName()
-                    + " WHERE superseded_at IS NULL ORDER BY entity_key, feature_ts")) {
-      while (rs.next()) {
-        String user = rs.getString(1);
-        actual
-            .computeIfAbsent(user, u -> new ArrayList<>())
-            .add(
-                new Row(
-                    user,
-                    rs.getTimestamp(2).getTime(),
-                    rs.getLong(3),
-                    rs.getLong(4),
-                    BigDecimal.valueOf(rs.getDouble(5)),
-                    rs.getLong(6),
-                    rs.getLong(7),
-                    rs.getString(8)));
-        derived
-            .computeIfAbsent(user, u -> new ArrayList<>())
-            .add(new double[] {rs.getDouble(9), rs.getDouble(10)});
-      }
-    }
+    stored.forEach(
+        (user, rows) -> {
+          actual.put(user, rows.stream().map(UserActivityOracle.StoredRow::row).toList());
+          derived.put(
+              user,
+              rows.stream()
+                  .map(r -> new double[] {r.conversionRate(), r.avgRevenuePerPurchase()})
+                  .toList());
+        });
     assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
     for (String user : expected.keySet()) {
       List<Row> want = expected.get(user);
