@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the bench module and runs the benchmarks; arguments go to io.freshet.bench.BenchMain
-# (see bench/README.md), e.g.  bench/run.sh --events 2000000 --reps 3
+# Builds the bench module (and the modules it uses) and runs the benchmarks; arguments go to
+# io.freshet.bench.BenchMain (see bench/README.md), e.g.  bench/run.sh --events 2000000 --reps 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MVN_OPTS=${MVN_OPTS:-}
-mvn -B -q $MVN_OPTS -f bench/pom.xml -DskipTests package
-mvn -B -q $MVN_OPTS -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+mvn -B -q $MVN_OPTS -Pbench -pl bench -am -DskipTests package dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime
 CP="bench/target/classes:$(cat bench/target/bench.classpath)"
 OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
