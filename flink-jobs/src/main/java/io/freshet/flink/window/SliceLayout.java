@@ -63,6 +63,31 @@ public final class SliceLayout implements Serializable {
     return sliceStart >= windowEnd + slide - maxSize - reach;
   }
 
+  /**
+   * The first window end after {@code windowEnd} at which the slice starting at {@code sliceStart}
+   * enters a window, leaves a part's window, or stops being {@linkplain #neededAfter needed}; only
+   * at such ends can a key's result or state change because of this slice.
+   */
+  public long nextChange(long sliceStart, long windowEnd, long lateness) {
+    long next = Long.MAX_VALUE;
+    long entry = firstWindowEnd(sliceStart);
+    if (entry > windowEnd) {
+      next = entry;
+    }
+    for (long size : partSizes) {
+      long exit = ceilToSlide(sliceStart + size + 1);
+      if (exit > windowEnd && exit < next) {
+        next = exit;
+      }
+    }
+    long reach = lateness > 0 ? lateness + slide : 0;
+    long unneeded = ceilToSlide(sliceStart - slide + maxSize + reach + 1);
+    if (unneeded > windowEnd && unneeded < next) {
+      next = unneeded;
+    }
+    return next;
+  }
+
   /** Whether the slice starting at {@code sliceStart} is in part i's window ending at {@code e}. */
   public boolean inWindow(int part, long sliceStart, long windowEnd) {
     return sliceStart >= windowEnd - partSizes[part] && sliceStart + slice <= windowEnd;
