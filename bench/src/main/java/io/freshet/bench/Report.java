@@ -83,57 +83,9 @@ final class Report {
     }
     b.append('\n');
     b.append("Machine: ").append(root.get("machine")).append("\n\n");
-    if (root.containsKey("pipeline")) {
-      Map<String, Object> p = m(root.get("pipeline"));
-      b.append("Pipeline parameters: ").append(p.get("parameters")).append("\n\n");
-      b.append("| window | variant | median events/s | min | max | spread | load avg (runs) |\n");
-      b.append("|---|---|---:|---:|---:|---:|---|\n");
-      for (var e : p.entrySet()) {
-        if (e.getKey().equals("parameters")) {
-          continue;
-        }
-        for (var v : m(e.getValue()).entrySet()) {
-          if (!(v.getValue() instanceof Map)) {
-            continue;
-          }
-          Map<String, Object> s = m(m(v.getValue()).get("eventsPerSecond"));
-          List<?> runs = (List<?>) m(v.getValue()).get("runs");
-          StringBuilder loads = new StringBuilder();
-          for (Object r : runs) {
-            double load = r instanceof PipelineBench.Run run ? run.load1() : d(m(r).get("load1"));
-            loads.append(String.format("%.1f ", load));
-          }
-          b.append(
-              String.format(
-                  "| %s | %s | %.0f | %.0f | %.0f | %.0f%% | %s|%n",
-                  e.getKey(),
-                  v.getKey(),
-                  d(s.get("median")),
-                  d(s.get("min")),
-                  d(s.get("max")),
-                  d(s.get("spreadPercent")),
-                  loads));
-        }
-      }
-      b.append('\n');
-      for (String w : List.of("1h/15min", "1h/1min")) {
-        Map<String, Object> s = m(p.get(w));
-        if (s == null) {
-          continue;
-        }
-        double rb = d(s.get("ratioFreshetOverSql"));
-        double rc = d(s.get("ratioFreshetOverDataStream"));
-        boolean target = w.equals("1h/1min");
-        row(
-            "pipeline " + w + ": Freshet / Flink SQL HOP",
-            target ? ">= 2x" : "(none)",
-            String.format("%.2fx", rb),
-            target ? atLeast(rb, 2) : "-");
-        row(
-            "pipeline " + w + ": Freshet / DataStream sliding",
-            target ? ">= 10x" : "(none)",
-            String.format("%.2fx", rc),
-            target ? atLeast(rc, 10) : "-");
+    for (String section : List.of("pipeline", "pipelineScale")) {
+      if (root.get(section) instanceof Map<?, ?> p) {
+        pipeline(b, section, m(p));
       }
     }
     if (root.containsKey("onlineMemory")) {
@@ -249,6 +201,74 @@ final class Report {
     return b.toString();
   }
 
+  private void pipeline(StringBuilder b, String section, Map<String, Object> p) {
+    b.append(
+        section.equals("pipeline")
+            ? "### Pipeline throughput, side by side\n\n"
+            : "### Pipeline throughput at scale\n\n");
+    b.append("Parameters: ").append(p.get("parameters")).append("\n\n");
+    b.append("| window | variant | median events/s | min | max | spread | load avg (runs) |\n");
+    b.append("|---|---|---:|---:|---:|---:|---|\n");
+    for (var e : p.entrySet()) {
+      if (e.getKey().equals("parameters")) {
+        continue;
+      }
+      for (var v : m(e.getValue()).entrySet()) {
+        if (!(v.getValue() instanceof Map)) {
+          continue;
+        }
+        Map<String, Object> s = m(m(v.getValue()).get("eventsPerSecond"));
+        List<?> runs = (List<?>) m(v.getValue()).get("runs");
+        StringBuilder loads = new StringBuilder();
+        for (Object r : runs) {
+          double load = r instanceof PipelineBench.Run run ? run.load1() : d(m(r).get("load1"));
+          loads.append(String.format("%.1f ", load));
+        }
+        b.append(
+            String.format(
+                "| %s | %s | %.0f | %.0f | %.0f | %.0f%% | %s|%n",
+                e.getKey(),
+                v.getKey(),
+                d(s.get("median")),
+                d(s.get("min")),
+                d(s.get("max")),
+                d(s.get("spreadPercent")),
+                loads));
+      }
+    }
+    b.append('\n');
+    for (String w : List.of("1h/15min", "1h/1min")) {
+      Map<String, Object> s = m(p.get(w));
+      if (s == null) {
+        continue;
+      }
+      boolean target = w.equals("1h/1min");
+      if (s.containsKey("ratioFreshetOverSql")) {
+        double rb = d(s.get("ratioFreshetOverSql"));
+        row(
+            "pipeline " + w + ": Freshet / Flink SQL HOP",
+            target ? ">= 2x" : "(none)",
+            String.format("%.2fx", rb),
+            target ? atLeast(rb, 2) : "-");
+      }
+      if (s.containsKey("ratioFreshetOverDataStream")) {
+        double rc = d(s.get("ratioFreshetOverDataStream"));
+        row(
+            "pipeline " + w + ": Freshet / DataStream sliding",
+            target ? ">= 10x" : "(none)",
+            String.format("%.2fx", rc),
+            target ? atLeast(rc, 10) : "-");
+      }
+      if (section.equals("pipelineScale") && m(s.get("FRESHET")) != null) {
+        row(
+            "pipeline " + w + ": Freshet events/s at " + m(p.get("parameters")).get("events"),
+            "(none)",
+            String.format("%.0f", d(m(m(s.get("FRESHET")).get("eventsPerSecond")).get("median"))),
+            "-");
+      }
+    }
+  }
+
   void charts() throws IOException {
     if (root.containsKey("pipeline")) {
       Map<String, Object> p = m(root.get("pipeline"));
@@ -256,7 +276,8 @@ final class Report {
           new CategoryChartBuilder()
               .width(900)
               .height(500)
-              .title("user_activity pipeline throughput (median, RocksDB, parallelism 2)")
+              .title(
+                  "user_activity pipeline throughput (median, RocksDB, parallelism 2, log scale)")
               .xAxisTitle("window")
               .yAxisTitle("events/s")
               .build();
@@ -266,12 +287,16 @@ final class Report {
           windows.add(k);
         }
       }
+      c.getStyler().setYAxisLogarithmic(true);
       for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
         List<Double> ys = new ArrayList<>();
         for (String w : windows) {
-          ys.add(d(m(m(m(p.get(w)).get(v.name())).get("eventsPerSecond")).get("median")));
+          Map<String, Object> byVariant = m(m(p.get(w)).get(v.name()));
+          ys.add(byVariant == null ? 0.0 : d(m(byVariant.get("eventsPerSecond")).get("median")));
         }
-        c.addSeries(v.name(), windows, ys);
+        if (ys.stream().anyMatch(y -> y > 0)) {
+          c.addSeries(v.name(), windows, ys);
+        }
       }
       BitmapEncoder.saveBitmap(
           c, dir.resolve("pipeline-throughput").toString(), BitmapEncoder.BitmapFormat.PNG);
