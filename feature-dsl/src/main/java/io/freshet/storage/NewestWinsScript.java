@@ -10,8 +10,11 @@ import java.nio.charset.StandardCharsets;
  * <p>Per key: the stored value is replaced unless it has the same format version and a greater
  * feature_ts, which the script compares as the big-endian int64 at {@link
  * OnlineCodec#FEATURE_TS_OFFSET} without decoding the value (sign bit flipped, then byte by byte).
- * On equal feature_ts the incoming row wins: it is a later update of the same window. The key then
- * expires at the given unix time in milliseconds ({@code SET ... PXAT}, Redis 6.2 or newer).
+ * On equal feature_ts the incoming row wins: it is a later update of the same window. A stored
+ * value of another format version (byte 0, {@link OnlineCodec#FORMAT_VERSION}) is always replaced,
+ * since its feature_ts need not be where this version keeps it and readers reject it anyway. The
+ * key then expires at the given unix time in milliseconds ({@code SET ... PXAT}, Redis 6.2 or
+ * newer).
  *
  * <p>Arguments: {@code KEYS[i]} the online key of row i, {@code ARGV[2i-1]} its encoded value,
  * {@code ARGV[2i]} its expiry. Returns the number of keys written.

@@ -1,5 +1,6 @@
 package io.freshet.storage;
 
+import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import java.io.ByteArrayOutputStream;
@@ -10,28 +11,37 @@ import java.util.List;
 /**
  * The one owner of the online value layout. Writers and readers both go through this class.
  *
+ * <p>Only the aggregated parts are stored. The derived parts are pure functions of them: {@link
+ * #decode} recomputes them with {@link DerivedValues}, the same code the window operator computes
+ * them with, so every reader still gets one value per part of the plan.
+ *
  * <pre>
  * offset  size      field
  * 0       1         format version, {@value #FORMAT_VERSION}
  * 1       8         feature_ts, epoch milliseconds, big-endian int64
- * 9       varint    number of values n (must equal the plan's part count)
- * ...     ceil(n/8) null bitmap: bit (i % 8) of byte (i / 8) set when value i is null
- * ...     ...       the non-null values in part order:
+ * 9       varint    number of stored values n (must equal the plan's count of aggregated parts)
+ * ...     ceil(n/8) null bitmap: bit (i % 8) of byte (i / 8) set when stored value i is null
+ * ...     ...       the non-null stored values in part order:
  *                     INT64   zig-zag varint
  *                     FLOAT64 8 bytes, IEEE 754 big-endian
  *                     STRING  varint byte length, then UTF-8 bytes
  *                     STRING_LIST  varint element count, then each element as a STRING
  * </pre>
  *
+ * <p>A value of {@code user_activity} (6 aggregated parts) takes at most 42 bytes for counts up to
+ * 10^4 and a platform of up to 10 characters: within the 44 bytes up to which Redis keeps a string
+ * in one allocation together with its header.
+ *
  * <p>The key carries the view's version tag, so a value is always read with the plan that wrote it.
  * A reader seeing another format version or a value count that differs from the plan rejects the
- * value with {@link IllegalArgumentException} rather than guessing.
+ * value with {@link IllegalArgumentException} rather than guessing. Version 1 stored the derived
+ * parts too; an online table written in it is rewritten with {@code freshet restore-online}.
  */
 public final class OnlineCodec implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The layout version written in byte 0. */
-  public static final byte FORMAT_VERSION = 1;
+  public static final byte FORMAT_VERSION = 2;
 
   /**
    * Where feature_ts starts: bytes {@code [FEATURE_TS_OFFSET, FEATURE_TS_OFFSET + 8)} hold it as a
@@ -41,50 +51,60 @@ public final class OnlineCodec implements java.io.Serializable {
   public static final int FEATURE_TS_OFFSET = 1;
 
   private final ViewPlan plan;
-  private final List<FeaturePart> parts;
+  private final int partCount;
+
+  /** The aggregated parts, the ones stored, in part order. */
+  private final List<FeaturePart> stored;
+
+  private final DerivedValues derived;
 
   public OnlineCodec(ViewPlan plan) {
     this.plan = plan;
-    this.parts = plan.parts();
+    this.partCount = plan.parts().size();
+    this.stored = plan.parts().stream().filter(p -> !p.isDerived()).toList();
+    this.derived = DerivedValues.of(plan);
   }
 
   public ViewPlan plan() {
     return plan;
   }
 
-  /** Encodes a row's feature_ts and values. */
+  /**
+   * Encodes a row's feature_ts and aggregated values. The row's derived values are not stored:
+   * {@link #decode} recomputes them.
+   */
   public byte[] encode(FeatureRow row) {
     Object[] values = row.values();
-    if (values.length != parts.size()) {
+    if (values.length != partCount) {
       throw new IllegalArgumentException(
           "row for view '"
               + plan.name()
               + "' has "
               + values.length
               + " values, the plan has "
-              + parts.size()
+              + partCount
               + " parts");
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + 9 * values.length);
+    int n = stored.size();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + 9 * n);
     out.write(FORMAT_VERSION);
     long ts = row.featureTs();
     for (int shift = 56; shift >= 0; shift -= 8) {
       out.write((int) (ts >>> shift));
     }
-    writeVarint(out, values.length);
-    byte[] bitmap = new byte[(values.length + 7) / 8];
-    for (int i = 0; i < values.length; i++) {
-      if (values[i] == null) {
+    writeVarint(out, n);
+    byte[] bitmap = new byte[(n + 7) / 8];
+    for (int i = 0; i < n; i++) {
+      if (values[stored.get(i).index()] == null) {
         bitmap[i >>> 3] |= (byte) (1 << (i & 7));
       }
     }
     out.writeBytes(bitmap);
-    for (int i = 0; i < values.length; i++) {
-      Object v = values[i];
+    for (FeaturePart p : stored) {
+      Object v = values[p.index()];
       if (v == null) {
         continue;
       }
-      FeaturePart p = parts.get(i);
       switch (p.type()) {
         case INT64 -> writeVarint(out, zigzag(((Number) v).longValue()));
         case FLOAT64 -> {
@@ -106,7 +126,10 @@ public final class OnlineCodec implements java.io.Serializable {
     return out.toByteArray();
   }
 
-  /** Decodes a value written by {@link #encode}; the entity key is supplied by the caller. */
+  /**
+   * Decodes a value written by {@link #encode} into one value per part of the plan, the derived
+   * ones recomputed; the entity key is supplied by the caller.
+   */
   public FeatureRow decode(String entityKey, byte[] bytes) {
     if (bytes == null || bytes.length < 10) {
       throw new IllegalArgumentException(
@@ -118,9 +141,11 @@ public final class OnlineCodec implements java.io.Serializable {
               + plan.name()
               + "' has format version "
               + bytes[0]
-              + ", this reader understands "
+              + ", this reader expects "
               + FORMAT_VERSION
-              + " (upgrade the reader)");
+              + (bytes[0] < FORMAT_VERSION
+                  ? " (an older layout: rewrite the online table with 'freshet restore-online')"
+                  : " (a newer layout: upgrade the reader)"));
     }
     int[] pos = {1};
     long ts = 0;
@@ -128,24 +153,27 @@ public final class OnlineCodec implements java.io.Serializable {
       ts = (ts << 8) | (bytes[pos[0]++] & 0xFF);
     }
     int n = (int) readVarint(bytes, pos);
-    if (n != parts.size()) {
+    if (n != stored.size()) {
       throw new IllegalArgumentException(
           "online value for view '"
               + plan.name()
               + "' holds "
               + n
               + " values, the plan has "
-              + parts.size());
+              + stored.size()
+              + " aggregated parts");
     }
     int bitmapAt = pos[0];
     pos[0] += (n + 7) / 8;
-    Object[] values = new Object[n];
+    Object[] values = new Object[partCount];
     try {
-      for (int i = 0; i < n; i++) {
-        if ((bytes[bitmapAt + (i >>> 3)] & (1 << (i & 7))) != 0) {
+      for (int s = 0; s < n; s++) {
+        if ((bytes[bitmapAt + (s >>> 3)] & (1 << (s & 7))) != 0) {
           continue;
         }
-        switch (parts.get(i).type()) {
+        FeaturePart p = stored.get(s);
+        int i = p.index();
+        switch (p.type()) {
           case INT64 -> values[i] = unzigzag(readVarint(bytes, pos));
           case FLOAT64 -> {
             long bits = 0;
@@ -171,6 +199,7 @@ public final class OnlineCodec implements java.io.Serializable {
       throw new IllegalArgumentException(
           "online value for view '" + plan.name() + "' is truncated (" + len(bytes) + " bytes)", e);
     }
+    derived.fill(values);
     return new FeatureRow(entityKey, ts, values);
   }
 

@@ -62,7 +62,7 @@ class OnlineRestoreAndVerifyTest {
               + " (entity_key, feature_ts, event_count_1h, purchase_count_1h, revenue_1h,"
               + " session_count_1h, unique_products_1h, last_platform, conversion_rate_1h,"
               + " avg_revenue_per_purchase_1h, committed_at, superseded_at)"
-              + " VALUES (?, ?, ?, 1, 9.5, 1, 1, 'ios', 0.5, 9.5, now() - interval '1 hour', ?)";
+              + " VALUES (?, ?, ?, 1, 9.5, 1, 1, 'ios', ?, 9.5, now() - interval '1 hour', ?)";
       try (PreparedStatement ps = c.prepareStatement(insert)) {
         for (int u = 0; u < 300; u++) {
           String user = "user_" + u;
@@ -75,7 +75,9 @@ class OnlineRestoreAndVerifyTest {
           expected.put(
               user,
               new FeatureRow(
-                  user, latestTs, new Object[] {4L + u, 1L, 9.5, 1L, 1L, "ios", 0.5, 9.5}));
+                  user,
+                  latestTs,
+                  new Object[] {4L + u, 1L, 9.5, 1L, 1L, "ios", 1.0 / (4 + u), 9.5}));
         }
         // expired: its latest row is older than the 2h TTL
         add(ps, "user_expired", base - 3 * 60 * MIN, 7, null);
@@ -88,7 +90,8 @@ class OnlineRestoreAndVerifyTest {
     ps.setString(1, user);
     ps.setTimestamp(2, new Timestamp(ts));
     ps.setLong(3, count);
-    ps.setTimestamp(4, sup);
+    ps.setDouble(4, 1.0 / count); // conversion_rate_1h, as the job derives it
+    ps.setTimestamp(5, sup);
     ps.executeUpdate();
   }
 
@@ -141,6 +144,17 @@ class OnlineRestoreAndVerifyTest {
 
     // a second restore repairs the missing and stale entities; newest-wins keeps user_3's
     // same-window value only if it is not older, so it is replaced too (equal feature_ts wins)
+    new OnlineRestorer(pgUrl, redisUrl, Clock.systemUTC()).restore(PLAN);
+    assertThat(verifier.verify(PLAN, 1000, Duration.ZERO).mismatches()).isEmpty();
+
+    // a value left in another format version (here 1, which also stored the derived ratios) is
+    // undecodable, and a restore replaces it whatever its feature_ts
+    byte[] oldLayout = codec.encode(expected.get("user_4"));
+    oldLayout[0] = 1;
+    redis.sync().set(OnlineKeys.keyBytes(PLAN, "user_4"), oldLayout);
+    assertThat(verifier.verify(PLAN, 1000, Duration.ZERO).mismatches())
+        .extracting(OnlineVerifier.Mismatch::entity, OnlineVerifier.Mismatch::problem)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("user_4", Problem.UNDECODABLE));
     new OnlineRestorer(pgUrl, redisUrl, Clock.systemUTC()).restore(PLAN);
     assertThat(verifier.verify(PLAN, 1000, Duration.ZERO).mismatches()).isEmpty();
   }

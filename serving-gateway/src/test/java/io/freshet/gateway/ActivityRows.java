@@ -1,5 +1,8 @@
 package io.freshet.gateway;
 
+import io.freshet.examples.UserActivity;
+import io.freshet.plan.DerivedValues;
+import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 
 /** Rows of the example view {@code user_activity}, with its eight values in plan order. */
@@ -16,6 +19,8 @@ final class ActivityRows {
     "avg_revenue_per_purchase_1h"
   };
 
+  private static final DerivedValues DERIVED = DerivedValues.of(ViewPlan.of(UserActivity.view()));
+
   private ActivityRows() {}
 
   /**
@@ -23,18 +28,8 @@ final class ActivityRows {
    * ratios derived as the job derives them.
    */
   static FeatureRow of(String entity, long featureTs, long events, long purchases, double revenue) {
-    return new FeatureRow(
-        entity,
-        featureTs,
-        new Object[] {
-          events,
-          purchases,
-          revenue,
-          2L,
-          purchases,
-          "web",
-          events == 0 ? 0.0 : (double) purchases / events,
-          purchases == 0 ? 0.0 : revenue / purchases
-        });
+    Object[] values = {events, purchases, revenue, 2L, purchases, "web", null, null};
+    DERIVED.fill(values);
+    return new FeatureRow(entity, featureTs, values);
   }
 }

@@ -5,7 +5,9 @@ import static io.freshet.gateway.GatewayClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.freshet.examples.UserActivity;
 import io.freshet.plan.Catalog;
+import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
@@ -96,24 +98,25 @@ class GatewayServerTest {
   @Test
   void codec_values_round_trip_exactly_through_http() {
     long ts = recentWindowEnd() - 1;
+    // The derived ratios are not stored: the reader recomputes them from the aggregated values,
+    // which are chosen so that the ratios are extreme doubles too.
     FeatureRow written =
-        new FeatureRow(
+        withDerived(
             "extremes",
             ts,
-            new Object[] {
-              Long.MAX_VALUE, Long.MIN_VALUE, 0.1 + 0.2, 0L, -1L, "", Double.MAX_VALUE, -1e-300
-            });
+            new Object[] {Long.MAX_VALUE, Long.MIN_VALUE, 0.1 + 0.2, 0L, -1L, "", null, null});
+    FeatureRow huge =
+        withDerived(
+            "huge", ts, new Object[] {3L, 1L, Double.MAX_VALUE, 0L, -1L, "\u0000", null, null});
     FeatureRow tiny =
-        new FeatureRow(
-            "tiny",
-            ts,
-            new Object[] {0L, -1L, Double.MIN_VALUE, 1L, 1L, "\u0000\"\\", 1.0 / 3, 2.0 / 3});
+        withDerived(
+            "tiny", ts, new Object[] {0L, -1L, Double.MIN_VALUE, 1L, 1L, "\u0000\"\\", null, null});
     FeatureRow negativeZero =
-        new FeatureRow(
-            "negative_zero",
-            ts,
-            new Object[] {1L, 0L, -0.0, 1L, 0L, "東京 😀 \u200f", -0.0, Double.MIN_NORMAL});
-    for (FeatureRow row : List.of(written, tiny, negativeZero)) {
+        withDerived(
+            "negative_zero", ts, new Object[] {1L, 0L, -0.0, 1L, 0L, "東京 😀 \u200f", null, null});
+    assertThat(huge.values()[7]).isEqualTo(Double.MAX_VALUE);
+    assertThat(tiny.values()[7]).isEqualTo(-Double.MIN_VALUE);
+    for (FeatureRow row : List.of(written, huge, tiny, negativeZero)) {
       table.write(userActivity, row);
 
       JsonNode body = json(client.get("/features/user_activity/" + row.entityKey()));
@@ -123,10 +126,10 @@ class GatewayServerTest {
   }
 
   @Test
-  void golden_v1_values_are_served_as_golden_json() throws IOException {
+  void golden_v2_values_are_served_as_golden_json() throws IOException {
     List<String> lines;
     try (InputStream in =
-        GatewayServerTest.class.getResourceAsStream("/golden/user_activity.online-v1.txt")) {
+        GatewayServerTest.class.getResourceAsStream("/golden/user_activity.online-v2.txt")) {
       lines =
           new String(in.readAllBytes(), StandardCharsets.UTF_8)
               .lines()
@@ -307,6 +310,27 @@ class GatewayServerTest {
   }
 
   @Test
+  void value_in_the_version_1_layout_is_500_naming_the_fix() {
+    String key = OnlineKeys.key(userActivity, "old_layout");
+    // Format version 1 stored the derived ratios too.
+    table.writeRaw(
+        key,
+        HexFormat.of()
+            .parseHex(
+                "010000019421bcaa00080018024033fd70a3d70a3d060a03696f733fb55555555555554033fd70a3d70a3d"));
+
+    HttpResponse<String> response = client.get("/features/user_activity/old_layout");
+
+    assertThat(response.statusCode()).isEqualTo(500);
+    JsonNode body = json(response);
+    assertThat(body.get("error").asText()).isEqualTo("undecodable_online_value");
+    assertThat(body.get("message").asText())
+        .startsWith("cannot decode online value at Redis key '" + key + "'")
+        .contains("format version 1, this reader expects 2")
+        .contains("freshet restore-online");
+  }
+
+  @Test
   void health_is_up() {
     HttpResponse<String> response = client.get("/health");
 
@@ -402,6 +426,12 @@ class GatewayServerTest {
   }
 
   /** The row a client reads back from a response, typed by the plan. */
+  /** A row of user_activity whose derived values are computed from its aggregated ones. */
+  private static FeatureRow withDerived(String entity, long featureTs, Object[] values) {
+    DerivedValues.of(ViewPlan.of(UserActivity.view())).fill(values);
+    return new FeatureRow(entity, featureTs, values);
+  }
+
   private static FeatureRow rowOf(ViewPlan plan, JsonNode body) {
     List<FeaturePart> parts = plan.parts();
     Object[] values = new Object[parts.size()];

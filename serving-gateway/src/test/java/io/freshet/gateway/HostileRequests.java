@@ -42,7 +42,7 @@ final class HostileRequests {
     "<script>alert(1)</script>",
     "*",
     "user_activity*",
-    "f:{x}:user_activity:1a2b3c4d5e",
+    "{x}:1a2b3c4d5e",
     "user_activity\r\nSET pwned 1",
     "\u0000",
     "%00",

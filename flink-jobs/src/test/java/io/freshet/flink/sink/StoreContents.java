@@ -5,6 +5,7 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
+import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -105,17 +106,16 @@ public final class StoreContents {
   public static Map<String, FeatureRow> online(String redisUri, ViewPlan plan) {
     Map<String, FeatureRow> rows = new HashMap<>();
     OnlineCodec codec = new OnlineCodec(plan);
-    String suffix = "}:" + plan.name() + ":" + plan.versionTag();
     RedisClient client = RedisClient.create(redisUri);
     try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
       RedisCommands<byte[], byte[]> redis = c.sync();
-      ScanArgs match = ScanArgs.Builder.matches("f:{*" + suffix).limit(1000);
+      ScanArgs match = ScanArgs.Builder.matches(OnlineKeys.scanPattern(plan)).limit(1000);
       ScanCursor cursor = ScanCursor.INITIAL;
       do {
         KeyScanCursor<byte[]> page = redis.scan(cursor, match);
         for (byte[] key : page.getKeys()) {
           String k = new String(key, StandardCharsets.UTF_8);
-          String entity = k.substring(3, k.length() - suffix.length());
+          String entity = OnlineKeys.entityKey(plan, k);
           rows.put(entity, codec.decode(entity, redis.get(key)));
         }
         cursor = page;

@@ -3,6 +3,7 @@ package io.freshet.deploy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.examples.UserActivity;
+import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
@@ -234,11 +235,17 @@ class StoreCommandsTest {
         redisUrl);
   }
 
-  /** A row whose values all derive from {@code seed}, typed as the plan's parts are. */
+  /**
+   * A row whose aggregated values all derive from {@code seed}, typed as the plan's parts are, and
+   * whose derived values are computed from those as the job computes them.
+   */
   private static FeatureRow row(String user, Instant windowEnd, int seed) {
     List<FeaturePart> parts = PLAN.parts();
     Object[] values = new Object[parts.size()];
     for (int i = 0; i < values.length; i++) {
+      if (parts.get(i).isDerived()) {
+        continue;
+      }
       values[i] =
           switch (parts.get(i).type()) {
             case INT64 -> (long) (seed + i + 1);
@@ -247,6 +254,7 @@ class StoreCommandsTest {
             case STRING_LIST -> List.of("s" + seed);
           };
     }
+    DerivedValues.of(PLAN).fill(values);
     return new FeatureRow(user, windowEnd.toEpochMilli(), values);
   }
 }

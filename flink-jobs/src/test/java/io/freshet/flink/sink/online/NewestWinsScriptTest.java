@@ -109,6 +109,19 @@ class NewestWinsScriptTest {
   }
 
   @Test
+  void a_newer_value_in_the_version_1_layout_is_replaced() {
+    RedisCommands<byte[], byte[]> redis = connection.sync();
+    byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+    byte[] old = value(Long.MAX_VALUE, 1);
+    old[0] = 1;
+    redis.set(key, old);
+    write(redis, key, value(5, 2));
+    FeatureRow stored = CODEC.decode("e", redis.get(key));
+    assertThat(stored.featureTs()).isEqualTo(5);
+    assertThat(stored.values()[0]).isEqualTo(2L);
+  }
+
+  @Test
   void writes_several_keys_in_one_call_and_counts_them() {
     RedisCommands<byte[], byte[]> redis = connection.sync();
     byte[] a = "a".getBytes(StandardCharsets.UTF_8);
