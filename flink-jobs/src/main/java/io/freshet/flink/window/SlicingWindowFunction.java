@@ -4,12 +4,12 @@ import io.freshet.flink.source.Event;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.window.agg.PartAggregator;
 import io.freshet.flink.window.agg.PartAggregators;
+import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OnlineCodec;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -71,7 +71,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   private final SliceLayout layout;
   private final long lateness;
   private final PartAggregator[] aggregators;
-  private final List<FeaturePart> derived;
+  private final DerivedValues derivedValues;
   private final int partCount;
   private final OnlineCodec resultCodec;
   private final SliceCodec sliceCodec;
@@ -97,7 +97,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
         aggregated.stream()
             .map(p -> PartAggregators.of(p.aggregation()))
             .toArray(PartAggregator[]::new);
-    this.derived = new ArrayList<>(plan.parts().stream().filter(FeaturePart::isDerived).toList());
+    this.derivedValues = DerivedValues.of(plan);
     this.partCount = plan.parts().size();
     this.resultCodec = new OnlineCodec(plan);
     this.sliceCodec = new SliceCodec(aggregators);
@@ -300,20 +300,8 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       empty &= merged[i] == null;
       values[i] = aggregators[i].result(merged[i]);
     }
-    for (FeaturePart d : derived) {
-      values[d.index()] = d.derivation().evaluate(name -> numeric(values, name));
-    }
+    derivedValues.fill(values);
     return new Result(values, empty);
-  }
-
-  private Double numeric(Object[] values, String name) {
-    for (FeaturePart p : derived) {
-      if (p.name().equals(name)) {
-        return (Double) values[p.index()];
-      }
-    }
-    Object v = values[layout.partIndex(name)];
-    return v == null ? null : ((Number) v).doubleValue();
   }
 
   @Override
