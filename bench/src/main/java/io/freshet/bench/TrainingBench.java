@@ -90,8 +90,7 @@ final class TrainingBench {
     TrainingData.Shape shape =
         new TrainingData.Shape(p.rows(), p.users(), p.seed(), p.historyDays());
     boolean generated = TrainingData.ensureTable(url, plan, shape);
-    TrainingData.Labels labels =
-        TrainingData.labels(url, plan, shape, p.labels(), p.seed(), delay, ttl);
+    TrainingData.Labels labels = TrainingData.labels(plan, shape, p.labels(), p.seed(), delay, ttl);
 
     Map<String, Object> res = new LinkedHashMap<>();
     Map<String, Object> params = new LinkedHashMap<>();

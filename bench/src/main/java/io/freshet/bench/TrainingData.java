@@ -17,9 +17,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -203,13 +202,46 @@ final class TrainingData {
   private record Slice(long events, long purchases, double revenue, long sessions, long products) {}
 
   /** Appends the {@code quota} rows of user {@code u}; returns how many (always quota). */
+  /** Receives the versions of one user's rows, in primary-key order. */
+  private interface Rows {
+    /** A version; {@code supersededMicros} is -1 for the current one. */
+    void version(long featureMicros, Object[] values, long committedMicros, long supersededMicros);
+  }
+
   private static long user(
       StringBuilder sb, List<FeaturePart> parts, Shape shape, int u, long quota) {
+    String key = copyEscape(EntityKey.of(List.of(userId(u))));
+    return user(parts, shape, u, quota, (f, v, c, x) -> row(sb, key, f, parts, v, c, x));
+  }
+
+  /** The feature_ts (epoch µs) of every current row of every user, in time order. */
+  static long[][] currentRowTimes(ViewPlan plan, Shape shape) {
+    long[][] times = new long[shape.users()][];
+    long perUser = shape.rows() / shape.users();
+    long extra = shape.rows() % shape.users();
+    long[] buffer = new long[(int) perUser + 1];
+    for (int u = 0; u < shape.users(); u++) {
+      int[] n = {0};
+      user(
+          plan.parts(),
+          shape,
+          u,
+          perUser + (u < extra ? 1 : 0),
+          (f, v, c, x) -> {
+            if (x < 0) {
+              buffer[n[0]++] = f;
+            }
+          });
+      times[u] = Arrays.copyOf(buffer, n[0]);
+    }
+    return times;
+  }
+
+  private static long user(List<FeaturePart> parts, Shape shape, int u, long quota, Rows out) {
     if (quota == 0) {
       return 0;
     }
     SplittableRandom r = new SplittableRandom(shape.seed() * 1_000_003L + u);
-    String key = copyEscape(EntityKey.of(List.of(userId(u))));
     String platform = PLATFORMS[r.nextInt(PLATFORMS.length)];
     long slices = shape.slices();
     // A burst gives about 6 rows and takes about 7 slices; spread the bursts so that the user's
@@ -267,7 +299,7 @@ final class TrainingData {
                 default -> fallback(p, r);
               };
         }
-        if (previous != null && java.util.Arrays.equals(previous, values)) {
+        if (previous != null && Arrays.equals(previous, values)) {
           continue; // the operator writes changed rows only
         }
         previous = values;
@@ -284,11 +316,11 @@ final class TrainingData {
             }
           }
           long later = committed + 60_000_000L + r.nextLong(600_000_000L);
-          row(sb, key, featureMicros, parts, early, committed, later);
+          out.version(featureMicros, early, committed, later);
           committed = later;
           n++;
         }
-        row(sb, key, featureMicros, parts, values, committed, -1);
+        out.version(featureMicros, values, committed, -1);
         n++;
       }
       previous = null;
@@ -387,63 +419,48 @@ final class TrainingData {
   }
 
   /**
-   * Generates {@code count} labels over the history: about 5% before their entity's first row, 10%
-   * exactly at a window end, 5% exactly when a window becomes available (window end + delay), the
-   * rest at uniformly random milliseconds from the start of the history to its end plus the TTL.
+   * Generates {@code count} labels, each for a random user: about half at a random instant from one
+   * of the user's rows to 30 minutes after it expires (where labels are: near activity), 10%
+   * exactly at a window end from 0 to 8 slices after one of its rows (the window end itself, not
+   * yet available; 2 h later, just expired), 5% exactly when one of its rows becomes available (its
+   * window end + delay), 5% before the user's first row, and 30% at uniformly random milliseconds
+   * from the start of the history to its end plus the TTL.
    */
   static Labels labels(
-      String url, ViewPlan plan, Shape shape, int count, long seed, Duration delay, Duration ttl)
-      throws SQLException {
-    Map<Integer, Long> first = firstRows(url, plan, shape);
+      ViewPlan plan, Shape shape, int count, long seed, Duration delay, Duration ttl) {
+    long[][] rows = currentRowTimes(plan, shape);
     SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
     long start = HISTORY_START.toEpochMilli();
-    long slices = shape.slices();
-    long end = start + slices * SLICE_MICROS / 1000 + ttl.toMillis();
+    long slice = SLICE_MICROS / 1000;
+    long end = start + shape.slices() * slice + ttl.toMillis();
     int[] users = new int[count];
     long[] millis = new long[count];
     int[] targets = new int[count];
     for (int i = 0; i < count; i++) {
       int u = r.nextInt(shape.users());
+      long[] times = rows[u];
       int kind = r.nextInt(20);
       long t;
-      Long f = first.get(u);
-      if (kind == 0 && f != null && f > start) {
-        t = start + r.nextLong(f - start); // before the entity's first row
-      } else if (kind == 1 || kind == 2) {
-        t = start + r.nextLong(slices + 1) * (SLICE_MICROS / 1000); // a window end
-      } else if (kind == 3) {
-        t = start + r.nextLong(slices + 1) * (SLICE_MICROS / 1000) + delay.toMillis();
-      } else {
+      if (times.length == 0 || kind >= 14) {
         t = start + r.nextLong(end - start);
+      } else {
+        long f = times[r.nextInt(times.length)] / 1000;
+        if (kind < 10) {
+          t = f + r.nextLong(ttl.toMillis() + Duration.ofMinutes(30).toMillis());
+        } else if (kind < 12) {
+          t = f + r.nextInt(9) * slice;
+        } else if (kind == 12) {
+          t = f + delay.toMillis();
+        } else {
+          long first = times[0] / 1000;
+          t = first > start ? start + r.nextLong(first - start) : first - 1 - r.nextInt(1000);
+        }
       }
       users[i] = u;
       millis[i] = t;
       targets[i] = r.nextInt(10) == 0 ? 1 : 0;
     }
     return new Labels(users, millis, targets);
-  }
-
-  /** The first feature_ts (epoch ms) of every user, from the table. */
-  private static Map<Integer, Long> firstRows(String url, ViewPlan plan, Shape shape)
-      throws SQLException {
-    Map<Integer, Long> first = new HashMap<>(shape.users() * 2);
-    try (Connection c = DriverManager.getConnection(url);
-        Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      s.setFetchSize(50_000);
-      try (ResultSet rs =
-          s.executeQuery(
-              "SELECT entity_key, (extract(epoch FROM min(feature_ts)) * 1000)::bigint FROM "
-                  + OfflineTable.of(plan).qualifiedName()
-                  + " GROUP BY entity_key")) {
-        while (rs.next()) {
-          String k = rs.getString(1);
-          first.put(Integer.parseInt(k.substring(k.indexOf('-') + 1)), rs.getLong(2));
-        }
-      }
-      c.commit();
-    }
-    return first;
   }
 
   /** Writes the labels as the CSV file a user hands to {@code freshet training-set}. */
