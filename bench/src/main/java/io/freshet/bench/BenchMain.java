@@ -19,12 +19,13 @@ import java.util.Set;
  * Runs the benchmarks and writes {@code results.json}, {@code results.md} and charts.
  *
  * <pre>
- * --only pipeline,memory,gateway,state   which benchmarks (default: all)
+ * --only pipeline,memory,gateway,state,training   which benchmarks (default: all but training)
  * --events N       events per pipeline run (default 2000000)
  * --users N        entities (default 100000)
  * --reps N         repetitions per pipeline variant (default 3)
  * --gateway-seconds N   measured seconds per fixed-rate gateway run (default 10)
  * --redis URI      default redis://127.0.0.1:6379/9 (the benchmark FLUSHes this database)
+ * --training-labels N / --training-rows N   training-set sizes (default 1000000 / 10000000)
  * --out DIR        default bench/results/&lt;date&gt;
  * </pre>
  */
@@ -82,6 +83,10 @@ public final class BenchMain {
     }
     if (only.contains("state")) {
       report.put("state", StateBench.run(Math.min(users, 100_000)));
+      report.write();
+    }
+    if (only.contains("training")) {
+      report.put("training", TrainingBench.run(TrainingBench.Params.from(a, reps)));
       report.write();
     }
     report.write();

@@ -185,6 +185,7 @@ final class Report {
               d(s.get("bytesPerActiveKey")), s.get("activeKeys"), s.get("checkpointBytes")),
           "-");
     }
+    training(b);
     b.append("## Against the targets of the issue\n\n");
     b.append("| measure | target | measured | verdict |\n|---|---|---|---|\n");
     for (String[] r : rows) {
@@ -267,6 +268,57 @@ final class Report {
             "-");
       }
     }
+  }
+
+  /** The training-set section: figures per side, and the two targets. */
+  private void training(StringBuilder b) {
+    if (!(root.get("training") instanceof Map<?, ?> raw)) {
+      return;
+    }
+    Map<String, Object> t = m(raw);
+    b.append("Training sets: ").append(t.get("parameters")).append("\n\n");
+    b.append("Postgres: ").append(t.get("postgres")).append("\n\n");
+    b.append("| side | median label rows/s | min | max | spread | median s | load avg (runs) |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---|\n");
+    for (String side : List.of("freshet", "feast")) {
+      Map<String, Object> s = m(m(t.get(side)).get("labelRowsPerSecond"));
+      List<Double> secs = new ArrayList<>();
+      StringBuilder loads = new StringBuilder();
+      for (Object r : (List<?>) m(t.get(side)).get("runs")) {
+        secs.add(d(m(r).get("seconds")));
+        loads.append(String.format("%.1f ", d(m(r).get("load1"))));
+      }
+      b.append(
+          String.format(
+              "| %s | %.0f | %.0f | %.0f | %.0f%% | %.2f | %s|%n",
+              side.equals("freshet") ? "Freshet training-set builder" : "Feast-style PIT join",
+              d(s.get("median")),
+              d(s.get("min")),
+              d(s.get("max")),
+              d(s.get("spreadPercent")),
+              Stats.median(secs),
+              loads));
+    }
+    b.append("\nBoth sides agree on every label row: ").append(t.get("agreement")).append("\n\n");
+    if (t.get("feastPlan") instanceof List<?> plan) {
+      b.append("Plan of the Feast-style query (EXPLAIN):\n\n");
+      for (Object line : plan) {
+        b.append("    ").append(line).append('\n');
+      }
+      b.append('\n');
+    }
+    double rate = d(m(m(t.get("freshet")).get("labelRowsPerSecond")).get("median"));
+    double ratio = d(t.get("ratioFreshetOverFeast"));
+    row(
+        "training set: Freshet label rows/s",
+        ">= 500,000/s",
+        String.format("%.0f/s", rate),
+        atLeast(rate, 500_000));
+    row(
+        "training set: Freshet / Feast-style PIT join",
+        ">= 10x",
+        String.format("%.1fx", ratio),
+        atLeast(ratio, 10));
   }
 
   void charts() throws IOException {

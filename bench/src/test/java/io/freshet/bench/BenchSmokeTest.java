@@ -72,6 +72,31 @@ class BenchSmokeTest {
     assertTrue(gw.containsKey("closedLoopMaxRequestsPerSecond"));
   }
 
+  @Test
+  void training_set_sides_agree_on_every_label() throws Exception {
+    TrainingBench.Params p =
+        new TrainingBench.Params(
+            System.getenv()
+                .getOrDefault(
+                    "FRESHET_BENCH_PG_URL",
+                    "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres"),
+            "freshet_bench_training_smoke",
+            2_000,
+            50,
+            500,
+            2,
+            7,
+            28,
+            null,
+            false);
+    Map<String, Object> t = TrainingBench.run(p);
+    assertEquals(true, ((Map<?, ?>) t.get("agreement")).get("identical"));
+    long withFeatures =
+        ((Number) ((Map<?, ?>) t.get("agreement")).get("labelRowsWithFeatures")).longValue();
+    assertTrue(withFeatures > 0 && withFeatures < 500, "some labels find rows, some do not");
+    assertTrue(((Number) t.get("ratioFreshetOverFeast")).doubleValue() > 0);
+  }
+
   static boolean reachable(String uri) {
     var u = io.lettuce.core.RedisURI.create(uri);
     try (Socket s = new Socket()) {
