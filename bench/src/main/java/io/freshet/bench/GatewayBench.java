@@ -174,18 +174,27 @@ public final class GatewayBench {
     return (int) Long.remainderUnsigned(EventGen.mix(i), n);
   }
 
+  /**
+   * Sends one request. The body must be asked for in the same callback that receives the response:
+   * chained as a second {@code compose} from the generator's thread, that callback could be
+   * attached after the response had arrived and then ran as a later event-loop task, by which time
+   * Vert.x had delivered the body to a response nobody read, and {@code body()} never completed
+   * (the request's idle timeout no longer applies once the response has ended).
+   */
   static CompletionStage<Integer> send(HttpClient http, HttpMethod m, String uri, String body) {
     return http.request(
             new RequestOptions().setMethod(m).setURI(uri).setIdleTimeout(REQUEST_TIMEOUT_MILLIS))
         .compose(
             req -> {
+              io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> sent;
               if (body == null) {
-                return req.send();
+                sent = req.send();
+              } else {
+                req.putHeader("content-type", "application/json");
+                sent = req.send(Buffer.buffer(body));
               }
-              req.putHeader("content-type", "application/json");
-              return req.send(Buffer.buffer(body));
+              return sent.compose(resp -> resp.body().map(b -> resp.statusCode()));
             })
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .toCompletionStage();
   }
 
