@@ -81,7 +81,7 @@ class BenchSmokeTest {
             0.5,
             0.1,
             0.3,
-            1_000,
+            2_000,
             new int[] {200},
             new int[] {200},
             new int[] {50},
