@@ -23,7 +23,9 @@ import java.util.Set;
  * --events N       events per pipeline run (default 2000000)
  * --users N        entities (default 100000)
  * --reps N         repetitions per pipeline variant (default 3)
- * --gateway-seconds N   measured seconds per fixed-rate gateway run (default 10)
+ * --gateway-seconds N   measured seconds per fixed-rate gateway run (default 10; see
+ *                       GatewayBench.Settings for --gateway-warmup, --gateway-search-seconds,
+ *                       --gateway-timeout-ms)
  * --redis URI      default redis://127.0.0.1:6379/9 (the benchmark FLUSHes this database)
  * --training-labels N / --training-rows N   training-set sizes (default 1000000 / 10000000)
  * --out DIR        default bench/results/&lt;date&gt;
@@ -43,7 +45,6 @@ public final class BenchMain {
     if (a.containsKey("step-ms")) {
       System.setProperty("freshet.bench.stepMillis", a.get("step-ms"));
     }
-    int gwSeconds = Integer.parseInt(a.getOrDefault("gateway-seconds", "10"));
     String redis = a.getOrDefault("redis", "redis://127.0.0.1:6379/9");
     Path out =
         Path.of(a.getOrDefault("out", "bench/results/" + LocalDate.now(ZoneOffset.UTC).toString()));
@@ -78,7 +79,7 @@ public final class BenchMain {
       report.write();
     }
     if (only.contains("gateway")) {
-      report.put("gateway", GatewayBench.run(redis, users, gwSeconds));
+      report.put("gateway", GatewayBench.run(redis, users, GatewayBench.Settings.from(a)));
       report.write();
     }
     if (only.contains("state")) {

@@ -64,12 +64,53 @@ class BenchSmokeTest {
   }
 
   @Test
-  void online_memory_and_gateway_benchmarks_run_against_redis() throws Exception {
+  void online_memory_benchmark_runs_against_redis() throws Exception {
     Assumptions.assumeTrue(reachable(REDIS), "no Redis at " + REDIS);
     Map<String, Object> mem = OnlineMemoryBench.run(REDIS, 200);
     assertTrue(((Number) mem.get("ratioFreshetOverFeast")).doubleValue() > 0);
-    Map<String, Object> gw = GatewayBench.run(REDIS, 200, 1, 0, new int[] {200}, new int[] {50});
-    assertTrue(gw.containsKey("closedLoopMaxRequestsPerSecond"));
+  }
+
+  /** Tiny sizes; every wait in the benchmark is bounded, so this cannot hang. */
+  @Test
+  @Timeout(value = 60)
+  void gateway_benchmark_accounts_for_every_request(@TempDir Path out) throws Exception {
+    Assumptions.assumeTrue(reachable(REDIS), "no Redis at " + REDIS);
+    GatewayBench.Settings tiny =
+        new GatewayBench.Settings(
+            0.2,
+            0.5,
+            0.1,
+            0.3,
+            2_000,
+            new int[] {200},
+            new int[] {200},
+            new int[] {50},
+            new int[] {200},
+            200,
+            400);
+    Map<String, Object> gw = GatewayBench.run(REDIS, 200, tiny);
+    Map<String, Object> cases = Report.m(gw.get("fixedRate"));
+    assertEquals(6, cases.size(), cases.keySet().toString());
+    for (var c : cases.entrySet()) {
+      for (Object r : Report.m(c.getValue()).values()) {
+        Map<String, Object> run = Report.m(r);
+        long sent = ((Number) run.get("measuredSent")).longValue();
+        assertTrue(sent > 0, c.getKey() + " sent nothing");
+        assertEquals(0L, ((Number) run.get("unaccounted")).longValue(), c.getKey() + ": " + run);
+        assertEquals(sent, ((Number) run.get("measuredRequests")).longValue(), c.getKey());
+        assertEquals(
+            sent,
+            ((Number) run.get("ok")).longValue()
+                + ((Number) run.get("errors")).longValue()
+                + ((Number) run.get("timeouts")).longValue(),
+            c.getKey());
+      }
+    }
+    assertEquals(2, Report.m(gw.get("maxRate")).size());
+    Report report = new Report(out);
+    report.put("gateway", gw);
+    report.write();
+    assertTrue(Files.readString(out.resolve("results.md")).contains("max rate with p99 < 5 ms"));
   }
 
   @Test
