@@ -99,7 +99,7 @@ public final class BenchMain {
                   a.getOrDefault("freshness-view", "user_activity_live"),
                   Integer.parseInt(a.getOrDefault("freshness-seconds", "75")),
                   Integer.parseInt(a.getOrDefault("freshness-rate", "2000")),
-                  users,
+                  Integer.parseInt(a.getOrDefault("freshness-users", String.valueOf(users))),
                   Long.parseLong(a.getOrDefault("freshness-checkpoint-ms", "1000")),
                   Double.parseDouble(a.getOrDefault("freshness-wall-ms-per-minute", "200")),
                   Long.parseLong(a.getOrDefault("freshness-poll-ms", "10")),

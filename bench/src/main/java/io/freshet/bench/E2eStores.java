@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -116,19 +117,61 @@ final class E2eStores {
    * A local Flink environment as a deployment would configure it: RocksDB state, incremental
    * checkpoints at the given interval, exactly-once mode, parallelism 2.
    */
-  static StreamExecutionEnvironment flink(Path checkpoints, long checkpointMillis) {
+  static StreamExecutionEnvironment flink(Path checkpoints, long checkpointMillis, int restPort) {
     Map<String, String> c = new HashMap<>();
     c.put("state.backend.type", "rocksdb");
     c.put("execution.checkpointing.incremental", "true");
     c.put("execution.checkpointing.dir", checkpoints.toUri().toString());
     c.put("taskmanager.numberOfTaskSlots", String.valueOf(PARTITIONS));
     c.put("taskmanager.memory.managed.size", "512m");
-    c.put("rest.port", "0");
+    c.put("rest.port", String.valueOf(restPort));
+    c.put("rest.bind-address", "127.0.0.1");
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(PARTITIONS, Configuration.fromMap(c));
     env.enableCheckpointing(
         checkpointMillis, org.apache.flink.streaming.api.CheckpointingMode.EXACTLY_ONCE);
     return env;
+  }
+
+  static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * The job's checkpoint statistics from the MiniCluster's REST API: completed and failed counts,
+   * and the end-to-end duration of the completed ones (min, median, p99, max ms); empty when the
+   * API does not answer.
+   */
+  static Map<String, Object> checkpointStats(int restPort, JobID job) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    try {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:" + restPort + "/jobs/" + job + "/checkpoints"))
+                  .timeout(java.time.Duration.ofSeconds(5))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        return m;
+      }
+      var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      var counts = root.get("counts");
+      m.put("completed", counts.get("completed").asLong());
+      m.put("failed", counts.get("failed").asLong());
+      var d = root.get("summary").get("end_to_end_duration");
+      m.put("durationMinMillis", d.get("min").asLong());
+      m.put("durationMedianMillis", d.path("p50").asDouble());
+      m.put("durationP99Millis", d.path("p99").asDouble());
+      m.put("durationMaxMillis", d.get("max").asLong());
+    } catch (Exception e) {
+      // the job or the cluster is gone; keep what was read before
+    }
+    return m;
   }
 
   static Path tempDir(String prefix) throws java.io.IOException {

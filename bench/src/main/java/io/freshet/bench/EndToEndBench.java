@@ -26,9 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -87,7 +89,7 @@ final class EndToEndBench {
       runs.add(run);
       System.out.printf(
           "e2e rep %d: %.0f events/s (%d ms net, %s offline rows, %s online keys, %s checkpoints"
-              + " with rows, sample check %s, load %.2f)%n",
+              + " with rows, sample check %s, load %.2f)%n  checkpoints %s%n  commits %s%n",
           r,
           run.get("eventsPerSecond"),
           run.get("netRuntimeMillis"),
@@ -95,7 +97,9 @@ final class EndToEndBench {
           run.get("onlineKeys"),
           run.get("checkpointsCommitted"),
           run.get("sampleCheck"),
-          run.get("load1"));
+          run.get("load1"),
+          run.get("checkpointStatsBeforeEnd"),
+          run.get("offlineCommits"));
     }
     res.put("eventsPerSecond", Stats.summary(rates));
     res.put("runs", runs);
@@ -127,7 +131,8 @@ final class EndToEndBench {
     E2eStores.flushRedis();
     Path checkpoints = E2eStores.tempDir("freshet-bench-e2e-chk");
     try {
-      StreamExecutionEnvironment env = E2eStores.flink(checkpoints, p.checkpointMillis());
+      int restPort = E2eStores.freePort();
+      StreamExecutionEnvironment env = E2eStores.flink(checkpoints, p.checkpointMillis(), restPort);
       JobSettings settings =
           new JobSettings(
               KafkaBroker.bootstrapServers(),
@@ -138,8 +143,18 @@ final class EndToEndBench {
               p.checkpointMillis(),
               5000);
       FeatureJobCompiler.compile(env, List.of(plan), settings, OffsetsInitializer.latest());
+      long startEpoch = System.currentTimeMillis();
       long t0 = System.nanoTime();
-      JobExecutionResult result = env.execute("freshet e2e bench rep " + rep);
+      JobClient job = env.executeAsync("freshet e2e bench rep " + rep);
+      Map<String, Object> checkpointStats = Map.of();
+      while (!job.getJobStatus().get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
+        Map<String, Object> s = E2eStores.checkpointStats(restPort, job.getJobID());
+        if (!s.isEmpty()) {
+          checkpointStats = s;
+        }
+        Thread.sleep(500);
+      }
+      JobExecutionResult result = job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
       long wall = (System.nanoTime() - t0) / 1_000_000;
       long net = result.getNetRuntime();
       Map<String, Object> run = new LinkedHashMap<>();
@@ -159,6 +174,8 @@ final class EndToEndBench {
               "SELECT count(DISTINCT checkpoint_id) FROM freshet.sink_commits WHERE target = '"
                   + OfflineTable.of(plan).tableName()
                   + "'"));
+      run.put("checkpointStatsBeforeEnd", checkpointStats);
+      run.put("offlineCommits", commits(pgUrl, plan, startEpoch));
       run.put("onlineKeys", onlineKeys(plan));
       run.put("sampleCheck", sampleCheck(plan, pgUrl, p.users(), 500));
       run.put("load1", Machine.load1());
@@ -174,6 +191,34 @@ final class EndToEndBench {
     } finally {
       Machine.deleteTree(checkpoints);
     }
+  }
+
+  /**
+   * The offline sink's commits by checkpoint: rows committed and when (ms after the job was
+   * submitted); the end-of-input commit has checkpoint id {@code Long.MAX_VALUE}.
+   */
+  static List<Object> commits(String pgUrl, ViewPlan plan, long startEpoch) throws Exception {
+    List<Object> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT checkpoint_id, sum(row_count),"
+                    + " (extract(epoch FROM max(committed_at)) * 1000)::bigint"
+                    + " FROM freshet.sink_commits WHERE target = ?"
+                    + " GROUP BY checkpoint_id ORDER BY checkpoint_id")) {
+      ps.setString(1, OfflineTable.of(plan).tableName());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          long id = rs.getLong(1);
+          m.put("checkpoint", id == Long.MAX_VALUE ? "end of input" : id);
+          m.put("rows", rs.getLong(2));
+          m.put("atMillis", rs.getLong(3) - startEpoch);
+          out.add(m);
+        }
+      }
+    }
+    return out;
   }
 
   /** Keys of the view in the online table (one per entity). */

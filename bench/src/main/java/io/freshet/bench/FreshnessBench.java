@@ -86,6 +86,7 @@ final class FreshnessBench {
     volatile long probeAcked;
     final long[] crossAcked = new long[E2eStores.PARTITIONS];
     volatile long readable;
+    volatile boolean timedOut;
 
     Win(long end) {
       this.end = end;
@@ -131,7 +132,8 @@ final class FreshnessBench {
     E2eStores.flushRedis();
     E2eStores.freshTopic(topic);
     Path checkpoints = E2eStores.tempDir("freshet-bench-fresh-chk");
-    StreamExecutionEnvironment env = E2eStores.flink(checkpoints, p.checkpointMillis());
+    int restPort = E2eStores.freePort();
+    StreamExecutionEnvironment env = E2eStores.flink(checkpoints, p.checkpointMillis(), restPort);
     JobSettings settings =
         new JobSettings(
             KafkaBroker.bootstrapServers(),
@@ -145,6 +147,7 @@ final class FreshnessBench {
     JobClient job = env.executeAsync("freshet freshness bench");
     List<Win> windows = new ArrayList<>();
     Poller poller = null;
+    Map<String, Object> stats = Map.of();
     long epochAt = 0;
     long nanosAt = 0;
     try (GatewayServer gateway =
@@ -157,7 +160,8 @@ final class FreshnessBench {
       epochAt = System.currentTimeMillis();
       nanosAt = System.nanoTime();
       produce(p, slide, bound, topic, windows, poller);
-      poller.drain(Duration.ofSeconds(20));
+      poller.drain(Duration.ofSeconds(32));
+      stats = E2eStores.checkpointStats(restPort, job.getJobID());
     } finally {
       if (poller != null) {
         poller.stopNow();
@@ -169,7 +173,10 @@ final class FreshnessBench {
       }
       Machine.deleteTree(checkpoints);
     }
-    return summarize(p, plan, slide, bound, windows, poller, pgUrl, epochAt, nanosAt);
+    Map<String, Object> res =
+        summarize(p, plan, slide, bound, windows, poller, pgUrl, epochAt, nanosAt);
+    res.put("checkpoints", stats);
+    return res;
   }
 
   static void awaitRunning(JobClient job, Duration timeout) throws Exception {
@@ -333,6 +340,7 @@ final class FreshnessBench {
       long moved = w.watermarkMoved();
       if (System.nanoTime() - moved > 30_000_000_000L) {
         timedOut++;
+        w.timedOut = true;
         return true;
       }
       try {
@@ -405,6 +413,7 @@ final class FreshnessBench {
     List<Double> toOffline = new ArrayList<>();
     int closed = 0;
     int unread = 0;
+    int pendingAtEnd = 0;
     for (Win w : windows) {
       long moved = w.watermarkMoved();
       if (moved == 0 || moved < warmupEnd) {
@@ -412,7 +421,11 @@ final class FreshnessBench {
       }
       closed++;
       if (w.readable == 0) {
-        unread++;
+        if (w.timedOut) {
+          unread++;
+        } else {
+          pendingAtEnd++;
+        }
         continue;
       }
       fresh.add((w.readable - moved) / 1e6);
@@ -440,7 +453,8 @@ final class FreshnessBench {
     res.put("parameters", params);
     res.put("windowsClosed", closed);
     res.put("windowsRead", fresh.size());
-    res.put("windowsNeverReadable", unread);
+    res.put("windowsNotReadableWithin30s", unread);
+    res.put("windowsStillPendingAtEnd", pendingAtEnd);
     res.put("freshnessMillis", percentiles(fresh));
     res.put("watermarkToOfflineCommitMillis", percentiles(toOffline));
     res.put("gatewayRequests", poller.requests);
