@@ -259,16 +259,21 @@ final class Report {
     Map<String, Object> s = m(e.get("eventsPerSecond"));
     b.append("End to end (Kafka → Freshet → exactly-once Postgres + Redis): ");
     b.append(e.get("parameters")).append("\n\n");
-    b.append("| rep | events/s | net runtime ms | offline rows | online keys | checkpoints");
-    b.append(" with rows | sample check | load avg |\n|---:|---:|---:|---:|---:|---:|---|---:|\n");
+    b.append(
+        "| rep | events/s | events/CPU s | net runtime ms | offline rows | online keys | checkpoints");
+    b.append(
+        " with rows | sample check | load avg |\n|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
     int i = 0;
     for (Object o : (List<?>) e.get("runs")) {
       Map<String, Object> r = m(o);
       b.append(
           String.format(
-              "| %d | %.0f | %s | %s | %s | %s | %s | %.1f |%n",
+              "| %d | %.0f | %s | %s | %s | %s | %s | %s | %.1f |%n",
               i++,
               d(r.get("eventsPerSecond")),
+              r.containsKey("eventsPerProcessCpuSecond")
+                  ? String.format("%.0f", d(r.get("eventsPerProcessCpuSecond")))
+                  : "-",
               r.get("netRuntimeMillis"),
               r.get("offlineRows"),
               r.get("onlineKeys"),
