@@ -108,6 +108,8 @@ public final class BenchMain {
     }
     report.write();
     System.out.println("results in " + out.toAbsolutePath());
+    // The in-process Kafka broker of the e2e and freshness benchmarks keeps non-daemon threads.
+    System.exit(0);
   }
 
   static Map<String, Object> pipeline(

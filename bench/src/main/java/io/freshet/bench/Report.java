@@ -304,6 +304,8 @@ final class Report {
     Map<String, Object> ms = m(f.get("freshnessMillis"));
     b.append("Freshness (watermark-moving event acknowledged by Kafka → row readable through");
     b.append(" the gateway): ").append(f.get("parameters")).append("\n\n");
+    b.append(
+        "Percentiles are over the windows read; those never read are counted beside them.\n\n");
     b.append("| windows closed | read | not readable in 30 s | pending at end | p50 ms | p90 ms |");
     b.append(" p99 ms | max ms | checkpoints with rows | load avg |\n");
     b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -334,13 +336,27 @@ final class Report {
       b.append('\n');
     }
     b.append('\n');
-    if (any) {
-      double p99 = d(ms.get("p99")) / 1000;
-      Map<String, Object> params = m(f.get("parameters"));
+    Map<String, Object> params = m(f.get("parameters"));
+    String what =
+        "freshness p99, exactly once, checkpoint every "
+            + params.get("checkpointIntervalMillis")
+            + " ms (s)";
+    long closed = ((Number) f.get("windowsClosed")).longValue();
+    long unread =
+        ((Number) f.get("windowsNotReadableWithin30s")).longValue()
+            + ((Number) f.get("windowsStillPendingAtEnd")).longValue();
+    if (closed > 0 && unread > closed / 100) {
+      // More than 1% of the windows never became readable: the p99 over all windows is beyond
+      // the 30 s the poller waits, whatever the percentiles of the windows that were read say.
       row(
-          "freshness p99, exactly once, checkpoint every "
-              + params.get("checkpointIntervalMillis")
-              + " ms (s)",
+          what,
+          "<= 1.5",
+          String.format("> 30 (%d of %d windows not readable within 30 s)", unread, closed),
+          "miss");
+    } else if (any) {
+      double p99 = d(ms.get("p99")) / 1000;
+      row(
+          what,
           "<= 1.5",
           String.format("%.2f (%s windows)", p99, ms.get("count")),
           atMost(p99, 1.5));
