@@ -19,7 +19,8 @@ import java.util.Set;
  * Runs the benchmarks and writes {@code results.json}, {@code results.md} and charts.
  *
  * <pre>
- * --only pipeline,memory,gateway,state,training   which benchmarks (default: all but training)
+ * --only pipeline,memory,gateway,state   which benchmarks (default: these four; also training, e2e,
+ *                  freshness)
  * --events N       events per pipeline run (default 2000000)
  * --users N        entities (default 100000)
  * --reps N         repetitions per pipeline variant (default 3)
@@ -90,8 +91,37 @@ public final class BenchMain {
       report.put("training", TrainingBench.run(TrainingBench.Params.from(a, reps)));
       report.write();
     }
+    if (only.contains("e2e")) {
+      report.put(
+          "endToEnd",
+          EndToEndBench.run(
+              new EndToEndBench.Params(
+                  Long.parseLong(a.getOrDefault("e2e-events", "2000000")),
+                  users,
+                  reps,
+                  Long.parseLong(a.getOrDefault("e2e-checkpoint-ms", "5000")),
+                  PipelineBench.stepMillis())));
+      report.write();
+    }
+    if (only.contains("freshness")) {
+      report.put(
+          "freshness",
+          FreshnessBench.run(
+              new FreshnessBench.Params(
+                  a.getOrDefault("freshness-view", "user_activity_live"),
+                  Integer.parseInt(a.getOrDefault("freshness-seconds", "75")),
+                  Integer.parseInt(a.getOrDefault("freshness-rate", "2000")),
+                  Integer.parseInt(a.getOrDefault("freshness-users", String.valueOf(users))),
+                  Long.parseLong(a.getOrDefault("freshness-checkpoint-ms", "1000")),
+                  Double.parseDouble(a.getOrDefault("freshness-wall-ms-per-minute", "200")),
+                  Long.parseLong(a.getOrDefault("freshness-poll-ms", "10")),
+                  Integer.parseInt(a.getOrDefault("freshness-warmup-seconds", "5")))));
+      report.write();
+    }
     report.write();
     System.out.println("results in " + out.toAbsolutePath());
+    // The in-process Kafka broker of the e2e and freshness benchmarks keeps non-daemon threads.
+    System.exit(0);
   }
 
   static Map<String, Object> pipeline(

@@ -23,16 +23,26 @@ public final class EventGen implements Serializable {
   final int users;
   final long stepMillis;
   final long jitterMillis;
+  final long baseMillis;
 
   public EventGen(long seed, int users) {
     this(seed, users, 6, 120_000);
   }
 
   public EventGen(long seed, int users, long stepMillis, long jitterMillis) {
+    this(seed, users, stepMillis, jitterMillis, BASE_MILLIS);
+  }
+
+  /**
+   * As above with event time starting at {@code baseMillis}: the end-to-end benchmarks start near
+   * the wall clock, so that the online sink writes the rows instead of skipping them as expired.
+   */
+  public EventGen(long seed, int users, long stepMillis, long jitterMillis, long baseMillis) {
     this.seed = seed;
     this.users = users;
     this.stepMillis = stepMillis;
     this.jitterMillis = jitterMillis;
+    this.baseMillis = baseMillis;
   }
 
   /**
@@ -57,7 +67,7 @@ public final class EventGen implements Serializable {
     int user = (int) Long.remainderUnsigned(r, users);
     a.userId = "user_" + user;
     long r2 = mix(r);
-    a.ts = BASE_MILLIS + i * stepMillis - Long.remainderUnsigned(r2, jitterMillis + 1);
+    a.ts = baseMillis + i * stepMillis - Long.remainderUnsigned(r2, jitterMillis + 1);
     int t = (int) ((r2 >>> 40) % 100);
     a.eventType = t < 5 ? "purchase" : TYPES[t % TYPES.length];
     a.productId = ((r2 >>> 20) & 7) < 3 ? null : "product_" + ((r2 >>> 24) & 4095);

@@ -138,6 +138,39 @@ class BenchSmokeTest {
     assertTrue(((Number) t.get("ratioFreshetOverFeast")).doubleValue() > 0);
   }
 
+  @Test
+  @Timeout(value = 120)
+  void end_to_end_benchmark_runs_through_kafka_postgres_and_redis() throws Exception {
+    assumeStores();
+    Map<String, Object> e2e =
+        EndToEndBench.run(new EndToEndBench.Params(20_000, 1_000, 1, 1_000, 200));
+    Map<?, ?> run = (Map<?, ?>) ((java.util.List<?>) e2e.get("runs")).get(0);
+    assertTrue(((Number) run.get("eventsPerSecond")).doubleValue() > 0);
+    assertTrue(((Number) run.get("offlineRows")).longValue() > 1_000, run.toString());
+    assertEquals(run.get("offlineEntities"), run.get("onlineKeys"));
+    assertTrue(((Number) run.get("checkpointsCommitted")).longValue() >= 1, run.toString());
+  }
+
+  @Test
+  @Timeout(value = 120)
+  void freshness_benchmark_reads_each_closed_window_through_the_gateway() throws Exception {
+    assumeStores();
+    Map<String, Object> f =
+        FreshnessBench.run(
+            new FreshnessBench.Params("user_activity_live", 8, 500, 1_000, 1_000, 500, 10, 2));
+    int closed = ((Number) f.get("windowsClosed")).intValue();
+    assertTrue(closed >= 8, f.toString());
+    assertEquals(closed, ((Number) f.get("windowsRead")).intValue(), f.toString());
+    Report report = new Report(Files.createTempDirectory("freshet-bench-smoke"));
+    report.put("freshness", f);
+    report.write();
+  }
+
+  static void assumeStores() {
+    Assumptions.assumeTrue(reachable(E2eStores.REDIS_URL), "no Redis at " + E2eStores.REDIS_URL);
+    Assumptions.assumeTrue(reachable("redis://127.0.0.1:5432"), "no Postgres at 127.0.0.1:5432");
+  }
+
   static boolean reachable(String uri) {
     var u = io.lettuce.core.RedisURI.create(uri);
     try (Socket s = new Socket()) {

@@ -35,10 +35,25 @@ public final class FeatureJobCompiler {
   /** Adds every view to the environment, reading from Kafka. */
   public static void compile(
       StreamExecutionEnvironment env, List<ViewPlan> plans, JobSettings settings) {
+    compile(env, plans, settings, null);
+  }
+
+  /**
+   * As {@link #compile(StreamExecutionEnvironment, List, JobSettings)}; with {@code
+   * stoppingOffsets} not null the Kafka sources are bounded and stop there (for example {@link
+   * OffsetsInitializer#latest()}: the end of every partition when the job starts), so the job
+   * finishes once it has read them, fired every window and committed its sinks. Benchmarks use this
+   * to time a fixed input over the production path.
+   */
+  public static void compile(
+      StreamExecutionEnvironment env,
+      List<ViewPlan> plans,
+      JobSettings settings,
+      OffsetsInitializer stoppingOffsets) {
     env.getConfig().enableObjectReuse();
     DataStream<RejectedEvent> rejected = null;
     for (ViewPlan plan : plans) {
-      DataStream<Decoded> decoded = kafkaSource(env, plan, settings);
+      DataStream<Decoded> decoded = kafkaSource(env, plan, settings, stoppingOffsets);
       ViewStreams streams = windows(decoded, plan);
       sinkRows(streams.rows(), plan, settings);
       DataStream<RejectedEvent> r = streams.rejected();
@@ -74,6 +89,15 @@ public final class FeatureJobCompiler {
   /** The decoded records of a view's topic, with timestamps and watermarks. */
   public static DataStream<Decoded> kafkaSource(
       StreamExecutionEnvironment env, ViewPlan plan, JobSettings settings) {
+    return kafkaSource(env, plan, settings, null);
+  }
+
+  /** As above, bounded by {@code stoppingOffsets} unless it is null. */
+  public static DataStream<Decoded> kafkaSource(
+      StreamExecutionEnvironment env,
+      ViewPlan plan,
+      JobSettings settings,
+      OffsetsInitializer stoppingOffsets) {
     var source = plan.view().source();
     OffsetsInitializer start =
         switch (settings.startingOffsets()) {
@@ -81,14 +105,17 @@ public final class FeatureJobCompiler {
           case LATEST -> OffsetsInitializer.latest();
           case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         };
-    KafkaSource<Decoded> kafka =
+    var builder =
         KafkaSource.<Decoded>builder()
             .setBootstrapServers(settings.kafkaBootstrap())
             .setTopics(source.topic())
             .setGroupId(settings.consumerGroup())
             .setStartingOffsets(start)
-            .setDeserializer(new KafkaEventDeserializer(new EventDecoder(plan)))
-            .build();
+            .setDeserializer(new KafkaEventDeserializer(new EventDecoder(plan)));
+    if (stoppingOffsets != null) {
+      builder.setBounded(stoppingOffsets);
+    }
+    KafkaSource<Decoded> kafka = builder.build();
     return env.fromSource(kafka, watermarks(plan), "kafka: " + source.topic() + " → " + plan.name())
         .uid("source-" + stateName(plan));
   }
