@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MVN_OPTS=${MVN_OPTS:-}
-mvn -B -q $MVN_OPTS -Pbench -pl bench -am -DskipTests package dependency:build-classpath \
+mvn -B -q $MVN_OPTS -pl bench -am -DskipTests package dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime
 CP="bench/target/classes:$(cat bench/target/bench.classpath)"
 OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
