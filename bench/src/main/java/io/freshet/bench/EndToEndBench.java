@@ -243,7 +243,7 @@ final class EndToEndBench {
     try (StatefulRedisConnection<String, String> c = client.connect()) {
       RedisCommands<String, String> r = c.sync();
       long n = 0;
-      ScanArgs args = ScanArgs.Builder.matches("f:{*}:" + plan.name() + ":*").limit(5000);
+      ScanArgs args = ScanArgs.Builder.matches(OnlineKeys.scanPattern(plan)).limit(5000);
       ScanCursor cursor = ScanCursor.INITIAL;
       do {
         var page = r.scan(cursor, args);

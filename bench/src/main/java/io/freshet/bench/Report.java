@@ -83,9 +83,11 @@ final class Report {
     }
     b.append('\n');
     b.append("Machine: ").append(root.get("machine")).append("\n\n");
-    for (String section : List.of("pipeline", "pipelineScale")) {
-      if (root.get(section) instanceof Map<?, ?> p) {
-        pipeline(b, section, m(p));
+    for (var e : root.entrySet()) {
+      if (e.getKey().startsWith("pipeline")
+          && !e.getKey().equals("pipelinePartial")
+          && e.getValue() instanceof Map<?, ?> p) {
+        pipeline(b, e.getKey(), m(p));
       }
     }
     if (root.containsKey("onlineMemory")) {
@@ -140,10 +142,11 @@ final class Report {
   }
 
   private void pipeline(StringBuilder b, String section, Map<String, Object> p) {
+    Object events = m(p.get("parameters")).get("events");
     b.append(
-        section.equals("pipeline")
-            ? "### Pipeline throughput, side by side\n\n"
-            : "### Pipeline throughput at scale\n\n");
+        String.format(
+            "### Pipeline throughput (%s): %s events%n%n",
+            section, events instanceof Number n ? String.format("%,d", n.longValue()) : events));
     b.append("Parameters: ").append(p.get("parameters")).append("\n\n");
     b.append("| window | variant | median events/s | min | max | spread | load avg (runs) |\n");
     b.append("|---|---|---:|---:|---:|---:|---|\n");
@@ -184,7 +187,7 @@ final class Report {
       if (s.containsKey("ratioFreshetOverSql")) {
         double rb = d(s.get("ratioFreshetOverSql"));
         row(
-            "pipeline " + w + ": Freshet / Flink SQL HOP",
+            "pipeline " + w + ", " + events + " events: Freshet / Flink SQL HOP",
             target ? ">= 2x" : "(none)",
             String.format("%.2fx", rb),
             target ? atLeast(rb, 2) : "-");
@@ -192,14 +195,14 @@ final class Report {
       if (s.containsKey("ratioFreshetOverDataStream")) {
         double rc = d(s.get("ratioFreshetOverDataStream"));
         row(
-            "pipeline " + w + ": Freshet / DataStream sliding",
+            "pipeline " + w + ", " + events + " events: Freshet / DataStream sliding",
             target ? ">= 10x" : "(none)",
             String.format("%.2fx", rc),
             target ? atLeast(rc, 10) : "-");
       }
-      if (section.equals("pipelineScale") && m(s.get("FRESHET")) != null) {
+      if (s.size() == 1 && m(s.get("FRESHET")) != null) {
         row(
-            "pipeline " + w + ": Freshet events/s at " + m(p.get("parameters")).get("events"),
+            "pipeline " + w + ", " + events + " events: Freshet events/s (Freshet alone)",
             "(none)",
             String.format("%.0f", d(m(m(s.get("FRESHET")).get("eventsPerSecond")).get("median"))),
             "-");
@@ -482,37 +485,51 @@ final class Report {
     }
   }
 
-  void charts() throws IOException {
-    if (root.containsKey("pipeline")) {
-      Map<String, Object> p = m(root.get("pipeline"));
-      CategoryChart c =
-          new CategoryChartBuilder()
-              .width(900)
-              .height(500)
-              .title(
-                  "user_activity pipeline throughput (median, RocksDB, parallelism 2, log scale)")
-              .xAxisTitle("window")
-              .yAxisTitle("events/s")
-              .build();
-      List<String> windows = new ArrayList<>();
-      for (String k : p.keySet()) {
-        if (!k.equals("parameters")) {
-          windows.add(k);
+  /** One bar chart per pipeline section: the median of every variant that ran every window. */
+  private void pipelineChart(String section, Map<String, Object> p) throws IOException {
+    List<String> windows = new ArrayList<>();
+    for (String k : p.keySet()) {
+      if (!k.equals("parameters")) {
+        windows.add(k);
+      }
+    }
+    CategoryChart c =
+        new CategoryChartBuilder()
+            .width(900)
+            .height(500)
+            .title(
+                "user_activity pipeline, "
+                    + m(p.get("parameters")).get("events")
+                    + " events (median events/s, RocksDB, parallelism 2, log scale)")
+            .xAxisTitle("window")
+            .yAxisTitle("events/s")
+            .build();
+    c.getStyler().setYAxisLogarithmic(true);
+    for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
+      List<Double> ys = new ArrayList<>();
+      for (String w : windows) {
+        Map<String, Object> byVariant = m(m(p.get(w)).get(v.name()));
+        if (byVariant != null) {
+          ys.add(d(m(byVariant.get("eventsPerSecond")).get("median")));
         }
       }
-      c.getStyler().setYAxisLogarithmic(true);
-      for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
-        List<Double> ys = new ArrayList<>();
-        for (String w : windows) {
-          Map<String, Object> byVariant = m(m(p.get(w)).get(v.name()));
-          ys.add(byVariant == null ? 0.0 : d(m(byVariant.get("eventsPerSecond")).get("median")));
-        }
-        if (ys.stream().anyMatch(y -> y > 0)) {
-          c.addSeries(v.name(), windows, ys);
-        }
+      if (ys.size() == windows.size() && !ys.isEmpty()) {
+        c.addSeries(v.name(), windows, ys);
       }
+    }
+    if (!c.getSeriesMap().isEmpty()) {
       BitmapEncoder.saveBitmap(
-          c, dir.resolve("pipeline-throughput").toString(), BitmapEncoder.BitmapFormat.PNG);
+          c, dir.resolve(section + "-throughput").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+  }
+
+  void charts() throws IOException {
+    for (var section : root.entrySet()) {
+      if (section.getKey().startsWith("pipeline")
+          && !section.getKey().equals("pipelinePartial")
+          && section.getValue() instanceof Map<?, ?> raw) {
+        pipelineChart(section.getKey(), m(raw));
+      }
     }
     if (root.containsKey("gateway")) {
       Map<String, Object> cases = m(m(root.get("gateway")).get("fixedRate"));
