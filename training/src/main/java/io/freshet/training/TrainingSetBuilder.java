@@ -498,7 +498,8 @@ public final class TrainingSetBuilder {
 
   /**
    * Joins every view: per view, the labels are grouped by entity (each group in time order), the
-   * groups are dealt into slices by hash, and each slice is read on its own connection.
+   * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
+   * read on its own connection, from its own part of the primary key.
    */
   private String[][][] join(Work w, List<List<FeaturePart>> parts, long asOf) {
     Labels labels = w.labels();
@@ -513,11 +514,20 @@ public final class TrainingSetBuilder {
         picked[v] = new String[labels.size()][];
         Map<String, AsOfJoin.Group> groups = groups(labels, view.keyColumns(), byTime);
         int slices = Math.max(1, Math.min(parallelism, groups.size() / minEntitiesPerSlice));
+        List<String> keys = new ArrayList<>(groups.keySet());
+        keys.sort(ViewReader::compareBytewise);
         List<Map<String, AsOfJoin.Group>> sliced = new ArrayList<>();
+        List<ViewReader.Range> ranges = new ArrayList<>();
         for (int i = 0; i < slices; i++) {
-          sliced.add(new HashMap<>());
+          int from = (int) ((long) keys.size() * i / slices);
+          int to = (int) ((long) keys.size() * (i + 1) / slices);
+          Map<String, AsOfJoin.Group> slice = new HashMap<>(Math.max(16, (to - from) * 4 / 3 + 1));
+          for (String k : keys.subList(from, to)) {
+            slice.put(k, groups.get(k));
+          }
+          sliced.add(slice);
+          ranges.add(from < to ? new ViewReader.Range(keys.get(from), keys.get(to - 1)) : null);
         }
-        groups.forEach((k, g) -> sliced.get(Math.floorMod(k.hashCode(), slices)).put(k, g));
         ViewReader.Job job =
             new ViewReader.Job(
                 view.table(),
@@ -525,14 +535,16 @@ public final class TrainingSetBuilder {
                 LabelTime.ceilMicros(view.delay()),
                 LabelTime.ceilMicros(view.ttl()));
         String[][] out = picked[v];
-        for (Map<String, AsOfJoin.Group> slice : sliced) {
+        for (int i = 0; i < slices; i++) {
+          Map<String, AsOfJoin.Group> slice = sliced.get(i);
+          ViewReader.Range range = ranges.get(i);
           if (slice.isEmpty()) {
             continue;
           }
           tasks.add(
               pool.submit(
                   () -> {
-                    ViewReader.read(jdbcUrl, job, asOf, slice, labels.timeMicros, out);
+                    ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
                     return null;
                   }));
           what.add("view " + view.plan().name() + " from " + view.table().qualifiedName());
