@@ -600,14 +600,21 @@ public final class TrainingSetBuilder {
     return a;
   }
 
-  /** The labels of each entity of a view, in time order; rows without a full key are left out. */
+  /**
+   * The labels of each entity of a view, in time order; rows without a full key are left out.
+   *
+   * <p>One hash lookup per label, in label order (the rows as they lie in memory); the time-ordered
+   * pass then only counts and places label indices by entity number.
+   */
   private static Map<String, AsOfJoin.Group> groups(
       Labels labels, List<String> keyColumns, int[] byTime) {
     int[] keyIndex = keyColumns.stream().mapToInt(labels::column).toArray();
-    Map<String, int[]> lists = new HashMap<>();
-    Map<String, Integer> sizes = new HashMap<>();
+    int n = labels.size();
+    int[] entityOf = new int[n];
+    Map<String, Integer> numbers = new HashMap<>();
+    List<String> keys = new ArrayList<>();
     String[] parts = new String[keyIndex.length];
-    for (int label : byTime) {
+    for (int label = 0; label < n; label++) {
       String[] row = labels.rows.get(label);
       boolean complete = true;
       for (int k = 0; k < keyIndex.length; k++) {
@@ -618,23 +625,38 @@ public final class TrainingSetBuilder {
         }
       }
       if (!complete) {
+        entityOf[label] = -1;
         continue;
       }
       String key = EntityKey.of(Arrays.asList(parts));
-      int size = sizes.getOrDefault(key, 0);
-      int[] list = lists.get(key);
-      if (list == null) {
-        list = new int[2];
-        lists.put(key, list);
-      } else if (size == list.length) {
-        list = Arrays.copyOf(list, size * 2);
-        lists.put(key, list);
+      Integer number = numbers.putIfAbsent(key, keys.size());
+      if (number == null) {
+        number = keys.size();
+        keys.add(key);
       }
-      list[size] = label;
-      sizes.put(key, size + 1);
+      entityOf[label] = number;
     }
-    Map<String, AsOfJoin.Group> groups = new HashMap<>(lists.size() * 2);
-    lists.forEach((k, l) -> groups.put(k, new AsOfJoin.Group(Arrays.copyOf(l, sizes.get(k)))));
+    int[] counts = new int[keys.size()];
+    for (int label = 0; label < n; label++) {
+      if (entityOf[label] >= 0) {
+        counts[entityOf[label]]++;
+      }
+    }
+    int[][] lists = new int[keys.size()][];
+    for (int e = 0; e < lists.length; e++) {
+      lists[e] = new int[counts[e]];
+      counts[e] = 0;
+    }
+    for (int label : byTime) {
+      int e = entityOf[label];
+      if (e >= 0) {
+        lists[e][counts[e]++] = label;
+      }
+    }
+    Map<String, AsOfJoin.Group> groups = new HashMap<>(keys.size() * 2);
+    for (int e = 0; e < lists.length; e++) {
+      groups.put(keys.get(e), new AsOfJoin.Group(lists[e]));
+    }
     return groups;
   }
 
