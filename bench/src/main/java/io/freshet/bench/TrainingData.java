@@ -9,6 +9,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,6 +20,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.postgresql.PGConnection;
@@ -67,7 +70,26 @@ final class TrainingData {
           + " seed="
           + seed
           + " days="
-          + historyDays;
+          + historyDays
+          + " ddl="
+          + ddlDigest(plan);
+    }
+
+    /**
+     * A digest of the table's DDL, so that a table created by an older {@link
+     * OfflineTable#createStatements()} (say, another collation) is regenerated, not reused.
+     */
+    private static String ddlDigest(ViewPlan plan) {
+      try {
+        byte[] d =
+            MessageDigest.getInstance("SHA-256")
+                .digest(
+                    String.join(";\n", OfflineTable.of(plan).createStatements())
+                        .getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d, 0, 6);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
     }
 
     long slices() {

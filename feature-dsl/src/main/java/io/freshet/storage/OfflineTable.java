@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * freshet."{view}__{versionTag}"
- *   entity_key    text         not null   -- the entity key (parts joined, see EntityKey)
+ *   entity_key    text collate "C" not null -- the entity key (parts joined, see EntityKey)
  *   feature_ts    timestamptz  not null   -- the window end
  *   {part}...     typed per part          -- in plan order
  *   committed_at  timestamptz  not null   -- when this version was committed
@@ -25,6 +25,14 @@ import java.util.List;
  *   primary key (entity_key, feature_ts, committed_at)
  *   unique index "{view}__{versionTag}__current" (entity_key, feature_ts) where superseded_at is null
  * </pre>
+ *
+ * <p>{@code entity_key} has the bytewise collation {@code "C"} whatever the database's default.
+ * Equality is the same in every deterministic collation, so lookups do not change; but the primary
+ * key is then in bytewise order, the order in which readers that stream many entities ask for rows
+ * ({@code ORDER BY entity_key COLLATE "C", feature_ts, committed_at}, independent of the database's
+ * collation), so they read the index in order instead of sorting, and split the key space into
+ * bytewise ranges that each read one contiguous part of it. Tables created before keep the
+ * database's collation: they read the same rows, only slower.
  *
  * <p>A version is valid over {@code [committed_at, superseded_at)}, so both questions a reader asks
  * are a plain filter with an index behind it, never a {@code DISTINCT ON} or a window function over
@@ -106,7 +114,7 @@ public final class OfflineTable {
   public List<String> createStatements() {
     StringBuilder sb = new StringBuilder();
     sb.append("CREATE TABLE IF NOT EXISTS ").append(qualifiedName()).append(" (\n");
-    sb.append("  entity_key text NOT NULL,\n");
+    sb.append("  entity_key text COLLATE \"C\" NOT NULL,\n");
     sb.append("  feature_ts timestamptz NOT NULL,\n");
     for (FeaturePart p : plan.parts()) {
       sb.append("  \"").append(p.name()).append("\" ").append(p.type().postgresType());

@@ -37,7 +37,7 @@ class OfflineTableTest {
             "CREATE SCHEMA IF NOT EXISTS freshet",
             """
             CREATE TABLE IF NOT EXISTS freshet."clicks__TAG" (
-              entity_key text NOT NULL,
+              entity_key text COLLATE "C" NOT NULL,
               feature_ts timestamptz NOT NULL,
               "n" bigint,
               "spend" double precision,

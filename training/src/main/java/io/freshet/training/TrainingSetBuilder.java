@@ -498,7 +498,8 @@ public final class TrainingSetBuilder {
 
   /**
    * Joins every view: per view, the labels are grouped by entity (each group in time order), the
-   * groups are dealt into slices by hash, and each slice is read on its own connection.
+   * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
+   * read on its own connection, from its own part of the primary key.
    */
   private String[][][] join(Work w, List<List<FeaturePart>> parts, long asOf) {
     Labels labels = w.labels();
@@ -513,11 +514,20 @@ public final class TrainingSetBuilder {
         picked[v] = new String[labels.size()][];
         Map<String, AsOfJoin.Group> groups = groups(labels, view.keyColumns(), byTime);
         int slices = Math.max(1, Math.min(parallelism, groups.size() / minEntitiesPerSlice));
+        List<String> keys = new ArrayList<>(groups.keySet());
+        keys.sort(ViewReader::compareBytewise);
         List<Map<String, AsOfJoin.Group>> sliced = new ArrayList<>();
+        List<ViewReader.Range> ranges = new ArrayList<>();
         for (int i = 0; i < slices; i++) {
-          sliced.add(new HashMap<>());
+          int from = (int) ((long) keys.size() * i / slices);
+          int to = (int) ((long) keys.size() * (i + 1) / slices);
+          Map<String, AsOfJoin.Group> slice = new HashMap<>(Math.max(16, (to - from) * 4 / 3 + 1));
+          for (String k : keys.subList(from, to)) {
+            slice.put(k, groups.get(k));
+          }
+          sliced.add(slice);
+          ranges.add(from < to ? new ViewReader.Range(keys.get(from), keys.get(to - 1)) : null);
         }
-        groups.forEach((k, g) -> sliced.get(Math.floorMod(k.hashCode(), slices)).put(k, g));
         ViewReader.Job job =
             new ViewReader.Job(
                 view.table(),
@@ -525,14 +535,16 @@ public final class TrainingSetBuilder {
                 LabelTime.ceilMicros(view.delay()),
                 LabelTime.ceilMicros(view.ttl()));
         String[][] out = picked[v];
-        for (Map<String, AsOfJoin.Group> slice : sliced) {
+        for (int i = 0; i < slices; i++) {
+          Map<String, AsOfJoin.Group> slice = sliced.get(i);
+          ViewReader.Range range = ranges.get(i);
           if (slice.isEmpty()) {
             continue;
           }
           tasks.add(
               pool.submit(
                   () -> {
-                    ViewReader.read(jdbcUrl, job, asOf, slice, labels.timeMicros, out);
+                    ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
                     return null;
                   }));
           what.add("view " + view.plan().name() + " from " + view.table().qualifiedName());
@@ -588,14 +600,21 @@ public final class TrainingSetBuilder {
     return a;
   }
 
-  /** The labels of each entity of a view, in time order; rows without a full key are left out. */
+  /**
+   * The labels of each entity of a view, in time order; rows without a full key are left out.
+   *
+   * <p>One hash lookup per label, in label order (the rows as they lie in memory); the time-ordered
+   * pass then only counts and places label indices by entity number.
+   */
   private static Map<String, AsOfJoin.Group> groups(
       Labels labels, List<String> keyColumns, int[] byTime) {
     int[] keyIndex = keyColumns.stream().mapToInt(labels::column).toArray();
-    Map<String, int[]> lists = new HashMap<>();
-    Map<String, Integer> sizes = new HashMap<>();
+    int n = labels.size();
+    int[] entityOf = new int[n];
+    Map<String, Integer> numbers = new HashMap<>();
+    List<String> keys = new ArrayList<>();
     String[] parts = new String[keyIndex.length];
-    for (int label : byTime) {
+    for (int label = 0; label < n; label++) {
       String[] row = labels.rows.get(label);
       boolean complete = true;
       for (int k = 0; k < keyIndex.length; k++) {
@@ -606,23 +625,38 @@ public final class TrainingSetBuilder {
         }
       }
       if (!complete) {
+        entityOf[label] = -1;
         continue;
       }
       String key = EntityKey.of(Arrays.asList(parts));
-      int size = sizes.getOrDefault(key, 0);
-      int[] list = lists.get(key);
-      if (list == null) {
-        list = new int[2];
-        lists.put(key, list);
-      } else if (size == list.length) {
-        list = Arrays.copyOf(list, size * 2);
-        lists.put(key, list);
+      Integer number = numbers.putIfAbsent(key, keys.size());
+      if (number == null) {
+        number = keys.size();
+        keys.add(key);
       }
-      list[size] = label;
-      sizes.put(key, size + 1);
+      entityOf[label] = number;
     }
-    Map<String, AsOfJoin.Group> groups = new HashMap<>(lists.size() * 2);
-    lists.forEach((k, l) -> groups.put(k, new AsOfJoin.Group(Arrays.copyOf(l, sizes.get(k)))));
+    int[] counts = new int[keys.size()];
+    for (int label = 0; label < n; label++) {
+      if (entityOf[label] >= 0) {
+        counts[entityOf[label]]++;
+      }
+    }
+    int[][] lists = new int[keys.size()][];
+    for (int e = 0; e < lists.length; e++) {
+      lists[e] = new int[counts[e]];
+      counts[e] = 0;
+    }
+    for (int label : byTime) {
+      int e = entityOf[label];
+      if (e >= 0) {
+        lists[e][counts[e]++] = label;
+      }
+    }
+    Map<String, AsOfJoin.Group> groups = new HashMap<>(keys.size() * 2);
+    for (int e = 0; e < lists.length; e++) {
+      groups.put(keys.get(e), new AsOfJoin.Group(lists[e]));
+    }
     return groups;
   }
 

@@ -28,33 +28,64 @@ import org.postgresql.copy.CopyOut;
  *       availability delay). Rows outside it can never be chosen, so they are not read; the bound
  *       is only pruning, the merge applies delay and TTL exactly.
  *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row)
- *       are joined to that table, which the planner may do with index range scans on the primary
- *       key when there are few entities, or a hash join when there are many.
- *   <li>They are ordered by {@code entity_key COLLATE "C", feature_ts}: bytewise, so Postgres sorts
- *       with memcmp rather than a linguistic collation, and whatever the database's collation (even
- *       a nondeterministic one) each entity's rows come out together. Java never compares its own
- *       string order with Postgres' ({@link AsOfJoin} looks entities up by hash), so the merge does
- *       not depend on the two agreeing.
+ *       are joined to that table and ordered by {@code entity_key COLLATE "C", feature_ts,
+ *       committed_at}: bytewise, so whatever the database's collation (even a nondeterministic one)
+ *       each entity's rows come out together. That is the primary key's own order, since the
+ *       offline table declares {@code entity_key} with collation {@code "C"}, so the planner reads
+ *       the primary key in order and merges the sorted keys into it: no sort of the rows, however
+ *       many (on a table created before, with the database's collation, Postgres sorts them
+ *       instead; same rows, slower). Java never compares its own string order with Postgres' for
+ *       the merge ({@link AsOfJoin} looks entities up by hash).
+ *   <li>The read is bounded to the slice's {@link Range}, the bytewise range from its first to its
+ *       last entity, so that each slice reads its own contiguous part of the index and not the
+ *       whole table.
  * </ol>
  *
- * <p>{@link TrainingSetBuilder} runs several of these at once, each over a disjoint slice of the
- * entities on its own connection, so the server's scan and sort and the client's parsing spread
- * over cores.
+ * <p>{@link TrainingSetBuilder} runs several of these at once, each over a disjoint bytewise range
+ * of the entities on its own connection, so the server's scan and the client's parsing spread over
+ * cores.
  */
 final class ViewReader {
   private ViewReader() {}
+
+  /**
+   * The bytewise ({@code COLLATE "C"}) range of entity keys a slice holds, both ends included.
+   * Slices of one view have disjoint ranges.
+   */
+  record Range(String first, String last) {}
+
+  /**
+   * Orders strings as {@code COLLATE "C"} does in a UTF-8 database: by their UTF-8 bytes, which is
+   * code point order (not {@link String#compareTo}'s UTF-16 order).
+   */
+  static int compareBytewise(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(j);
+      if (x != y) {
+        return Integer.compare(x, y);
+      }
+      i += Character.charCount(x);
+      j += Character.charCount(y);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
+  }
 
   /** One view of a training set: its table, the parts read, and its delay and TTL. */
   record Job(OfflineTable table, List<FeaturePart> parts, long delayMicros, long ttlMicros) {}
 
   /**
    * Reads the rows of {@code job}'s view that the labels of {@code groups} can see, as of {@code
-   * asOfMicros}, and puts each label's values into {@code picked}.
+   * asOfMicros}, and puts each label's values into {@code picked}. Every key of {@code groups} lies
+   * in {@code range}.
    */
   static void read(
       String jdbcUrl,
       Job job,
       long asOfMicros,
+      Range range,
       Map<String, AsOfJoin.Group> groups,
       long[] labelTimes,
       String[][] picked)
@@ -77,7 +108,7 @@ final class ViewReader {
         AsOfJoin join =
             new AsOfJoin(
                 groups, labelTimes, job.delayMicros(), job.ttlMicros(), job.parts().size(), picked);
-        CopyOut out = copy.copyOut(query(job, asOfMicros));
+        CopyOut out = copy.copyOut(query(job, asOfMicros, range));
         byte[] row;
         while ((row = out.readFromCopy()) != null) {
           join.accept(row);
@@ -89,7 +120,7 @@ final class ViewReader {
   }
 
   /** The query whose rows {@link #read} streams; visible for tests that look at its plan. */
-  static String select(Job job, long asOfMicros) {
+  static String select(Job job, long asOfMicros, Range range) {
     String asOf = "'" + LabelTime.fromMicros(asOfMicros) + "'::timestamptz";
     String rowsAsOf = job.table().rowsAsOfQuery();
     int first = rowsAsOf.indexOf('?');
@@ -114,12 +145,32 @@ final class ViewReader {
         .append(rowsAsOf)
         .append(") r JOIN freshet_training_keys k ON k.entity_key = r.entity_key")
         .append(" AND r.feature_ts >= k.lo AND r.feature_ts <= k.hi")
+        .append(" WHERE r.entity_key COLLATE \"C\" >= ")
+        .append(literal(range.first()))
+        .append(" AND r.entity_key COLLATE \"C\" <= ")
+        .append(literal(range.last()))
         .append(" ORDER BY r.entity_key COLLATE \"C\", r.feature_ts, r.committed_at");
     return sb.toString();
   }
 
-  private static String query(Job job, long asOfMicros) {
-    return "COPY (" + select(job, asOfMicros) + ") TO STDOUT";
+  private static String query(Job job, long asOfMicros, Range range) {
+    return "COPY (" + select(job, asOfMicros, range) + ") TO STDOUT";
+  }
+
+  /**
+   * A string constant, whatever {@code standard_conforming_strings} says: {@code E'...'} with
+   * backslash and quote doubled. (COPY takes no parameters.)
+   */
+  static String literal(String value) {
+    StringBuilder sb = new StringBuilder(value.length() + 3).append("E'");
+    for (int i = 0; i < value.length(); i++) {
+      char ch = value.charAt(i);
+      if (ch == '\\' || ch == '\'') {
+        sb.append(ch);
+      }
+      sb.append(ch);
+    }
+    return sb.append('\'').toString();
   }
 
   /** Writes each entity with its usable feature_ts range; returns how many were written. */

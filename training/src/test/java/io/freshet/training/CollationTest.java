@@ -50,11 +50,12 @@ class CollationTest {
       // the premise: three different orders
       List<String> byDatabase =
           db.strings(
-              "SELECT DISTINCT entity_key FROM "
+              "SELECT entity_key FROM "
                   + OfflineTable.of(USERS).qualifiedName()
-                  + " ORDER BY entity_key");
+                  + " GROUP BY entity_key ORDER BY entity_key COLLATE \"default\"");
       List<String> byBytes = new ArrayList<>(KEYS);
-      byBytes.sort(Comparator.comparing(s -> s.getBytes(StandardCharsets.UTF_8), Arrays::compare));
+      byBytes.sort(
+          Comparator.comparing(s -> s.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
       List<String> byJava = new ArrayList<>(KEYS);
       byJava.sort(Comparator.naturalOrder());
       assertThat(byDatabase).containsExactlyInAnyOrderElementsOf(KEYS);

@@ -1,0 +1,31 @@
+package io.freshet.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ViewReaderTest {
+  @Test
+  void bytewise_order_is_utf8_byte_order_not_utf16_order() {
+    List<String> keys =
+        List.of("a", "B", "ä", "😀", "a b", "Ａ", "A", "ab", "b", "z", "ß", "\uFFFD", "", "a\tb");
+    List<String> bytewise = new ArrayList<>(keys);
+    bytewise.sort(ViewReader::compareBytewise);
+    List<String> byBytes = new ArrayList<>(keys);
+    byBytes.sort(
+        Comparator.comparing(s -> s.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+    assertThat(bytewise).isEqualTo(byBytes);
+    assertThat(ViewReader.compareBytewise("\uFFFD", "😀")).isNegative();
+    assertThat("\uFFFD".compareTo("😀")).isPositive();
+  }
+
+  @Test
+  void literals_escape_quotes_and_backslashes() {
+    assertThat(ViewReader.literal("it's a \\ key")).isEqualTo("E'it''s a \\\\ key'");
+  }
+}
