@@ -17,8 +17,10 @@ run --only pipeline --pipeline-section pipeline1min --slides 1 --events 6000 --s
 run --only pipeline --pipeline-section pipeline1minVsDataStream --slides 1 \
   --variants FRESHET,DATASTREAM_SLIDING --events 100000 --step-ms 72 --reps 3
 # Freshet alone at the size: 5M events, 100k users.
-run --only pipeline --pipeline-section pipelineScale --slides 15,1 --variants FRESHET \
+run --only pipeline --pipeline-section pipelineScale1min --slides 1 --variants FRESHET \
   --events 5000000 --step-ms 6 --reps 2
+run --only pipeline --pipeline-section pipelineScale15min --slides 15 --variants FRESHET \
+  --events 5000000 --step-ms 6 --reps 1
 # End to end through Kafka and both exactly-once sinks (item 1 d), and freshness (item 2).
 run --only e2e,freshness --e2e-events 2000000 --reps 2
 # Gateway (item 3).
