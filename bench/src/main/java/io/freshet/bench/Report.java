@@ -505,6 +505,8 @@ final class Report {
             .yAxisTitle("events/s")
             .build();
     c.getStyler().setYAxisLogarithmic(true);
+    // Bars rise from the axis minimum, which must be above zero on a logarithmic axis.
+    c.getStyler().setYAxisMin(1.0);
     for (PipelineBench.Variant v : PipelineBench.Variant.values()) {
       List<Double> ys = new ArrayList<>();
       for (String w : windows) {
