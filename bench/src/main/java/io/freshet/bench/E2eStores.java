@@ -48,16 +48,8 @@ final class E2eStores {
 
   /** Creates the benchmark database if missing, drops the Freshet schema in it, returns its URL. */
   static String freshPostgres() throws SQLException {
-    try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
-        Statement s = c.createStatement()) {
-      try (ResultSet rs =
-          s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + PG_DATABASE + "'")) {
-        if (!rs.next()) {
-          s.execute("CREATE DATABASE " + PG_DATABASE);
-        }
-      }
-    }
-    String url = PG_ADMIN_URL.replace("/postgres?", "/" + PG_DATABASE + "?");
+    BenchDatabases.createDatabase(PG_ADMIN_URL, PG_DATABASE);
+    String url = BenchDatabases.databaseUrl(PG_ADMIN_URL, PG_DATABASE);
     try (Connection c = DriverManager.getConnection(url);
         Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS freshet CASCADE");

@@ -85,8 +85,8 @@ final class TrainingBench {
         throw new IllegalStateException("the comparison does not handle list features: " + part);
       }
     }
-    TrainingData.createDatabase(p.adminUrl(), p.database());
-    String url = TrainingData.databaseUrl(p.adminUrl(), p.database());
+    BenchDatabases.createDatabase(p.adminUrl(), p.database());
+    String url = BenchDatabases.databaseUrl(p.adminUrl(), p.database());
     TrainingData.Shape shape =
         new TrainingData.Shape(p.rows(), p.users(), p.seed(), p.historyDays());
     boolean generated = TrainingData.ensureTable(url, plan, shape);

@@ -97,34 +97,6 @@ final class TrainingData {
     }
   }
 
-  /** Creates {@code database} through the {@code postgres} database of {@code adminUrl}. */
-  static void createDatabase(String adminUrl, String database) throws SQLException {
-    try (Connection c = DriverManager.getConnection(adminUrl);
-        PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-      ps.setString(1, database);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          return;
-        }
-      }
-      try (Statement s = c.createStatement()) {
-        s.execute("CREATE DATABASE " + database);
-      } catch (SQLException e) {
-        if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another run
-          throw e;
-        }
-      }
-    }
-  }
-
-  /** The URL of {@code database} on the server of {@code adminUrl}. */
-  static String databaseUrl(String adminUrl, String database) {
-    int q = adminUrl.indexOf('?');
-    String base = q < 0 ? adminUrl : adminUrl.substring(0, q);
-    String params = q < 0 ? "" : adminUrl.substring(q);
-    return base.substring(0, base.lastIndexOf('/') + 1) + database + params;
-  }
-
   /**
    * Makes sure the offline table of {@code plan} holds the rows of {@code shape}, generating them
    * only if the recorded fingerprint differs.
