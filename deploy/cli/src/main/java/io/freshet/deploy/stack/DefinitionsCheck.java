@@ -47,7 +47,7 @@ public final class DefinitionsCheck {
               + " differ, e.g. "
               + String.join(", ", differing.subList(0, Math.min(3, differing.size())))
               + "), so the job and the gateway would disagree on view versions: rebuild both with"
-              + " deploy/bin/freshet --rebuild");
+              + " deploy/bin/freshet build");
     }
   }
 

@@ -59,7 +59,7 @@ public record Installation(Path home) {
       throw new StackException(
           "the job jar is missing (no flink-jobs-*-job.jar in "
               + target
-              + "): build it with deploy/bin/freshet --rebuild, or name one with --job-jar");
+              + "): build it with deploy/bin/freshet build, or name one with --job-jar");
     }
     return jars.get(jars.size() - 1);
   }
@@ -82,7 +82,7 @@ public record Installation(Path home) {
               + what
               + " classpath is missing or incomplete ("
               + dir
-              + "): build it with deploy/bin/freshet --rebuild");
+              + "): build it with deploy/bin/freshet build");
     }
     return dir;
   }

@@ -77,7 +77,7 @@ class StackPiecesTest {
         .hasMessage(
             "the Flink classpath is missing or incomplete"
                 + " (/nonexistent/checkout/deploy/flink-runtime/target/lib):"
-                + " build it with deploy/bin/freshet --rebuild");
+                + " build it with deploy/bin/freshet build");
     assertThatThrownBy(i::jobJar).hasMessageContaining("--job-jar");
   }
 }
