@@ -75,7 +75,7 @@ final class BackfillCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--views",
+      names = {"--views", "--view"},
       required = true,
       split = ",",
       paramLabel = "<view>",

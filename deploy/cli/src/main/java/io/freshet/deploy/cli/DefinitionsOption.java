@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code --definitions <jar>}: the user's feature definitions instead of the bundled examples. */
 final class DefinitionsOption {
   @Option(
-      names = "--definitions",
+      names = {"--definitions", "--definition"},
       paramLabel = "<jar>",
       description =
           "A jar with your feature definitions: classes implementing"

@@ -43,7 +43,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--views",
+      names = {"--views", "--view"},
       required = true,
       split = ",",
       paramLabel = "<view>",

@@ -84,7 +84,7 @@ final class SubmitCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--views",
+      names = {"--views", "--view"},
       required = true,
       split = ",",
       paramLabel = "<view>",

@@ -59,7 +59,7 @@ final class TrainingSetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--labels",
+      names = {"--labels", "--label"},
       paramLabel = "<labels>",
       description =
           "The label table: a CSV file with a header line, or postgres:<schema.table> in the"
@@ -67,7 +67,7 @@ final class TrainingSetCommand implements Callable<Integer> {
   String labels;
 
   @Option(
-      names = "--features",
+      names = {"--features", "--feature"},
       split = ",",
       paramLabel = "<view:feature>",
       description = "The features, in column order, e.g. user_activity:event_count_1h.")

@@ -55,7 +55,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--views",
+      names = {"--views", "--view"},
       required = true,
       split = ",",
       paramLabel = "<view>",
