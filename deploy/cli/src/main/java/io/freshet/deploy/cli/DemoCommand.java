@@ -1,5 +1,6 @@
 package io.freshet.deploy.cli;
 
+import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.FlinkRestException;
 import io.freshet.deploy.flink.JarRunRequest;
@@ -49,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -70,6 +72,10 @@ import picocli.CommandLine.Spec;
           + " streaming job for user_activity and user_activity_live, the gateway, and a"
           + " generator of sample events. Stops everything it started on Ctrl-C or after"
           + " --duration. Logs and data go to .freshet/demo/ in the checkout.",
+      "",
+      "With --definitions <jar> it runs your views instead (their topics created on the"
+          + " broker, no generator: send events with `freshet produce`). The gateway follows"
+          + " the registry either way, so a view you apply and submit later is served too.",
       ""
     })
 final class DemoCommand implements Callable<Integer> {
@@ -80,6 +86,8 @@ final class DemoCommand implements Callable<Integer> {
   private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
 
   @Spec CommandSpec spec;
+
+  @Mixin DefinitionsOption definitions;
 
   @Option(
       names = "--duration",
@@ -299,10 +307,11 @@ final class DemoCommand implements Callable<Integer> {
     Setting kafkaSetting = setup.kafka();
     Setting flinkSetting = setup.flink();
     Instant started = Instant.now(clock);
-    Catalog catalog = Catalog.load(DemoCommand.class.getClassLoader());
-    for (String view : VIEWS) {
-      catalog.plan(view);
-    }
+    Definitions defs = definitions.load();
+    Catalog catalog = defs.catalog();
+    boolean examples = defs.jar() == null;
+    List<ViewPlan> views = examples ? defs.plans(VIEWS) : catalog.plans();
+    List<String> topics = views.stream().map(v -> v.view().source().topic()).distinct().toList();
 
     long t = System.nanoTime();
     PostgresEndpoint pg =
@@ -313,7 +322,8 @@ final class DemoCommand implements Callable<Integer> {
     step(out, "postgres", pg.displayUrl() + " (" + pg.origin() + ")", t);
 
     t = System.nanoTime();
-    step(out, "registry", register(catalog, pg), t);
+    Registry registry = openRegistry(pg);
+    step(out, "registry", register(registry, catalog, defs, pg), t);
 
     t = System.nanoTime();
     RedisEndpoint redis =
@@ -378,32 +388,51 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     String bootstrap;
+    String topicList = String.join(", ", topics);
     if (brokerStart != null) {
       KafkaBroker broker = join(brokerStart);
-      broker.createTopic(UserActivity.TOPIC, TOPIC_PARTITIONS);
+      for (String topic : topics) {
+        broker.createTopic(topic, TOPIC_PARTITIONS);
+      }
       bootstrap = broker.bootstrapServers();
       step(
           out,
           "kafka",
-          "broker on " + bootstrap + ", topic " + UserActivity.TOPIC + " (2 partitions)",
+          "broker on "
+              + bootstrap
+              + ", "
+              + (topics.size() == 1 ? "topic " : "topics ")
+              + topicList
+              + " ("
+              + TOPIC_PARTITIONS
+              + " partitions)",
           kafkaStart);
     } else {
       t = System.nanoTime();
       bootstrap = kafkaSetting.value();
-      KafkaTopics.ensure(bootstrap, kafkaSetting.source(), UserActivity.TOPIC, TOPIC_PARTITIONS);
+      for (String topic : topics) {
+        KafkaTopics.ensure(bootstrap, kafkaSetting.source(), topic, TOPIC_PARTITIONS);
+      }
       step(
           out,
           "kafka",
-          bootstrap + " (from " + kafkaSetting.source() + "), topic " + UserActivity.TOPIC,
+          bootstrap
+              + " (from "
+              + kafkaSetting.source()
+              + "), "
+              + (topics.size() == 1 ? "topic " : "topics ")
+              + topicList,
           t);
     }
 
     t = System.nanoTime();
-    String jarId = rest.uploadJar(jar);
+    String jarId = rest.uploadJar(defs.jobJar(jar, workDir.resolve("job")));
+    List<String> viewNames = views.stream().map(ViewPlan::name).toList();
     String jobId =
         rest.runJar(
             jarId,
-            JarRunRequest.of(JOB_ENTRY_CLASS, jobArgs(bootstrap, pg.jdbcUrl(), redis.url())));
+            JarRunRequest.of(
+                JOB_ENTRY_CLASS, jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())));
     FlinkRestClient jobRest = rest;
     teardown.add(
         "Flink job " + jobId,
@@ -424,12 +453,25 @@ final class DemoCommand implements Callable<Integer> {
     t = System.nanoTime();
     GatewayServer gateway;
     try {
-      gateway = GatewayServer.start(new GatewayConfig(port, redis.url(), catalog));
+      gateway =
+          GatewayServer.start(
+              new GatewayConfig(port, redis.url(), catalog).withViews(Registries.follow(registry)));
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new StackException("could not start the gateway: " + e.getMessage(), e);
     }
     teardown.add("gateway", gateway::close);
-    step(out, "gateway", "http://localhost:" + gateway.port(), t);
+    step(
+        out,
+        "gateway",
+        "http://localhost:" + gateway.port() + " (serves every view applied to the registry)",
+        t);
+
+    if (!examples) {
+      printOwnGuide(out, views, bootstrap, rest.baseUri(), gateway.port(), started, workDir);
+      stop.interruptOnSignal(null);
+      watch(out, stop, rest, jobId, gateway.port(), null, started, null);
+      return;
+    }
 
     t = System.nanoTime();
     EventGenerator generator = new EventGenerator(seed, users);
@@ -459,26 +501,42 @@ final class DemoCommand implements Callable<Integer> {
     watch(out, stop, rest, jobId, gateway.port(), user, started, previousVector);
   }
 
-  /** Registers the example views in the registry in Postgres, as {@code freshet apply} would. */
-  private static String register(Catalog catalog, PostgresEndpoint pg) {
+  private static Registry openRegistry(PostgresEndpoint pg) {
     try {
-      Registry registry = Registry.open(pg.jdbcUrl());
+      return Registry.open(pg.jdbcUrl());
+    } catch (RegistryException e) {
+      throw new StackException(
+          "could not open the registry in " + pg.displayUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Registers the views of {@code defs} in the registry, as {@code freshet apply} would. */
+  private static String register(
+      Registry registry, Catalog catalog, Definitions defs, PostgresEndpoint pg) {
+    try {
       Plan plan =
           registry.apply(registry.plan(catalog.plans().stream().map(ViewPlan::view).toList()));
       String summary = plan.describe().lines().findFirst().orElse("");
-      return "example views applied ("
+      return (defs.jar() == null ? "example views" : "views of " + defs.describe())
+          + " applied ("
           + (summary.startsWith("Plan: ") ? summary.substring(6) : summary)
           + ")";
     } catch (RegistryException e) {
       throw new StackException(
-          "could not register the example views in " + pg.displayUrl() + ": " + e.getMessage(), e);
+          "could not register the views of "
+              + defs.describe()
+              + " in "
+              + pg.displayUrl()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
-  List<String> jobArgs(String bootstrap, String jdbcUrl, String redisUri) {
+  List<String> jobArgs(List<String> views, String bootstrap, String jdbcUrl, String redisUri) {
     return List.of(
         "--views",
-        String.join(",", VIEWS),
+        String.join(",", views),
         "--kafka",
         bootstrap,
         "--pg-url",
@@ -489,6 +547,48 @@ final class DemoCommand implements Callable<Integer> {
         Long.toString(checkpointInterval.toMillis()),
         "--starting-offsets",
         "earliest");
+  }
+
+  /** Where to look when the demo runs the user's views: no generator, events come from them. */
+  private void printOwnGuide(
+      PrintWriter out,
+      List<ViewPlan> views,
+      String bootstrap,
+      URI flinkUri,
+      int gatewayPort,
+      Instant started,
+      Path workDir) {
+    String gatewayUri = "http://localhost:" + gatewayPort;
+    out.println();
+    out.printf(
+        "Ready in %d s. Where to look:%n",
+        Duration.between(started, Instant.now(clock)).toSeconds());
+    out.printf("  Flink web UI    %s%n", flinkUri);
+    out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    out.printf("  Kafka           %s%n", bootstrap);
+    for (ViewPlan v : views) {
+      out.printf(
+          "  %-15s curl %s/features/%s/<%s>%n",
+          v.name(), gatewayUri, v.name(), String.join(",", v.view().source().keyFields()));
+      out.printf(
+          "  %-15s deploy/bin/freshet produce --view %s --kafka %s --input events.jsonl%n",
+          "", v.name(), bootstrap);
+    }
+    out.printf("  Logs            %s%n", display(workDir.resolve("logs")));
+    out.println();
+    out.printf(
+        "No sample events for %s: the generator knows only the example views. Send your own"
+            + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
+        definitions.load().describe(),
+        views.stream().map(v -> v.view().source().topic()).distinct().toList());
+    out.printf(
+        "Results reach Redis and Postgres at each checkpoint (every %s), once a window closes.%n",
+        Durations.format(checkpointInterval));
+    out.println(
+        duration == null
+            ? "Press Ctrl-C to stop."
+            : "Press Ctrl-C to stop; stops by itself in " + Durations.format(duration) + ".");
+    out.flush();
   }
 
   private void printGuide(
@@ -553,7 +653,7 @@ final class DemoCommand implements Callable<Integer> {
       String previousVector)
       throws InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    URI features = featuresUri(gatewayPort, user);
+    URI features = user == null ? null : featuresUri(gatewayPort, user);
     Instant deadline = duration == null ? null : started.plus(duration);
     boolean served = false;
     String jobState = "RUNNING";
@@ -570,7 +670,7 @@ final class DemoCommand implements Callable<Integer> {
       if (stop.await(wait)) {
         return;
       }
-      if (!served) {
+      if (!served && features != null) {
         String body = fetch(http, features);
         if (body != null && !body.equals(previousVector)) {
           served = true;

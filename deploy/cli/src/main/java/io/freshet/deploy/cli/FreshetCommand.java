@@ -40,7 +40,7 @@ import picocli.CommandLine.HelpCommand;
       "Configuration: flags, else the environment variables FRESHET_PG_URL (JDBC URL),"
           + " FRESHET_REDIS_URL (redis://...), FRESHET_KAFKA (bootstrap servers), FRESHET_FLINK"
           + " (Flink REST URL). Commands use the bundled example definitions unless"
-          + " --definitions <jar> names yours (demo always runs the examples).",
+          + " --definitions <jar> names yours.",
       "",
       "Exit codes: 0 done; 1 a store, the cluster or a job failed (verify: the stores disagree);"
           + " 2 invalid command line or definitions, nothing done."

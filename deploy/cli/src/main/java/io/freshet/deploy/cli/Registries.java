@@ -1,17 +1,34 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.StackException;
+import io.freshet.gateway.catalog.CatalogSource;
+import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.RegisteredView;
 import io.freshet.registry.Registry;
 import io.freshet.registry.RegistryException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /** The registry as the commands use it: opened with actionable errors, checked before a job. */
 final class Registries {
   private Registries() {}
+
+  /** How often a gateway that follows the registry looks for newly applied views. */
+  static final Duration FOLLOW_INTERVAL = Duration.ofSeconds(5);
+
+  /**
+   * The views a gateway serves when it follows the registry: the current version of every view
+   * applied, read again every {@link #FOLLOW_INTERVAL}, so a view applied later is served without a
+   * restart.
+   */
+  static CatalogSource follow(Registry registry) {
+    return CatalogSource.polling(
+        () -> Catalog.of(registry.latestViews().stream().map(RegisteredView::definition).toList()),
+        FOLLOW_INTERVAL);
+  }
 
   /** Opens the registry in the Postgres {@code pg} names. */
   static Registry open(Setting pg) {

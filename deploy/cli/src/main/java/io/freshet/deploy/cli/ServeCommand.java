@@ -6,11 +6,9 @@ import io.freshet.dsl.FeatureService;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.gateway.auth.BearerTokens;
-import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.registry.RegisteredView;
 import io.freshet.registry.Registry;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -32,7 +30,7 @@ import picocli.CommandLine.Spec;
       "Runs the gateway.",
       "",
       "Feature lookups over HTTP from the Redis online table until Ctrl-C, for the views"
-          + " registered in Postgres (with --registry, refreshed every 10 s as new versions are"
+          + " registered in Postgres (with --registry, refreshed every 5 s as new versions are"
           + " applied) or else for the example views (or those of --definitions).",
       "Bearer-token auth is on when FRESHET_GATEWAY_TOKENS (comma-separated) or"
           + " FRESHET_GATEWAY_TOKENS_FILE is set.",
@@ -100,13 +98,7 @@ final class ServeCommand implements Callable<Integer> {
             .withTokens(BearerTokens.fromEnvironment(env));
     if (fromRegistry) {
       Registry registry = Registries.open(postgres.resolve(env));
-      config =
-          config.withViews(
-              CatalogSource.polling(
-                  () ->
-                      Catalog.of(
-                          registry.latestViews().stream().map(RegisteredView::definition).toList()),
-                  Duration.ofSeconds(10)));
+      config = config.withViews(Registries.follow(registry));
     }
     StopSignal stop = StopSignal.install(Duration.ofSeconds(30));
     GatewayServer gateway;

@@ -37,7 +37,9 @@ class CliPiecesTest {
   void the_job_gets_the_arguments_of_the_feature_job_contract() {
     DemoCommand demo = new DemoCommand();
     new CommandLine(demo).parseArgs("--checkpoint-interval", "15s");
-    assertThat(demo.jobArgs("127.0.0.1:9092", "jdbc:postgresql://h/db", "redis://h:6379"))
+    assertThat(
+            demo.jobArgs(
+                DemoCommand.VIEWS, "127.0.0.1:9092", "jdbc:postgresql://h/db", "redis://h:6379"))
         .containsExactly(
             "--views",
             "user_activity,user_activity_live",
