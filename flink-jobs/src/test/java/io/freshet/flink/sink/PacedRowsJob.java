@@ -16,15 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
+import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory;
+import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -80,6 +86,9 @@ final class PacedRowsJob {
   static final Map<Fault, AtomicInteger> fired = new ConcurrentHashMap<>();
   static final Map<CommitFaults.Store, AtomicInteger> replaysSkipped = new ConcurrentHashMap<>();
   static final Map<CommitFaults.Store, AtomicInteger> commitsApplied = new ConcurrentHashMap<>();
+
+  /** The job {@link #run} ran last. */
+  static volatile JobID lastJob;
 
   /** Also told about every commit point, e.g. to cut a store off in the middle of a commit. */
   static volatile CommitFaults.Hook observer = (store, point, committable) -> {};
@@ -219,11 +228,33 @@ final class PacedRowsJob {
     try {
       long started = System.nanoTime();
       JobClient job = env.executeAsync("paced rows");
+      lastJob = job.getJobID();
       job.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return Duration.ofNanos(System.nanoTime() - started);
     } finally {
       Configurator.setLevel(levels);
     }
+  }
+
+  /**
+   * What restarted the last job, oldest first, one stack trace each: the test silences the loggers
+   * that would tell (see {@link #EXPECTED_NOISE}), so a test that expects no restart asks the job's
+   * exception history.
+   */
+  static List<String> restartCauses(RestClusterClient<?> client) throws Exception {
+    JobExceptionsMessageParameters parameters = new JobExceptionsMessageParameters();
+    parameters.jobPathParameter.resolve(lastJob);
+    JobExceptionsInfoWithHistory exceptions =
+        client
+            .sendRequest(
+                JobExceptionsHeaders.getInstance(), parameters, EmptyRequestBody.getInstance())
+            .get(30, TimeUnit.SECONDS);
+    List<String> causes = new ArrayList<>();
+    for (JobExceptionsInfoWithHistory.RootExceptionInfo e :
+        exceptions.getExceptionHistory().getEntries()) {
+      causes.add(0, e.getTaskName() + ": " + e.getStacktrace());
+    }
+    return causes;
   }
 
   /**
