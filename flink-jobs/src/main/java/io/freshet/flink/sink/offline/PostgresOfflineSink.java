@@ -65,7 +65,7 @@ public final class PostgresOfflineSink extends ExactlyOnceRowSink {
           "offline sink of "
               + plan.name()
               + " needs a Postgres JDBC URL (jdbc:postgresql://host:5432/db?user=...), got '"
-              + PostgresOfflineCommitter.safe(jdbcUrl)
+              + PostgresSessions.safe(jdbcUrl)
               + "'");
     }
     if (rowsPerStatement < 1) {
