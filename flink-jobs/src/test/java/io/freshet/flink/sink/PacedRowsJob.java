@@ -48,7 +48,10 @@ import org.apache.logging.log4j.core.config.Configurator;
  *
  * <p>Failures are planned as a list of (kind, position) and fired one after another: a fault fires
  * once the stream has reached its position and a checkpoint has completed since the previous fault.
- * State is static: the MiniCluster runs in this JVM, and restarts must not reset it.
+ * How many faults fit into the stream would then depend on how fast checkpoints complete, which a
+ * loaded machine slows down; so past the end of the planned range the stream trickles, a row per
+ * millisecond, until every planned fault has fired. State is static: the MiniCluster runs in this
+ * JVM, and restarts must not reset it.
  */
 final class PacedRowsJob {
   /** Where a failure is injected. */
@@ -77,6 +80,7 @@ final class PacedRowsJob {
   }
 
   private static volatile List<Planned> plan = List.of();
+  private static volatile long trickleFrom = Long.MAX_VALUE;
   private static final AtomicInteger nextFault = new AtomicInteger();
   private static final AtomicInteger checkpointsSinceFault = new AtomicInteger();
   static final AtomicLong highWater = new AtomicLong(-1);
@@ -108,16 +112,17 @@ final class PacedRowsJob {
       long slot = (to - from) / kinds.size();
       planned.add(new Planned(kinds.get(k), from + k * slot + (long) (r.nextDouble() * slot)));
     }
-    reset(planned);
+    reset(planned, to);
   }
 
   /** Resets all counters and plans no faults. */
   static void planNoFaults() {
-    reset(List.of());
+    reset(List.of(), Long.MAX_VALUE);
   }
 
-  private static void reset(List<Planned> planned) {
+  private static void reset(List<Planned> planned, long trickleFrom) {
     plan = List.copyOf(planned);
+    PacedRowsJob.trickleFrom = trickleFrom;
     nextFault.set(0);
     checkpointsSinceFault.set(0);
     highWater.set(-1);
@@ -310,6 +315,9 @@ final class PacedRowsJob {
       rowsEmitted.incrementAndGet();
       if (fire(Fault.BETWEEN_ROWS, i)) {
         throw new InjectedFault("injected " + Fault.BETWEEN_ROWS + " before row " + i);
+      }
+      if (i >= trickleFrom && nextFault.get() < plan.size()) {
+        Thread.sleep(1);
       }
       if (++emitted % 64 == 0) {
         long due = started + emitted * 1_000_000_000L / rowsPerSecond;
