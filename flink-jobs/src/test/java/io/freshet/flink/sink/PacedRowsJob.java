@@ -16,15 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
+import org.apache.flink.runtime.rest.messages.JobExceptionsInfoWithHistory;
+import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -42,7 +48,10 @@ import org.apache.logging.log4j.core.config.Configurator;
  *
  * <p>Failures are planned as a list of (kind, position) and fired one after another: a fault fires
  * once the stream has reached its position and a checkpoint has completed since the previous fault.
- * State is static: the MiniCluster runs in this JVM, and restarts must not reset it.
+ * How many faults fit into the stream would then depend on how fast checkpoints complete, which a
+ * loaded machine slows down; so past the end of the planned range the stream trickles, a row per
+ * millisecond, until every planned fault has fired. State is static: the MiniCluster runs in this
+ * JVM, and restarts must not reset it.
  */
 final class PacedRowsJob {
   /** Where a failure is injected. */
@@ -71,6 +80,7 @@ final class PacedRowsJob {
   }
 
   private static volatile List<Planned> plan = List.of();
+  private static volatile long trickleFrom = Long.MAX_VALUE;
   private static final AtomicInteger nextFault = new AtomicInteger();
   private static final AtomicInteger checkpointsSinceFault = new AtomicInteger();
   static final AtomicLong highWater = new AtomicLong(-1);
@@ -80,6 +90,9 @@ final class PacedRowsJob {
   static final Map<Fault, AtomicInteger> fired = new ConcurrentHashMap<>();
   static final Map<CommitFaults.Store, AtomicInteger> replaysSkipped = new ConcurrentHashMap<>();
   static final Map<CommitFaults.Store, AtomicInteger> commitsApplied = new ConcurrentHashMap<>();
+
+  /** The job {@link #run} ran last. */
+  static volatile JobID lastJob;
 
   /** Also told about every commit point, e.g. to cut a store off in the middle of a commit. */
   static volatile CommitFaults.Hook observer = (store, point, committable) -> {};
@@ -99,16 +112,17 @@ final class PacedRowsJob {
       long slot = (to - from) / kinds.size();
       planned.add(new Planned(kinds.get(k), from + k * slot + (long) (r.nextDouble() * slot)));
     }
-    reset(planned);
+    reset(planned, to);
   }
 
   /** Resets all counters and plans no faults. */
   static void planNoFaults() {
-    reset(List.of());
+    reset(List.of(), Long.MAX_VALUE);
   }
 
-  private static void reset(List<Planned> planned) {
+  private static void reset(List<Planned> planned, long trickleFrom) {
     plan = List.copyOf(planned);
+    PacedRowsJob.trickleFrom = trickleFrom;
     nextFault.set(0);
     checkpointsSinceFault.set(0);
     highWater.set(-1);
@@ -219,11 +233,33 @@ final class PacedRowsJob {
     try {
       long started = System.nanoTime();
       JobClient job = env.executeAsync("paced rows");
+      lastJob = job.getJobID();
       job.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return Duration.ofNanos(System.nanoTime() - started);
     } finally {
       Configurator.setLevel(levels);
     }
+  }
+
+  /**
+   * What restarted the last job, oldest first, one stack trace each: the test silences the loggers
+   * that would tell (see {@link #EXPECTED_NOISE}), so a test that expects no restart asks the job's
+   * exception history.
+   */
+  static List<String> restartCauses(RestClusterClient<?> client) throws Exception {
+    JobExceptionsMessageParameters parameters = new JobExceptionsMessageParameters();
+    parameters.jobPathParameter.resolve(lastJob);
+    JobExceptionsInfoWithHistory exceptions =
+        client
+            .sendRequest(
+                JobExceptionsHeaders.getInstance(), parameters, EmptyRequestBody.getInstance())
+            .get(30, TimeUnit.SECONDS);
+    List<String> causes = new ArrayList<>();
+    for (JobExceptionsInfoWithHistory.RootExceptionInfo e :
+        exceptions.getExceptionHistory().getEntries()) {
+      causes.add(0, e.getTaskName() + ": " + e.getStacktrace());
+    }
+    return causes;
   }
 
   /**
@@ -279,6 +315,9 @@ final class PacedRowsJob {
       rowsEmitted.incrementAndGet();
       if (fire(Fault.BETWEEN_ROWS, i)) {
         throw new InjectedFault("injected " + Fault.BETWEEN_ROWS + " before row " + i);
+      }
+      if (i >= trickleFrom && nextFault.get() < plan.size()) {
+        Thread.sleep(1);
       }
       if (++emitted % 64 == 0) {
         long due = started + emitted * 1_000_000_000L / rowsPerSecond;

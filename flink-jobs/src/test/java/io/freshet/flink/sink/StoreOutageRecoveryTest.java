@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,8 +75,8 @@ class StoreOutageRecoveryTest {
   }
 
   @Test
-  void postgres_and_redis_restarting_mid_commit_lose_nothing_and_need_no_job_restart()
-      throws Exception {
+  void postgres_and_redis_restarting_mid_commit_lose_nothing_and_need_no_job_restart(
+      @InjectClusterClient RestClusterClient<?> flink) throws Exception {
     GeneratedRows data = new GeneratedRows(ENTITIES, ROWS);
     try (TcpProxy pgProxy = new TcpProxy(pg.getHost(), pg.getPort());
         TcpProxy redisProxy = new TcpProxy(redis.getHost(), redis.getPort())) {
@@ -142,6 +144,7 @@ class StoreOutageRecoveryTest {
           redisProxy.accepted(),
           PacedRowsJob.commitsApplied);
       assertThat(outages).as("outages played").hasValue(3);
+      assertThat(PacedRowsJob.restartCauses(flink)).as("what restarted the job").isEmpty();
       assertThat(PacedRowsJob.maxAttempt).as("job restarts").hasValue(0);
       assertThat(pgProxy.accepted()).as("Postgres sessions, reconnects included").isGreaterThan(2);
       assertThat(redisProxy.accepted())

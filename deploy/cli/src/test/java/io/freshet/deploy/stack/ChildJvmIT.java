@@ -72,7 +72,9 @@ class ChildJvmIT {
             java.util.List.of(),
             dir.resolve("sleeper.out"));
     try {
-      Thread.sleep(1500);
+      // The watchdog ignores SIGINT from its first line on; a SIGINT that comes before the JVM got
+      // there ends it, and a loaded machine can take seconds to start a JVM.
+      awaitLine(dir.resolve("sleeper.out"), SleepForever.SLEEPING, Duration.ofSeconds(60));
       new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor();
       Thread.sleep(1000);
       assertThat(child.isAlive()).as("alive after SIGINT").isTrue();
@@ -80,6 +82,17 @@ class ChildJvmIT {
       child.stop(Duration.ofSeconds(10));
     }
     assertThat(child.isAlive()).as("alive after SIGTERM").isFalse();
+  }
+
+  private static void awaitLine(Path file, String line, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!(Files.exists(file) && Files.readAllLines(file).contains(line))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "the child wrote no line '" + line + "' to " + file + " within " + timeout);
+      }
+      Thread.sleep(50);
+    }
   }
 
   private static boolean alive(long pid) {

@@ -19,7 +19,6 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -220,7 +219,7 @@ final class PostgresOfflineCommitter extends RowCommitter {
 
   private Connection connection() throws SQLException {
     if (connection == null) {
-      Connection c = connect(jdbcUrl);
+      Connection c = PostgresSessions.open(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME);
       try {
         c.setAutoCommit(false);
         if (!tablesReady) {
@@ -234,21 +233,6 @@ final class PostgresOfflineCommitter extends RowCommitter {
       connection = c;
     }
     return connection;
-  }
-
-  /** Opens a session with the sink's defaults, which parameters of the URL override. */
-  static Connection connect(String jdbcUrl) throws SQLException {
-    Properties defaults = new Properties();
-    defaults.setProperty("ApplicationName", OfflineTable.WRITER_APPLICATION_NAME);
-    defaults.setProperty("connectTimeout", "10");
-    defaults.setProperty("socketTimeout", "300");
-    defaults.setProperty("tcpKeepAlive", "true");
-    Connection c = new org.postgresql.Driver().connect(jdbcUrl, defaults);
-    if (c == null) {
-      throw new IllegalArgumentException(
-          "'" + safe(jdbcUrl) + "' is not a Postgres JDBC URL (jdbc:postgresql://host:5432/db)");
-    }
-    return c;
   }
 
   @Override
@@ -296,7 +280,8 @@ final class PostgresOfflineCommitter extends RowCommitter {
                       + " OfflineTable.createStatements())";
               default -> "";
             };
-    return e.getMessage() + (state == null ? "" : " (SQLState " + state + ")") + hint;
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    return message + (state == null ? "" : " (SQLState " + state + ")") + hint;
   }
 
   @Override
@@ -327,10 +312,5 @@ final class PostgresOfflineCommitter extends RowCommitter {
     } catch (SQLException ignored) {
       // already broken
     }
-  }
-
-  /** A JDBC URL without its password, for messages. */
-  static String safe(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
   }
 }

@@ -65,7 +65,7 @@ public final class PostgresOfflineSink extends ExactlyOnceRowSink {
           "offline sink of "
               + plan.name()
               + " needs a Postgres JDBC URL (jdbc:postgresql://host:5432/db?user=...), got '"
-              + PostgresOfflineCommitter.safe(jdbcUrl)
+              + PostgresSessions.safe(jdbcUrl)
               + "'");
     }
     if (rowsPerStatement < 1) {
@@ -125,11 +125,16 @@ public final class PostgresOfflineSink extends ExactlyOnceRowSink {
       checkLayout(c, table);
       if (!allExist(c, table)) {
         s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
-        for (String ddl : table.createStatements()) {
-          s.execute(ddl);
-        }
-        for (String ddl : SinkCommits.CREATE) {
-          s.execute(ddl);
+        // Another session may have created everything while this one waited for the lock; its
+        // CREATE INDEX IF NOT EXISTS would then lock tables that session already commits into,
+        // and the two deadlock.
+        if (!allExist(c, table)) {
+          for (String ddl : table.createStatements()) {
+            s.execute(ddl);
+          }
+          for (String ddl : SinkCommits.CREATE) {
+            s.execute(ddl);
+          }
         }
       }
       c.commit();
@@ -141,24 +146,27 @@ public final class PostgresOfflineSink extends ExactlyOnceRowSink {
     }
   }
 
+  /**
+   * Whether the offline table, its current-version index, the commit markers and their index all
+   * exist. Reads {@code pg_class} with the statement's snapshot: a name lookup such as {@code
+   * to_regclass} answers from the session's catalog cache, which may still hold "no such relation"
+   * from before the advisory lock was granted.
+   */
   private static boolean allExist(Connection c, OfflineTable table) throws SQLException {
-    List<String> relations =
-        List.of(
-            table.qualifiedName(),
-            OfflineTable.SCHEMA + ".\"" + table.currentIndexName() + "\"",
-            SinkCommits.TABLE,
-            OfflineTable.SCHEMA + ".sink_commits__age");
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      for (String relation : relations) {
-        ps.setString(1, relation);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next() || !rs.getBoolean(1)) {
-            return false;
-          }
-        }
+    String[] relations = {
+      table.tableName(), table.currentIndexName(), SinkCommits.NAME, SinkCommits.AGE_INDEX
+    };
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ANY (?)")) {
+      ps.setString(1, OfflineTable.SCHEMA);
+      ps.setArray(2, c.createArrayOf("text", relations));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) == relations.length;
       }
     }
-    return true;
   }
 
   private static void checkLayout(Connection c, OfflineTable table) throws SQLException {

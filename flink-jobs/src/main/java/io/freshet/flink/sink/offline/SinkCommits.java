@@ -33,7 +33,9 @@ import java.util.List;
  * adds nothing.
  */
 final class SinkCommits {
-  static final String TABLE = OfflineTable.SCHEMA + ".sink_commits";
+  static final String NAME = "sink_commits";
+  static final String TABLE = OfflineTable.SCHEMA + "." + NAME;
+  static final String AGE_INDEX = NAME + "__age";
 
   static final List<String> CREATE =
       List.of(
@@ -50,7 +52,7 @@ final class SinkCommits {
               + "  committed_at timestamptz NOT NULL DEFAULT now(),\n"
               + "  PRIMARY KEY (target, job_id, subtask, checkpoint_id, writer_id)\n"
               + ")",
-          "CREATE INDEX IF NOT EXISTS sink_commits__age ON " + TABLE + " (target, committed_at)");
+          "CREATE INDEX IF NOT EXISTS " + AGE_INDEX + " ON " + TABLE + " (target, committed_at)");
 
   private static final String CLAIM =
       "INSERT INTO "

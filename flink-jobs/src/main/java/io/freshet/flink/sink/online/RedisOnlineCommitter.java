@@ -34,6 +34,10 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import java.io.EOFException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -318,13 +322,25 @@ final class RedisOnlineCommitter extends RowCommitter {
     }
   }
 
+  /**
+   * Error replies in {@link #TRANSIENT_ERRORS}, failures to connect, timeouts, and errors of the
+   * socket. When a connection drops, Lettuce fails the commands in flight with what the socket
+   * reported, which is no {@link RedisException}: a {@link SocketException} ("Connection reset")
+   * while replies are pending, or a {@link ClosedChannelException} when a pipelined flush reaches a
+   * channel that closed after the commands were queued.
+   */
   @Override
   protected boolean isTransient(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof RedisCommandExecutionException x) {
         return TRANSIENT_ERRORS.contains(errorCode(x.getMessage()));
       }
-      if (t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException) {
+      if (t instanceof RedisConnectionException
+          || t instanceof RedisCommandTimeoutException
+          || t instanceof SocketException
+          || t instanceof SocketTimeoutException
+          || t instanceof EOFException
+          || t instanceof ClosedChannelException) {
         return true;
       }
     }
@@ -334,7 +350,7 @@ final class RedisOnlineCommitter extends RowCommitter {
 
   @Override
   protected String explain(Exception e) {
-    String m = String.valueOf(e.getMessage());
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
     String hint =
         switch (errorCode(m)) {
           case "WRONGTYPE" ->

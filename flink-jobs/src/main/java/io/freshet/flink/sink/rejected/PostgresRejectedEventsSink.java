@@ -1,9 +1,9 @@
 package io.freshet.flink.sink.rejected;
 
+import io.freshet.flink.sink.offline.PostgresSessions;
 import io.freshet.flink.source.RejectedEvent;
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,6 +25,9 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
 
   /** The table holding rejected events. */
   public static final String TABLE = "freshet.rejected_events";
+
+  /** The {@code application_name} of the sink's sessions. */
+  public static final String APPLICATION_NAME = "freshet-rejected-events-sink";
 
   private static final String DDL =
       "CREATE TABLE IF NOT EXISTS "
@@ -68,6 +71,9 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
         s.execute("CREATE SCHEMA IF NOT EXISTS freshet");
         s.execute(DDL);
         c.commit();
+      } catch (SQLException e) {
+        close();
+        throw e;
       }
     }
 
@@ -124,7 +130,7 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
 
     private Connection connection() throws SQLException {
       if (connection == null || connection.isClosed()) {
-        connection = DriverManager.getConnection(jdbcUrl);
+        connection = PostgresSessions.open(jdbcUrl, APPLICATION_NAME);
         connection.setAutoCommit(false);
       }
       return connection;

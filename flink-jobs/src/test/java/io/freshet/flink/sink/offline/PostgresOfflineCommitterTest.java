@@ -19,12 +19,17 @@ import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -206,6 +211,70 @@ class PostgresOfflineCommitterTest extends CommitterContractTest {
         left.put(rs.getLong(1), true);
       }
       assertThat(left).containsOnlyKeys(2L);
+    }
+  }
+
+  /**
+   * Two subtasks of a new view start together: one creates the tables, the other waits for it and
+   * must then find them, not run the DDL again. A {@code CREATE INDEX IF NOT EXISTS} would take a
+   * share lock on tables the first one already commits into, and the two deadlock.
+   */
+  @Test
+  void a_session_that_waited_while_another_created_the_tables_locks_no_table() throws Exception {
+    try (Connection creator = PostgresSessions.open(jdbcUrl, "freshet-test-creator");
+        Connection waiter = PostgresSessions.open(jdbcUrl, "freshet-test-waiter");
+        Statement onCreator = creator.createStatement();
+        Statement onWaiter = waiter.createStatement()) {
+      onWaiter.execute("SET lock_timeout = '10s'");
+      long waiterPid = backendPid(waiter);
+      onCreator.execute("SELECT pg_advisory_lock(hashtext('freshet.ddl'))");
+      CompletableFuture<Void> waiting =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  PostgresOfflineSink.ensureTables(waiter, TABLE);
+                } catch (SQLException e) {
+                  throw new CompletionException(e);
+                }
+              });
+      StoreContents.eventually(
+          Duration.ofSeconds(60),
+          () -> {
+            try {
+              assertThat(
+                      StoreContents.queryLong(
+                          jdbcUrl,
+                          "SELECT count(*) FROM pg_stat_activity WHERE pid = "
+                              + waiterPid
+                              + " AND wait_event = 'advisory'"))
+                  .as("the waiter waits for the DDL lock")
+                  .isOne();
+            } catch (SQLException e) {
+              throw new AssertionError(e);
+            }
+          });
+
+      PostgresOfflineSink.ensureTables(creator, TABLE);
+      creator.setAutoCommit(false);
+      onCreator.execute(
+          "LOCK TABLE "
+              + TABLE.qualifiedName()
+              + ", freshet.sink_commits IN ROW EXCLUSIVE MODE"); // as a commit in progress holds
+      onCreator.execute("SELECT pg_advisory_unlock(hashtext('freshet.ddl'))");
+
+      try {
+        waiting.get(5, TimeUnit.MINUTES);
+      } finally {
+        creator.rollback();
+      }
+    }
+  }
+
+  private static long backendPid(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

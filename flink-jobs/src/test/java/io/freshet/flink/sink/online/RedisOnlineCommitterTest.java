@@ -14,8 +14,13 @@ import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -174,6 +179,27 @@ class RedisOnlineCommitterTest extends CommitterContractTest {
                     + " against a key holding the wrong kind of value"))
         .isEqualTo("WRONGTYPE");
     assertThat(RedisOnlineCommitter.errorCode("NOSCRIPT No matching script")).isEqualTo("NOSCRIPT");
+  }
+
+  @Test
+  void socket_errors_of_a_dropped_connection_are_waited_out() throws Exception {
+    RedisOnlineCommitter committer = (RedisOnlineCommitter) committer();
+    assertThat(committer.isTransient(new ClosedChannelException()))
+        .as("a pipelined flush that reached a channel closed after the commands were queued")
+        .isTrue();
+    assertThat(committer.isTransient(new SocketException("Connection reset")))
+        .as("a reset while replies were pending")
+        .isTrue();
+    assertThat(committer.isTransient(new RedisException("Connection closed"))).isTrue();
+    assertThat(
+            committer.isTransient(
+                new RedisCommandExecutionException(
+                    "WRONGTYPE Operation against a key holding the wrong kind of value")))
+        .as("an error reply no wait fixes")
+        .isFalse();
+    assertThat(committer.isTransient(new IOException("injected")))
+        .as("an I/O error of no socket")
+        .isFalse();
   }
 
   private static FeatureRow row(String entity, long minute, long seq) {
