@@ -72,6 +72,7 @@ class CliPiecesTest {
                 "apply",
                 "submit",
                 "backfill",
+                "produce",
                 "training-set",
                 "verify",
                 "restore-online",
