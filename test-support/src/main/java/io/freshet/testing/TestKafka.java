@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 /** One in-process KRaft Kafka broker per JVM, shared by every test that needs one. */
 public final class TestKafka {
@@ -19,6 +20,7 @@ public final class TestKafka {
   public static synchronized String bootstrapServers() {
     if (cluster == null) {
       try {
+        ignoreHaltsWhileTheJvmExits();
         KafkaClusterTestKit c =
             new KafkaClusterTestKit.Builder(
                     new TestKitNodes.Builder()
@@ -41,6 +43,33 @@ public final class TestKafka {
       }
     }
     return cluster.bootstrapServers();
+  }
+
+  /**
+   * The test kit deletes the broker's folders in a shutdown hook of its own, which runs alongside
+   * the hook that stops the broker. A broker that finds its log folder gone halts the JVM with
+   * status 1 (LogManager.handleLogDirFailure), so a test JVM whose tests all passed would exit with
+   * 1 at random (the build then fails with "Error occurred in starting fork"). A halt asked for
+   * while the JVM is already exiting is therefore ignored; at any other time it halts as before.
+   */
+  private static void ignoreHaltsWhileTheJvmExits() {
+    Exit.setHaltProcedure(
+        (status, message) -> {
+          if (!jvmExiting()) {
+            Runtime.getRuntime().halt(status);
+          }
+        });
+  }
+
+  private static boolean jvmExiting() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true;
+    }
   }
 
   /** Creates a topic on the shared broker. */

@@ -496,7 +496,7 @@ final class DemoCommand implements Callable<Integer> {
             history.size(), Durations.format(HISTORY), users, formatRate(eventsPerSecond)),
         t);
 
-    printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), started, workDir);
+    printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), bootstrap, started, workDir);
     stop.interruptOnSignal(null);
     watch(out, stop, rest, jobId, gateway.port(), user, started, previousVector);
   }
@@ -571,8 +571,9 @@ final class DemoCommand implements Callable<Integer> {
           "  %-15s curl %s/features/%s/<%s>%n",
           v.name(), gatewayUri, v.name(), String.join(",", v.view().source().keyFields()));
       out.printf(
-          "  %-15s deploy/bin/freshet produce --view %s --kafka %s --input events.jsonl%n",
-          "", v.name(), bootstrap);
+          "  %-15s deploy/bin/freshet produce --view %s --definitions %s --kafka %s"
+              + " --input events.jsonl%n",
+          "", v.name(), display(definitions.jar), bootstrap);
     }
     out.printf("  Logs            %s%n", display(workDir.resolve("logs")));
     out.println();
@@ -591,13 +592,14 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private void printGuide(
+  void printGuide(
       PrintWriter out,
       Catalog catalog,
       PostgresEndpoint pg,
       String user,
       URI flinkUri,
       int gatewayPort,
+      String bootstrap,
       Instant started,
       Path workDir) {
     String gatewayUri = "http://localhost:" + gatewayPort;
@@ -617,6 +619,17 @@ final class DemoCommand implements Callable<Integer> {
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
             + " LIMIT 5;%n",
         table.qualifiedName(), user);
+    out.printf("  Kafka           %s, topic %s%n", bootstrap, main.view().source().topic());
+    String produce = "deploy/bin/freshet produce --view " + main.name() + " --kafka " + bootstrap;
+    out.printf("  Send events     %s --input events.jsonl%n", produce);
+    out.printf(
+        "                  echo '{\"user_id\":\"me\",\"event_type\":\"purchase\","
+            + "\"revenue\":9.5,\"session_id\":\"s1\",\"platform\":\"web\","
+            + "\"event_ts\":'$(date +%%s000)'}' | %s%n",
+        produce);
+    out.printf(
+        "                  curl %s/features/%s/me  (both views read the topic; this one first)%n",
+        gatewayUri, live.name());
     out.printf("  Logs            %s%n", display(workDir.resolve("logs")));
     out.println();
     out.printf(

@@ -24,6 +24,7 @@ import picocli.CommandLine.HelpCommand;
       ApplyCommand.class,
       SubmitCommand.class,
       BackfillCommand.class,
+      ProduceCommand.class,
       TrainingSetCommand.class,
       VerifyCommand.class,
       RestoreOnlineCommand.class,
@@ -43,7 +44,8 @@ import picocli.CommandLine.HelpCommand;
           + " --definitions <jar> names yours.",
       "",
       "Exit codes: 0 done; 1 a store, the cluster or a job failed (verify: the stores disagree);"
-          + " 2 invalid command line or definitions, nothing done."
+          + " 2 invalid command line or definitions, nothing done; 3 (produce) some events"
+          + " were rejected, each printed with its line, and the others sent."
     })
 public final class FreshetCommand implements Runnable {
   /** The exit code of a command that did what was asked. */
@@ -60,6 +62,12 @@ public final class FreshetCommand implements Runnable {
    * usage errors): nothing was started or written.
    */
   static final int EXIT_INVALID = CommandLine.ExitCode.USAGE;
+
+  /**
+   * The exit code of {@code produce} when some events were rejected: each was printed with its line
+   * and reason and not sent; the good ones were sent.
+   */
+  static final int EXIT_REJECTED = 3;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -2,6 +2,7 @@ package io.freshet.deploy.stack;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,58 @@ public final class KafkaTopics {
       }
       admin
           .createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of())))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new StackException(
+            "could not create topic '" + topic + "' on " + bootstrapServers + ": " + rootMessage(e),
+            e.getCause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while creating topic '" + topic + "'", e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new StackException(
+          "creating topic '" + topic + "' on " + bootstrapServers + " timed out after 30 s", e);
+    }
+  }
+
+  /**
+   * Whether {@code topic} exists on the cluster.
+   *
+   * @param source where the bootstrap servers came from, for messages
+   * @throws StackException when the cluster cannot be reached
+   */
+  public static boolean exists(String bootstrapServers, String source, String topic) {
+    try (Admin admin = admin(bootstrapServers)) {
+      try {
+        return admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic);
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new StackException(
+            "could not reach Kafka at "
+                + bootstrapServers
+                + " (from "
+                + source
+                + "): "
+                + rootMessage(e)
+                + ". Check the address (`freshet demo` prints the address of its broker).",
+            e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StackException("interrupted while listing the topics of " + bootstrapServers, e);
+      }
+    }
+  }
+
+  /**
+   * Creates {@code topic} with the cluster's default partition count and replication factor ({@code
+   * num.partitions}, {@code default.replication.factor}); an existing topic is left as it is.
+   */
+  public static void createWithClusterDefaults(String bootstrapServers, String topic) {
+    try (Admin admin = admin(bootstrapServers)) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
           .all()
           .get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {

@@ -1,7 +1,9 @@
 package io.freshet.deploy.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 import picocli.CommandLine;
@@ -24,6 +26,11 @@ final class Cli {
 
   /** Runs with {@code env} as the environment instead of this process's. */
   static Result runWithEnv(Map<String, String> env, String... args) {
+    return runWithEnvAndInput(env, "", args);
+  }
+
+  /** Runs with {@code env} as the environment and {@code stdin} as the standard input. */
+  static Result runWithEnvAndInput(Map<String, String> env, String stdin, String... args) {
     CommandLine.IFactory factory =
         new CommandLine.IFactory() {
           @Override
@@ -37,7 +44,12 @@ final class Cli {
                             ? new ApplyCommand(env)
                             : cls == VerifyCommand.class
                                 ? new VerifyCommand(env, Clock.systemUTC())
-                                : null;
+                                : cls == ProduceCommand.class
+                                    ? new ProduceCommand(
+                                        env,
+                                        new ByteArrayInputStream(
+                                            stdin.getBytes(StandardCharsets.UTF_8)))
+                                    : null;
             return command != null ? cls.cast(command) : CommandLine.defaultFactory().create(cls);
           }
         };

@@ -74,6 +74,7 @@ class CliPiecesTest {
                 "apply",
                 "submit",
                 "backfill",
+                "produce",
                 "training-set",
                 "verify",
                 "restore-online",
