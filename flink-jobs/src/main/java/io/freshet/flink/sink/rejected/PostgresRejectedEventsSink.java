@@ -3,7 +3,6 @@ package io.freshet.flink.sink.rejected;
 import io.freshet.flink.source.RejectedEvent;
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -11,6 +10,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -124,7 +124,15 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
 
     private Connection connection() throws SQLException {
       if (connection == null || connection.isClosed()) {
-        connection = DriverManager.getConnection(jdbcUrl);
+        // Not DriverManager: it hands out only drivers registered from the caller's class loader,
+        // and on a session cluster a previous job's loader may have registered Postgres's
+        // ("No suitable driver" on the first attempt of the next job).
+        Connection c = new org.postgresql.Driver().connect(jdbcUrl, new Properties());
+        if (c == null) {
+          throw new SQLException(
+              "the rejected-events URL is not a Postgres JDBC URL (jdbc:postgresql://host:5432/db)");
+        }
+        connection = c;
         connection.setAutoCommit(false);
       }
       return connection;
