@@ -69,6 +69,7 @@ class CliPiecesTest {
         .containsExactlyInAnyOrderElementsOf(
             List.of(
                 "demo",
+                "init",
                 "apply",
                 "submit",
                 "backfill",
