@@ -4,12 +4,16 @@
 #   ./sample-events.sh > events.jsonl
 set -euo pipefail
 now=$(($(date +%s) * 1000))
-pages=(home pricing docs blog)
 i=0
 for ((t = now - 12 * 60 * 1000; t <= now; t += 5000)); do
-  page=${pages[$((i % 4))]}
-  user="u$(((i * 7) % 11))"
-  if ((i % 3 == 0)); then action=click; else action=view; fi
+  case $((i % 10)) in
+    0 | 1 | 2 | 3) page=home ;;
+    4 | 5 | 6) page=pricing ;;
+    7 | 8) page=docs ;;
+    *) page=blog ;;
+  esac
+  user="u$(((i * 7) % 23))"
+  if (((i + i / 10) % 4 == 0)); then action=click; else action=view; fi
   printf '{"page_id":"%s","user_id":"%s","action":"%s","ts":%d}\n' "$page" "$user" "$action" "$t"
   i=$((i + 1))
 done
