@@ -21,6 +21,7 @@ import picocli.CommandLine.HelpCommand;
     versionProvider = FreshetCommand.Version.class,
     subcommands = {
       DemoCommand.class,
+      InitCommand.class,
       ApplyCommand.class,
       SubmitCommand.class,
       BackfillCommand.class,

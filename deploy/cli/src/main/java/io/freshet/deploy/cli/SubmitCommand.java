@@ -6,10 +6,13 @@ import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.FlinkRestException;
 import io.freshet.deploy.flink.JarRunRequest;
 import io.freshet.deploy.flink.JobDetails;
+import io.freshet.deploy.flink.JobFailure;
+import io.freshet.deploy.flink.JobStartException;
 import io.freshet.deploy.flink.JobSummary;
 import io.freshet.deploy.flink.RestoredCheckpoint;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.plan.Catalog;
@@ -61,6 +64,11 @@ import picocli.CommandLine.Spec;
           + " window state and Kafka offsets carry over. --views may add views to the job (they"
           + " start empty) but not leave any out. A view whose meaning changed since the job"
           + " started cannot be upgraded in place; the command says so and stops nothing.",
+      "",
+      "Before uploading, it checks that the cluster has the task slots the job needs and that"
+          + " the views' topics exist (--create-topics creates missing ones). A job that fails 3"
+          + " times before all its tasks run is cancelled, not left restarting, and the command"
+          + " prints Flink's reason.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -73,6 +81,9 @@ import picocli.CommandLine.Spec;
 final class SubmitCommand implements Callable<Integer> {
   /** The entry class of the job jar. */
   static final String ENTRY_CLASS = "io.freshet.flink.FeatureJob";
+
+  /** Failures before every task ran after which a new job counts as unable to start. */
+  static final int STARTUP_FAILURES = 3;
 
   /** FeatureJob names its job this, followed by its views joined by commas. */
   static final String JOB_NAME_PREFIX = "freshet: ";
@@ -163,6 +174,34 @@ final class SubmitCommand implements Callable<Integer> {
   @Mixin DefinitionsOption definitions;
 
   @Option(
+      names = "--create-topics",
+      description =
+          "Create the topics of the views that do not exist yet. Without it, a missing topic"
+              + " stops the command before anything is uploaded.")
+  boolean createTopics;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "<n>",
+      description =
+          "Partitions of the topics --create-topics creates (default: the job's parallelism).")
+  Integer partitions;
+
+  @Option(
+      names = "--replication-factor",
+      paramLabel = "<n>",
+      description =
+          "Replication factor of the topics --create-topics creates (default: 3, or the number of"
+              + " brokers when there are fewer).")
+  Short replicationFactor;
+
+  @Option(
+      names = "--no-topic-check",
+      description =
+          "Do not check that the topics exist (when only the Flink cluster can reach Kafka).")
+  boolean noTopicCheck;
+
+  @Option(
       names = "--timeout",
       defaultValue = "5m",
       converter = DurationConverter.class,
@@ -240,6 +279,8 @@ final class SubmitCommand implements Callable<Integer> {
     JobSummary previous = findRunningJob(rest, plans);
     Map<String, String> runningTags = previous == null ? Map.of() : runningVersions(rest, previous);
     List<String> changed = changedMeanings(registry, runningTags, plans);
+    int slots = requireSlots(out, rest, overview, previous);
+    requireTopics(out, plans, kafkaSetting, slots);
 
     Path tmp = Files.createTempDirectory("freshet-submit");
     String jarId = null;
@@ -294,7 +335,7 @@ final class SubmitCommand implements Callable<Integer> {
                     parallelism,
                     startFrom,
                     !changed.isEmpty()));
-        job = rest.awaitRunning(jobId, timeout);
+        job = awaitStartedOrCancel(rest, jobId);
       } catch (FlinkRestException e) {
         if (previous == null) {
           throw e;
@@ -316,6 +357,7 @@ final class SubmitCommand implements Callable<Integer> {
             e.errors(),
             e);
       }
+      List<JobFailure> failures = rest.failures(jobId);
       Optional<RestoredCheckpoint> restored = rest.restored(jobId);
       Steps.step(
           out,
@@ -332,6 +374,12 @@ final class SubmitCommand implements Callable<Integer> {
                               + r.externalPath())
                   .orElse(startFrom == null ? ", no state to restore" : ""),
           t);
+      if (!failures.isEmpty()) {
+        JobFailure first = failures.get(failures.size() - 1);
+        out.printf(
+            "  note: the job runs after %d failure%s while starting; the first:%n    %s%n",
+            failures.size(), failures.size() == 1 ? "" : "s", first.reason().replace("\n", "\n  "));
+      }
       if (startFrom != null && restored.isEmpty()) {
         out.printf(
             "  note: Flink reports no restored state yet for job %s; check its checkpoints in the"
@@ -369,6 +417,215 @@ final class SubmitCommand implements Callable<Integer> {
         }
       }
       Steps.deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * The task slots the job needs (its parallelism: every operator shares one slot group); fails
+   * when the cluster has fewer free, counting the slots of a job {@code --upgrade} replaces.
+   */
+  private int requireSlots(
+      PrintWriter out, FlinkRestClient rest, ClusterOverview overview, JobSummary previous) {
+    long t = System.nanoTime();
+    Map<String, String> config = rest.clusterConfig();
+    int needed = parallelism != null ? parallelism : defaultParallelism(config);
+    String why =
+        parallelism != null ? "--parallelism " + parallelism : "the cluster's parallelism.default";
+    String target = config.getOrDefault("execution.target", "");
+    if ("adaptive".equalsIgnoreCase(config.get("jobmanager.scheduler"))
+        || target.startsWith("kubernetes")
+        || target.startsWith("yarn")) {
+      Steps.note(
+          out,
+          "slots",
+          needed + " needed (" + why + "); not checked: this cluster adds TaskManagers or adapts");
+      return needed;
+    }
+    int held = previous == null ? 0 : slotsHeld(rest, previous);
+    int free = overview.slotsAvailable() + held;
+    if (needed > free) {
+      List<String> holders = new ArrayList<>();
+      for (JobSummary j : rest.jobs()) {
+        if (j.isActive() && (previous == null || !j.id().equals(previous.id()))) {
+          holders.add(j.id() + " \"" + j.name() + "\"");
+        }
+      }
+      throw new StackException(
+          String.format(
+              "not enough task slots on %s for the job: needed %d (%s), free %d%s, total %d (%d"
+                  + " TaskManager%s%s). Nothing was uploaded. Free slots (stop a job, or add"
+                  + " TaskManagers or taskmanager.numberOfTaskSlots)%s",
+              rest.baseUri(),
+              needed,
+              why,
+              free,
+              held == 0 ? "" : " (counting the " + held + " of the job --upgrade replaces)",
+              overview.slotsTotal(),
+              overview.taskManagers(),
+              overview.taskManagers() == 1 ? "" : "s",
+              holders.isEmpty() ? "" : "; running: " + String.join(", ", holders),
+              free > 0 ? ", or ask for fewer with --parallelism " + free : ""));
+    }
+    Steps.step(
+        out,
+        "slots",
+        String.format(
+            "%d needed (%s), %d free of %d%s",
+            needed,
+            why,
+            free,
+            overview.slotsTotal(),
+            held == 0 ? "" : " once the running job stops"),
+        t);
+    return needed;
+  }
+
+  private static int defaultParallelism(Map<String, String> config) {
+    try {
+      return Math.max(1, Integer.parseInt(config.getOrDefault("parallelism.default", "1").strip()));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  /** The slots a running job holds: its greatest vertex parallelism (one slot sharing group). */
+  private static int slotsHeld(FlinkRestClient rest, JobSummary job) {
+    return rest.job(job.id()).vertices().stream()
+        .mapToInt(JobDetails.Vertex::parallelism)
+        .max()
+        .orElse(0);
+  }
+
+  /**
+   * Makes sure the topics the job reads (and writes rejected events to) exist: a job over a missing
+   * topic fails and restarts until someone creates it. Creates them with {@code --create-topics};
+   * otherwise names them and the flag.
+   */
+  private void requireTopics(
+      PrintWriter out, List<ViewPlan> plans, Setting kafkaSetting, int jobParallelism) {
+    if (noTopicCheck) {
+      Steps.note(out, "kafka", "topics not checked (--no-topic-check)");
+      return;
+    }
+    long t = System.nanoTime();
+    Map<String, String> users = new LinkedHashMap<>();
+    for (ViewPlan p : plans) {
+      users.merge(p.view().source().topic(), "view " + p.name(), (a, b) -> a + ", " + b);
+    }
+    if (rejectedEventsTopic != null) {
+      users.merge(rejectedEventsTopic, "--rejected-events-topic", (a, b) -> a + ", " + b);
+    }
+    String bootstrap = kafkaSetting.value();
+    List<String> missing;
+    try {
+      missing = KafkaTopics.missing(bootstrap, kafkaSetting.source(), users.keySet());
+    } catch (StackException e) {
+      throw new StackException(
+          e.getMessage()
+              + " Nothing was uploaded. If only the Flink cluster can reach this Kafka, submit"
+              + " with --no-topic-check",
+          e);
+    }
+    List<String> present = users.keySet().stream().filter(x -> !missing.contains(x)).toList();
+    if (missing.isEmpty()) {
+      Steps.step(
+          out, "kafka", "topic" + plural(present) + " " + quoted(present) + exist(present), t);
+      return;
+    }
+    int brokers = KafkaTopics.brokers(bootstrap, kafkaSetting.source());
+    short rf = replicationFactor != null ? replicationFactor : (short) Math.min(3, brokers);
+    int n = partitions != null ? partitions : jobParallelism;
+    List<String> described =
+        missing.stream().map(x -> "'" + x + "' (" + users.get(x) + ")").toList();
+    if (!createTopics) {
+      throw new StackException(
+          String.format(
+              "topic%s %s %s not exist on %s (from %s), and the job would fail and restart until"
+                  + " %s. Nothing was uploaded. Add --create-topics to create %s (%d partition%s"
+                  + " and replication factor %d; change them with --partitions and"
+                  + " --replication-factor), or create %s yourself",
+              plural(missing),
+              String.join(", ", described),
+              missing.size() == 1 ? "does" : "do",
+              bootstrap,
+              kafkaSetting.source(),
+              missing.size() == 1 ? "it does" : "they do",
+              missing.size() == 1 ? "it" : "them",
+              n,
+              n == 1 ? "" : "s",
+              rf,
+              missing.size() == 1 ? "it" : "them"));
+    }
+    if (rf > brokers) {
+      throw new UsageException(
+          "--replication-factor "
+              + rf
+              + " is more than the "
+              + brokers
+              + " broker"
+              + (brokers == 1 ? "" : "s")
+              + " of "
+              + bootstrap
+              + " can hold; use at most "
+              + brokers);
+    }
+    KafkaTopics.create(bootstrap, missing, n, rf);
+    Steps.step(
+        out,
+        "kafka",
+        String.format(
+            "created topic%s %s (%d partition%s, replication factor %d)%s",
+            plural(missing),
+            quoted(missing),
+            n,
+            n == 1 ? "" : "s",
+            rf,
+            present.isEmpty() ? "" : "; " + quoted(present) + exist(present)),
+        t);
+  }
+
+  private static String exist(List<String> items) {
+    return items.size() == 1 ? " exists" : " exist";
+  }
+
+  private static String plural(List<String> items) {
+    return items.size() == 1 ? "" : "s";
+  }
+
+  private static String quoted(List<String> items) {
+    return String.join(", ", items.stream().map(x -> "'" + x + "'").toList());
+  }
+
+  /**
+   * Waits for the job to run; a job that fails while starting is cancelled, not left restarting,
+   * and the error carries Flink's reason.
+   */
+  private JobDetails awaitStartedOrCancel(FlinkRestClient rest, String jobId) {
+    try {
+      return rest.awaitStarted(jobId, timeout, STARTUP_FAILURES);
+    } catch (JobStartException e) {
+      String outcome;
+      try {
+        String state = rest.cancelAndWait(jobId, Duration.ofSeconds(60));
+        outcome =
+            "CANCELED".equals(state)
+                ? "The job was cancelled rather than left restarting."
+                : "The job ended " + state + ".";
+      } catch (FlinkRestException c) {
+        outcome = "Cancelling the job failed (" + c.getMessage() + "): cancel it in the web UI.";
+      }
+      throw new FlinkRestException(
+          e.getMessage()
+              + "\n"
+              + outcome
+              + " Its exceptions: "
+              + rest.baseUri()
+              + "/#/job/completed/"
+              + jobId
+              + "/exceptions",
+          e.status(),
+          e.errors(),
+          e);
     }
   }
 
@@ -604,6 +861,21 @@ final class SubmitCommand implements Callable<Integer> {
             .contains(startingOffsets.toLowerCase(Locale.ROOT))) {
       throw new UsageException(
           "--starting-offsets must be earliest, latest or committed, got " + startingOffsets);
+    }
+    if (partitions != null && partitions < 1) {
+      throw new UsageException("--partitions must be at least 1, got " + partitions);
+    }
+    if (replicationFactor != null && replicationFactor < 1) {
+      throw new UsageException("--replication-factor must be at least 1, got " + replicationFactor);
+    }
+    if ((partitions != null || replicationFactor != null) && !createTopics) {
+      throw new UsageException(
+          (partitions != null ? "--partitions" : "--replication-factor")
+              + " applies to the topics --create-topics creates; add --create-topics");
+    }
+    if (createTopics && noTopicCheck) {
+      throw new UsageException(
+          "--create-topics needs to see which topics exist; leave out --no-topic-check");
     }
     if (timeout.isZero() || timeout.isNegative()) {
       throw new UsageException("--timeout must be positive, got " + timeout);

@@ -3,6 +3,7 @@ package io.freshet.deploy.definitions;
 import io.freshet.dsl.DefinitionException;
 import io.freshet.dsl.FeatureDefinitions;
 import io.freshet.plan.Catalog;
+import io.freshet.plan.DeclaredDefinitions;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
-import java.util.ServiceConfigurationError;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -38,8 +38,7 @@ import java.util.zip.ZipFile;
  */
 public final class Definitions {
   /** The service file a definitions jar must hold. */
-  public static final String SERVICE_FILE =
-      "META-INF/services/" + FeatureDefinitions.class.getName();
+  public static final String SERVICE_FILE = DeclaredDefinitions.SERVICE_FILE;
 
   private final Path jar;
   private final Catalog catalog;
@@ -56,7 +55,7 @@ public final class Definitions {
 
   /** The examples bundled with Freshet. */
   public static Definitions bundled() {
-    return new Definitions(null, load(Definitions.class.getClassLoader(), "the bundled examples"));
+    return new Definitions(null, Catalog.load(Definitions.class.getClassLoader()));
   }
 
   /**
@@ -118,46 +117,13 @@ public final class Definitions {
     }
   }
 
+  /** The definitions the loader declares, checked as the DSL checks them for a project's test. */
   private static Catalog load(ClassLoader loader, String what) {
-    Catalog catalog;
     try {
-      catalog = Catalog.load(loader);
-    } catch (ServiceConfigurationError e) {
-      throw new InvalidDefinitionsException(
-          what
-              + ": "
-              + SERVICE_FILE
-              + " names a class that cannot be used: "
-              + e.getMessage()
-              + (e.getCause() == null ? "" : " (" + e.getCause() + ")")
-              + ". Each line must name a public class in the jar with a public no-argument"
-              + " constructor that implements "
-              + FeatureDefinitions.class.getName(),
-          e);
+      return DeclaredDefinitions.check(loader, what);
     } catch (DefinitionException e) {
-      throw new InvalidDefinitionsException(
-          "invalid feature definitions in " + what + ":\n  " + e.getMessage(), e);
-    } catch (LinkageError e) {
-      throw new InvalidDefinitionsException(
-          what
-              + " does not fit this version of Freshet's DSL ("
-              + e
-              + "): rebuild it against io.freshet:feature-dsl "
-              + version(),
-          e);
-    } catch (RuntimeException e) {
-      throw new InvalidDefinitionsException(
-          what + " failed while building its feature views: " + e, e);
+      throw new InvalidDefinitionsException(e.getMessage(), e);
     }
-    if (catalog.plans().isEmpty()) {
-      throw new InvalidDefinitionsException(what + " defines no feature views");
-    }
-    return catalog;
-  }
-
-  private static String version() {
-    String v = FeatureDefinitions.class.getPackage().getImplementationVersion();
-    return v == null ? "of this release" : v;
   }
 
   public Catalog catalog() {

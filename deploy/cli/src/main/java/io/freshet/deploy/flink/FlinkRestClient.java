@@ -120,6 +120,77 @@ public final class FlinkRestClient {
     return n.path("root-exception").asText("");
   }
 
+  /** {@code GET /jobmanager/config}: the cluster's configuration, key to value. */
+  public Map<String, String> clusterConfig() {
+    JsonNode n = send(get("/jobmanager/config"), "read the cluster configuration");
+    Map<String, String> config = new LinkedHashMap<>();
+    n.forEach(e -> config.put(e.path("key").asText(), e.path("value").asText()));
+    return config;
+  }
+
+  /**
+   * The failures in the job's exception history ({@code GET /jobs/{jobId}/exceptions}), newest
+   * first; empty while the job has not failed.
+   */
+  public List<JobFailure> failures(String jobId) {
+    JsonNode n = send(get("/jobs/" + jobId + "/exceptions"), "read the exceptions of job " + jobId);
+    List<JobFailure> failures = new ArrayList<>();
+    n.path("exceptionHistory")
+        .path("entries")
+        .forEach(
+            e ->
+                failures.add(
+                    new JobFailure(
+                        e.path("timestamp").asLong(),
+                        e.path("taskName").isNull() ? "" : e.path("taskName").asText(""),
+                        e.path("stacktrace").asText(e.path("exceptionName").asText("")))));
+    return failures;
+  }
+
+  /**
+   * Waits until the job runs (the job and every vertex RUNNING), and gives up as soon as it cannot
+   * start instead of waiting out {@code timeout}: when it ends, or when its exception history holds
+   * {@code maxFailures} failures before it ran. A failure or two that restarts cure (a broker
+   * electing a leader) does not count against the job. The job is left as it is; the caller decides
+   * whether to cancel it.
+   *
+   * @throws JobStartException when the job could not start, with Flink's reason
+   * @throws FlinkRestException when the job did not run within {@code timeout}
+   */
+  public JobDetails awaitStarted(String jobId, Duration timeout, int maxFailures) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JobDetails last = null;
+    while (System.nanoTime() < deadline) {
+      last = job(jobId);
+      List<JobFailure> failures = failures(jobId);
+      if (TERMINAL.contains(last.state()) || failures.size() >= maxFailures) {
+        // A job can end before its history records why; give it a moment.
+        long reasonDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (failures.isEmpty() && System.nanoTime() < reasonDeadline) {
+          sleep(250);
+          failures = failures(jobId);
+        }
+        throw new JobStartException(jobId, last.name(), last.state(), failures);
+      }
+      if (last.allRunning()) {
+        return last;
+      }
+      sleep(500);
+    }
+    throw new FlinkRestException(
+        "job "
+            + jobId
+            + " was not running after "
+            + timeout.toSeconds()
+            + " s (state "
+            + (last == null ? "unknown" : last.state() + ", vertices " + last.vertexStates())
+            + "); see the Flink web UI at "
+            + baseUri,
+        0,
+        List.of(),
+        null);
+  }
+
   /**
    * Waits until the job is RUNNING with every vertex RUNNING; fails with the job's root exception
    * when it ends instead.

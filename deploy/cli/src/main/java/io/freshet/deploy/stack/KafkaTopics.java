@@ -1,14 +1,17 @@
 package io.freshet.deploy.stack;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Topic administration on any Kafka cluster, local or not. */
@@ -56,29 +59,43 @@ public final class KafkaTopics {
   }
 
   /**
+   * The topics among {@code topics} that do not exist on the cluster, in the order given.
+   *
+   * @param source where the bootstrap servers came from, for messages
+   * @throws StackException when Kafka cannot be reached
+   */
+  public static List<String> missing(
+      String bootstrapServers, String source, Collection<String> topics) {
+    try (Admin admin = admin(bootstrapServers)) {
+      Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+      return topics.stream().distinct().filter(t -> !existing.contains(t)).toList();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw unreachable(bootstrapServers, source, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while listing the topics of " + bootstrapServers, e);
+    }
+  }
+
+  /**
    * Whether {@code topic} exists on the cluster.
    *
    * @param source where the bootstrap servers came from, for messages
-   * @throws StackException when the cluster cannot be reached
+   * @throws StackException when Kafka cannot be reached
    */
   public static boolean exists(String bootstrapServers, String source, String topic) {
+    return missing(bootstrapServers, source, List.of(topic)).isEmpty();
+  }
+
+  /** How many brokers the cluster has. */
+  public static int brokers(String bootstrapServers, String source) {
     try (Admin admin = admin(bootstrapServers)) {
-      try {
-        return admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic);
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        throw new StackException(
-            "could not reach Kafka at "
-                + bootstrapServers
-                + " (from "
-                + source
-                + "): "
-                + rootMessage(e)
-                + ". Check the address (`freshet demo` prints the address of its broker).",
-            e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StackException("interrupted while listing the topics of " + bootstrapServers, e);
-      }
+      return admin.describeCluster().nodes().get(15, TimeUnit.SECONDS).size();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw unreachable(bootstrapServers, source, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while reading the brokers of " + bootstrapServers, e);
     }
   }
 
@@ -105,6 +122,61 @@ public final class KafkaTopics {
       throw new StackException(
           "creating topic '" + topic + "' on " + bootstrapServers + " timed out after 30 s", e);
     }
+  }
+
+  /**
+   * Creates the topics; one that another client created meanwhile is left as it is.
+   *
+   * @throws StackException naming the topic and Kafka's reason when one cannot be created
+   */
+  public static void create(
+      String bootstrapServers, Collection<String> topics, int partitions, short replicationFactor) {
+    try (Admin admin = admin(bootstrapServers)) {
+      Map<String, KafkaFuture<Void>> results =
+          admin
+              .createTopics(
+                  topics.stream().map(t -> new NewTopic(t, partitions, replicationFactor)).toList())
+              .values();
+      for (Map.Entry<String, KafkaFuture<Void>> r : results.entrySet()) {
+        try {
+          r.getValue().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new StackException(
+                "could not create topic '"
+                    + r.getKey()
+                    + "' ("
+                    + partitions
+                    + " partitions, replication factor "
+                    + replicationFactor
+                    + ") on "
+                    + bootstrapServers
+                    + ": "
+                    + rootMessage(e),
+                e.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while creating topics " + topics, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new StackException(
+          "creating topics " + topics + " on " + bootstrapServers + " timed out after 30 s", e);
+    }
+  }
+
+  private static StackException unreachable(String bootstrapServers, String source, Exception e) {
+    return new StackException(
+        "could not reach Kafka at "
+            + bootstrapServers
+            + " (from "
+            + source
+            + "): "
+            + rootMessage(e)
+            + ". Check the address (a running `freshet demo` prints its broker's; it must be"
+            + " reachable from here as from the Flink cluster).",
+        e);
   }
 
   static Admin admin(String bootstrapServers) {

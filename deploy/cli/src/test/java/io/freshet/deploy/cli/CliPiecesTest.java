@@ -71,6 +71,7 @@ class CliPiecesTest {
         .containsExactlyInAnyOrderElementsOf(
             List.of(
                 "demo",
+                "init",
                 "apply",
                 "submit",
                 "backfill",

@@ -95,6 +95,35 @@ class SubmitCommandTest {
   }
 
   @Test
+  void topic_settings_need_create_topics() {
+    Cli.Result r =
+        Cli.runWithEnv(Map.of(), "submit", "--views", "user_activity", "--partitions", "4");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith(
+            "freshet submit: --partitions applies to the topics --create-topics creates; add"
+                + " --create-topics");
+
+    Cli.Result both =
+        Cli.runWithEnv(
+            Map.of(), "submit", "--views", "user_activity", "--create-topics", "--no-topic-check");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("leave out --no-topic-check");
+
+    Cli.Result zero =
+        Cli.runWithEnv(
+            Map.of(),
+            "submit",
+            "--views",
+            "user_activity",
+            "--create-topics",
+            "--replication-factor",
+            "0");
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.err()).contains("--replication-factor must be at least 1, got 0");
+  }
+
+  @Test
   void an_unknown_view_is_refused_before_anything_is_contacted() {
     Cli.Result r =
         Cli.runWithEnv(

@@ -93,6 +93,8 @@ class SubmitIT {
       String savepointDir = work.resolve("savepoints").toUri().toString();
       Cli.Result upgraded = submit(common, "--upgrade", "--savepoint-dir", savepointDir);
       assertThat(upgraded.exitCode()).as(upgraded.toString()).isZero();
+      // the new job started at its first attempt (a restart would be noted with its reason)
+      assertThat(upgraded.out()).doesNotContain("note: the job runs after");
       Matcher sp = Pattern.compile("(?m)^  savepoint\\s+(\\S+)$").matcher(upgraded.out());
       assertThat(sp.find()).as(upgraded.out()).isTrue();
       String savepoint = sp.group(1);

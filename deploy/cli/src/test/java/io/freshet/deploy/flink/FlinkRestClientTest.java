@@ -38,6 +38,30 @@ class FlinkRestClientTest {
   }
 
   @Test
+  void a_failures_reason_is_its_first_line_and_its_innermost_cause() {
+    JobFailure f =
+        new JobFailure(
+            1L,
+            "",
+            "org.apache.flink.util.FlinkException: Global failure triggered by OperatorCoordinator"
+                + " for 'Source: clicks'.\n"
+                + "\tat org.apache.flink.runtime.A.b(A.java:1)\n"
+                + "Caused by: org.apache.flink.util.FlinkRuntimeException: discovery failed\n"
+                + "\tat org.apache.flink.C.d(C.java:2)\n"
+                + "Caused by: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This"
+                + " server does not host this topic-partition.\n"
+                + "\t... 3 more\n");
+    assertThat(f.reason())
+        .isEqualTo(
+            "org.apache.flink.util.FlinkException: Global failure triggered by OperatorCoordinator"
+                + " for 'Source: clicks'.\n"
+                + "    caused by: org.apache.kafka.common.errors.UnknownTopicOrPartitionException:"
+                + " This server does not host this topic-partition.");
+    assertThat(new JobFailure(1L, "Map", "java.lang.IllegalStateException: boom\n\tat x").reason())
+        .isEqualTo("java.lang.IllegalStateException: boom");
+  }
+
+  @Test
   void run_request_posts_entry_class_and_arguments_as_a_list() throws Exception {
     FlinkRestClient client = new FlinkRestClient(URI.create("http://localhost:8081/"));
     HttpRequest r =
