@@ -170,7 +170,7 @@ public final class Supervisor implements AutoCloseable {
         Duration delay = backoff.delay(attempt);
         downSince = now;
         restartAt = now + delay.toNanos();
-        LOG.warn("the {} {}; restarting it in {}", part.name(), failure.get(), delay);
+        LOG.warn("the {} {}; restarting it in {}", part.name(), failure.get(), seconds(delay));
         say(
             "the "
                 + part.name()
@@ -202,7 +202,7 @@ public final class Supervisor implements AutoCloseable {
           attempt++;
           Duration delay = backoff.delay(attempt);
           restartAt = System.nanoTime() + delay.toNanos();
-          LOG.warn("could not restart the {}; trying again in {}", part.name(), delay, e);
+          LOG.warn("could not restart the {}; trying again in {}", part.name(), seconds(delay), e);
           say(
               "could not restart the "
                   + part.name()
