@@ -415,7 +415,7 @@ final class DemoCommand implements Callable<Integer> {
             JarRunRequest.of(JOB_ENTRY_CLASS, jobArgs(bootstrap, pg.jdbcUrl(), redis.url())),
             checkpoints);
     String jobId = supervisedJob.id();
-    teardown.add("Flink job " + jobId, supervisedJob::cancel);
+    teardown.add("Flink job", supervisedJob::cancel);
     if (checkpoints != null) {
       supervisor.watch(supervisedJob);
     }

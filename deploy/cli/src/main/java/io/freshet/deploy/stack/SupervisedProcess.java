@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 public final class SupervisedProcess implements Supervised {
   private final String name;
   private final Supplier<ChildJvm> restart;
-  private ChildJvm current;
+  private volatile ChildJvm current;
 
   /**
    * @param current the running process
