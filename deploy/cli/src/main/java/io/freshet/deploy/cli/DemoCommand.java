@@ -18,10 +18,12 @@ import io.freshet.deploy.stack.Ports;
 import io.freshet.deploy.stack.PostgresEndpoint;
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
+import io.freshet.deploy.stack.SupervisedGateway;
+import io.freshet.deploy.stack.SupervisedJob;
+import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
 import io.freshet.gateway.GatewayConfig;
-import io.freshet.gateway.GatewayServer;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Plan;
@@ -48,6 +50,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -307,6 +310,9 @@ final class DemoCommand implements Callable<Integer> {
     Setting kafkaSetting = setup.kafka();
     Setting flinkSetting = setup.flink();
     Instant started = Instant.now(clock);
+    // Restarts what dies once everything is up; stopped first in the teardown.
+    Supervisor supervisor = new Supervisor(out, stop::isRequested);
+    Path checkpoints = null;
     Definitions defs = definitions.load();
     Catalog catalog = defs.catalog();
     boolean examples = defs.jar() == null;
@@ -360,6 +366,8 @@ final class DemoCommand implements Callable<Integer> {
           FlinkClusterConfig.local(flinkUiPort, Ports.free(), workDir.resolve("flink/data"));
       FlinkSessionCluster cluster = FlinkSessionCluster.start(flinkClasspath, workDir, config);
       teardown.add("Flink JobManager and TaskManager", cluster::close);
+      supervisor.watch(cluster);
+      checkpoints = config.checkpointsDir();
       rest = cluster.rest();
       step(
           out,
@@ -391,6 +399,7 @@ final class DemoCommand implements Callable<Integer> {
     String topicList = String.join(", ", topics);
     if (brokerStart != null) {
       KafkaBroker broker = join(brokerStart);
+      supervisor.watch(broker);
       for (String topic : topics) {
         broker.createTopic(topic, TOPIC_PARTITIONS);
       }
@@ -426,50 +435,40 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     t = System.nanoTime();
-    String jarId = rest.uploadJar(defs.jobJar(jar, workDir.resolve("job")));
     List<String> viewNames = views.stream().map(ViewPlan::name).toList();
-    String jobId =
-        rest.runJar(
-            jarId,
+    SupervisedJob supervisedJob =
+        SupervisedJob.submit(
+            rest,
+            defs.jobJar(jar, workDir.resolve("job")),
             JarRunRequest.of(
-                JOB_ENTRY_CLASS, jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())));
-    FlinkRestClient jobRest = rest;
-    teardown.add(
-        "Flink job " + jobId,
-        () -> {
-          try {
-            jobRest.cancelAndWait(jobId, Duration.ofSeconds(60));
-          } finally {
-            try {
-              jobRest.deleteJar(jarId);
-            } catch (FlinkRestException ignored) {
-              // the cluster may be gone already; the jar goes with it
-            }
-          }
-        });
+                JOB_ENTRY_CLASS, jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())),
+            checkpoints);
+    String jobId = supervisedJob.id();
+    teardown.add("Flink job", supervisedJob::cancel);
+    if (checkpoints != null) {
+      supervisor.watch(supervisedJob);
+    }
     JobDetails job = rest.awaitRunning(jobId, Duration.ofMinutes(2));
     step(out, "job", jobId + " \"" + job.name() + "\" RUNNING", t);
 
     t = System.nanoTime();
-    GatewayServer gateway;
-    try {
-      gateway =
-          GatewayServer.start(
-              new GatewayConfig(port, redis.url(), catalog).withViews(Registries.follow(registry)));
-    } catch (IllegalStateException | IllegalArgumentException e) {
-      throw new StackException("could not start the gateway: " + e.getMessage(), e);
-    }
+    SupervisedGateway gateway =
+        SupervisedGateway.start(
+            new GatewayConfig(port, redis.url(), catalog).withViews(Registries.follow(registry)));
     teardown.add("gateway", gateway::close);
     step(
         out,
         "gateway",
         "http://localhost:" + gateway.port() + " (serves every view applied to the registry)",
         t);
+    supervisor.watch(gateway);
+    supervisor.start();
+    teardown.add("supervisor", supervisor::close);
 
     if (!examples) {
       printOwnGuide(out, views, bootstrap, rest.baseUri(), gateway.port(), started, workDir);
       stop.interruptOnSignal(null);
-      watch(out, stop, rest, jobId, gateway.port(), null, started, null);
+      watch(out, stop, rest, supervisedJob::id, gateway.port(), null, started, null);
       return;
     }
 
@@ -498,7 +497,7 @@ final class DemoCommand implements Callable<Integer> {
 
     printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), bootstrap, started, workDir);
     stop.interruptOnSignal(null);
-    watch(out, stop, rest, jobId, gateway.port(), user, started, previousVector);
+    watch(out, stop, rest, supervisedJob::id, gateway.port(), user, started, previousVector);
   }
 
   private static Registry openRegistry(PostgresEndpoint pg) {
@@ -659,7 +658,7 @@ final class DemoCommand implements Callable<Integer> {
       PrintWriter out,
       StopSignal stop,
       FlinkRestClient rest,
-      String jobId,
+      Supplier<String> jobId,
       int gatewayPort,
       String user,
       Instant started,
@@ -696,14 +695,14 @@ final class DemoCommand implements Callable<Integer> {
           out.flush();
         }
       }
-      String state = jobState(rest, jobId);
+      String state = jobState(rest, jobId.get());
       if (!state.equals(jobState)) {
         jobState = state;
         out.printf(
             "%n[%s] the job is now %s%s%n",
             Instant.now(clock).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
             state,
-            "RUNNING".equals(state) ? "" : causeOf(rest, jobId));
+            "RUNNING".equals(state) ? "" : causeOf(rest, jobId.get()));
         out.flush();
       }
     }

@@ -189,6 +189,11 @@ public final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The exit code of the exited process. */
+  public int exitCode() {
+    return process.exitValue();
+  }
+
   public Path outputFile() {
     return outputFile;
   }

@@ -58,10 +58,28 @@ public record FlinkClusterConfig(
     e.put("io.tmp.dirs", data.resolve("tmp").toString());
     e.put("state.backend.type", "rocksdb");
     e.put("execution.checkpointing.incremental", "true");
-    e.put("execution.checkpointing.dir", fileUri(data.resolve("checkpoints")));
+    e.put("execution.checkpointing.dir", fileUri(checkpointsDir()));
     e.put("execution.checkpointing.savepoint-dir", fileUri(data.resolve("savepoints")));
     e.put("execution.checkpointing.num-retained", "2");
+    // A JobManager restarted without HA has lost its jobs; they are resubmitted from the newest
+    // checkpoint left on disk, so checkpoints must outlive the job that wrote them.
+    e.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    // A TaskManager that dies is replaced; the job restarts on the new one as often as it takes.
+    e.put("restart-strategy.type", "exponential-delay");
+    e.put("restart-strategy.exponential-delay.initial-backoff", "1s");
+    e.put("restart-strategy.exponential-delay.max-backoff", "10s");
+    e.put("restart-strategy.exponential-delay.reset-backoff-threshold", "2min");
+    e.put(
+        "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+        Integer.toString(Integer.MAX_VALUE));
+    // A TaskManager killed without a goodbye is noticed after two failed heartbeats.
+    e.put("heartbeat.interval", "5000");
     return e;
+  }
+
+  /** Where checkpoints go: one folder per job id, holding {@code chk-N/_metadata}. */
+  public Path checkpointsDir() {
+    return dataDir.toAbsolutePath().resolve("checkpoints");
   }
 
   /** The file's text: flattened keys, one per line, in {@link #entries()} order. */

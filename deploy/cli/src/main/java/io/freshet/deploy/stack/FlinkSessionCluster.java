@@ -32,12 +32,14 @@ public final class FlinkSessionCluster implements AutoCloseable {
   private final FlinkClusterConfig config;
   private final FlinkRestClient rest;
   private final Path logDir;
-  private ChildJvm jobManager;
+  private ChildJvm jobManager; // guarded by this
   private ChildJvm taskManager;
   private final List<ChildJvm> moreTaskManagers = new ArrayList<>();
   private Path classpathDir;
   private Path confDir;
   private ResourceParams taskManagerParams;
+  private ResourceParams jobManagerParams;
+  private boolean closed; // guarded by this
 
   private FlinkSessionCluster(FlinkClusterConfig config, Path logDir) {
     this.config = config;
@@ -81,18 +83,13 @@ public final class FlinkSessionCluster implements AutoCloseable {
     CompletableFuture<ResourceParams> tmParams =
         CompletableFuture.supplyAsync(
             () -> resourceParams(classpathDir, confDir, "GET_TM_RESOURCE_PARAMS", "taskmanager"));
-    ResourceParams jm = join(jmParams);
-    jobManager =
-        ChildJvm.start(
-            "Flink JobManager",
-            classpathDir,
-            jvmArgs(jm, confDir, logDir.resolve("flink-jobmanager.log")),
-            JOB_MANAGER_MAIN,
-            programArgs(confDir, jm),
-            logDir.resolve("flink-jobmanager.out"));
-    ResourceParams tm = join(tmParams);
     this.classpathDir = classpathDir;
     this.confDir = confDir;
+    this.jobManagerParams = join(jmParams);
+    synchronized (this) {
+      jobManager = newJobManager();
+    }
+    ResourceParams tm = join(tmParams);
     this.taskManagerParams = tm;
     taskManager =
         ChildJvm.start(
@@ -103,6 +100,65 @@ public final class FlinkSessionCluster implements AutoCloseable {
             programArgs(confDir, tm),
             logDir.resolve("flink-taskmanager.out"));
     awaitTaskManager();
+  }
+
+  private ChildJvm newJobManager() {
+    return ChildJvm.start(
+        "Flink JobManager",
+        classpathDir,
+        jvmArgs(jobManagerParams, confDir, logDir.resolve("flink-jobmanager.log")),
+        JOB_MANAGER_MAIN,
+        programArgs(confDir, jobManagerParams),
+        logDir.resolve("flink-jobmanager.out"));
+  }
+
+  /**
+   * Starts a new JobManager in place of one that died, with the same configuration and ports, and
+   * returns once its REST API answers. The TaskManagers register with it again by themselves; the
+   * jobs of the old one are lost (a standalone cluster without HA keeps none).
+   *
+   * @throws StackException when the cluster is closing, or the JobManager does not come up
+   */
+  public ChildJvm restartJobManager() {
+    ChildJvm jm;
+    synchronized (this) {
+      requireOpen("restart the JobManager");
+      if (jobManager.isAlive()) {
+        throw new StackException("the " + jobManager + " is still running; it needs no restart");
+      }
+      jm = newJobManager();
+      jobManager = jm;
+    }
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    String last = "the REST API did not answer";
+    while (System.nanoTime() < deadline) {
+      jm.requireAlive();
+      try {
+        rest.overview();
+        return jm;
+      } catch (FlinkRestException e) {
+        last = e.getMessage();
+      }
+      sleep(500);
+    }
+    throw new StackException(
+        "the restarted Flink JobManager did not answer within "
+            + STARTUP_TIMEOUT.toSeconds()
+            + " s ("
+            + last
+            + "); see "
+            + logDir.resolve("flink-jobmanager.log"));
+  }
+
+  /** The JobManager process started last. */
+  public synchronized ChildJvm jobManager() {
+    return jobManager;
+  }
+
+  private void requireOpen(String what) {
+    if (closed) {
+      throw new StackException("cannot " + what + ": the Flink cluster is stopping");
+    }
   }
 
   private static ResourceParams join(CompletableFuture<ResourceParams> f) {
@@ -152,7 +208,7 @@ public final class FlinkSessionCluster implements AutoCloseable {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     String last = "the REST API did not answer";
     while (System.nanoTime() < deadline) {
-      jobManager.requireAlive();
+      jobManager().requireAlive();
       taskManager.requireAlive();
       try {
         ClusterOverview o = rest.overview();
@@ -181,6 +237,7 @@ public final class FlinkSessionCluster implements AutoCloseable {
    * replaces a TaskManager that died); returns without waiting for it to register.
    */
   public synchronized ChildJvm startTaskManager() {
+    requireOpen("start a TaskManager");
     int n = moreTaskManagers.size() + 2;
     ChildJvm tm =
         ChildJvm.start(
@@ -218,7 +275,7 @@ public final class FlinkSessionCluster implements AutoCloseable {
   }
 
   /** The cluster's processes, for checks that they are gone after {@link #close()}. */
-  public List<ChildJvm> processes() {
+  public synchronized List<ChildJvm> processes() {
     List<ChildJvm> p = new ArrayList<>();
     if (jobManager != null) {
       p.add(jobManager);
@@ -227,14 +284,22 @@ public final class FlinkSessionCluster implements AutoCloseable {
     return p;
   }
 
-  /** Stops the TaskManagers, then the JobManager, waiting for the processes to exit. */
+  /**
+   * Stops the TaskManagers, then the JobManager, waiting for the processes to exit; no process
+   * starts after this.
+   */
   @Override
   public void close() {
+    ChildJvm jm;
+    synchronized (this) {
+      closed = true;
+      jm = jobManager;
+    }
     for (ChildJvm tm : taskManagers()) {
       tm.stop(Duration.ofSeconds(30));
     }
-    if (jobManager != null) {
-      jobManager.stop(Duration.ofSeconds(30));
+    if (jm != null) {
+      jm.stop(Duration.ofSeconds(30));
     }
   }
 

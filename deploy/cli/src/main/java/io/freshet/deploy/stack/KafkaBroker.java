@@ -17,14 +17,23 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaBroker implements AutoCloseable {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
 
-  private final ChildJvm jvm;
   private final int port;
   private final String bootstrapServers;
+  private final Path classpathDir;
+  private final List<String> jvmArgs;
+  private final Path properties;
+  private final Path outputFile;
+  private ChildJvm jvm; // guarded by this
+  private boolean closed; // guarded by this
 
-  private KafkaBroker(ChildJvm jvm, int port) {
-    this.jvm = jvm;
+  private KafkaBroker(
+      int port, Path classpathDir, List<String> jvmArgs, Path properties, Path outputFile) {
     this.port = port;
     this.bootstrapServers = "127.0.0.1:" + port;
+    this.classpathDir = classpathDir;
+    this.jvmArgs = jvmArgs;
+    this.properties = properties;
+    this.outputFile = outputFile;
   }
 
   /**
@@ -67,22 +76,51 @@ public final class KafkaBroker implements AutoCloseable {
             properties.toString()),
         logs.resolve("kafka-format.out"),
         Duration.ofSeconds(60));
-    ChildJvm jvm =
-        ChildJvm.start(
-            "Kafka broker",
-            classpathDir,
-            jvmArgs,
-            "kafka.Kafka",
-            List.of(properties.toString()),
-            logs.resolve("kafka.out"));
-    KafkaBroker broker = new KafkaBroker(jvm, port);
+    KafkaBroker broker =
+        new KafkaBroker(port, classpathDir, jvmArgs, properties, logs.resolve("kafka.out"));
     try {
+      synchronized (broker) {
+        broker.jvm = broker.newProcess();
+      }
       broker.awaitReady();
     } catch (RuntimeException e) {
       broker.close();
       throw e;
     }
     return broker;
+  }
+
+  private ChildJvm newProcess() {
+    return ChildJvm.start(
+        "Kafka broker",
+        classpathDir,
+        jvmArgs,
+        "kafka.Kafka",
+        List.of(properties.toString()),
+        outputFile);
+  }
+
+  /**
+   * Starts a new broker process in place of one that died: the same configuration, so the same
+   * port, controller port and log directory, with the topics, committed offsets and transaction
+   * state in it. Returns once the broker answers.
+   *
+   * @throws StackException when the broker is closing, or the new one does not come up
+   */
+  public ChildJvm restart() {
+    ChildJvm next;
+    synchronized (this) {
+      if (closed) {
+        throw new StackException("cannot restart the Kafka broker: it is stopping");
+      }
+      if (jvm.isAlive()) {
+        throw new StackException("the " + jvm + " is still running; it needs no restart");
+      }
+      next = newProcess();
+      jvm = next;
+    }
+    awaitReady();
+    return next;
   }
 
   /** The configuration of a one-node combined broker and controller on loopback. */
@@ -133,7 +171,7 @@ public final class KafkaBroker implements AutoCloseable {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {
-      jvm.requireAlive();
+      process().requireAlive();
       if (!Ports.listening("127.0.0.1", port)) {
         sleep(250);
         continue;
@@ -155,7 +193,7 @@ public final class KafkaBroker implements AutoCloseable {
             + " s"
             + (last == null ? "" : " (" + last.getMessage() + ")")
             + "; see "
-            + jvm.outputFile().resolveSibling("kafka.log"));
+            + outputFile.resolveSibling("kafka.log"));
   }
 
   /** Creates a topic with replication factor 1; an existing topic is left as it is. */
@@ -171,14 +209,22 @@ public final class KafkaBroker implements AutoCloseable {
     return bootstrapServers;
   }
 
-  /** The broker's process, for checks that it is gone after {@link #close()}. */
-  public ChildJvm process() {
+  /** The broker's process started last, for checks that it is gone after {@link #close()}. */
+  public synchronized ChildJvm process() {
     return jvm;
   }
 
+  /** Stops the broker and waits for its process to exit; no process starts after this. */
   @Override
   public void close() {
-    jvm.stop(Duration.ofSeconds(30));
+    ChildJvm last;
+    synchronized (this) {
+      closed = true;
+      last = jvm;
+    }
+    if (last != null) {
+      last.stop(Duration.ofSeconds(30));
+    }
   }
 
   private static void sleep(long millis) {

@@ -11,6 +11,7 @@ import io.freshet.deploy.stack.FlinkSessionCluster;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.deploy.stack.KafkaBroker;
 import io.freshet.deploy.stack.Ports;
+import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.examples.UserActivity;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
@@ -39,15 +40,28 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.assertj.core.data.Offset;
 
@@ -168,12 +182,23 @@ final class ClusterRun implements AutoCloseable {
     }
   }
 
-  /** Sends {@code records[from, to)} and waits until the broker has them. */
+  /** Sends {@code records[from, to)} and waits until the broker has them; fails if it has not. */
   void produce(int from, int to) {
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (var r : records.subList(from, to)) {
-      producer.send(r);
+      sent.add(producer.send(r));
     }
     producer.flush();
+    try {
+      for (Future<RecordMetadata> f : sent) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      throw new AssertionError("the broker did not take an event: " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while producing", e);
+    }
   }
 
   /**
@@ -199,6 +224,27 @@ final class ClusterRun implements AutoCloseable {
     if (jarId == null) {
       jarId = rest.uploadJar(installation.jobJar());
     }
+    String jobId = rest.runJar(jarId, runRequest(parallelism, savepoint));
+    rest.awaitRunning(jobId, Duration.ofSeconds(90));
+    return jobId;
+  }
+
+  /**
+   * Submits the job as the demo does, for a supervisor to resubmit from its newest checkpoint; once
+   * every task runs.
+   */
+  SupervisedJob submitSupervised(int parallelism) {
+    SupervisedJob job =
+        SupervisedJob.submit(
+            rest,
+            installation.jobJar(),
+            runRequest(parallelism, null),
+            cluster.config().checkpointsDir());
+    rest.awaitRunning(job.id(), Duration.ofSeconds(90));
+    return job;
+  }
+
+  private JarRunRequest runRequest(int parallelism, String savepoint) {
     List<String> args =
         List.of(
             "--views",
@@ -213,12 +259,61 @@ final class ClusterRun implements AutoCloseable {
             "1000",
             "--starting-offsets",
             "earliest");
-    String jobId =
-        rest.runJar(
-            jarId,
-            new JarRunRequest("io.freshet.flink.FeatureJob", args, parallelism, savepoint, false));
-    rest.awaitRunning(jobId, Duration.ofSeconds(90));
-    return jobId;
+    return new JarRunRequest("io.freshet.flink.FeatureJob", args, parallelism, savepoint, false);
+  }
+
+  /** The ids of the TaskManagers registered now (dead ones too, until the JobManager notices). */
+  Set<String> taskManagerIds() {
+    Set<String> ids = new HashSet<>();
+    get("/taskmanagers").path("taskmanagers").forEach(tm -> ids.add(tm.path("id").asText()));
+    return ids;
+  }
+
+  /**
+   * True when the job and every one of its tasks is RUNNING, and none of them on a TaskManager in
+   * {@code old}.
+   */
+  boolean runsOnlyOnNewTaskManagers(String jobId, Set<String> old) {
+    Optional<JsonNode> job = tryGet("/jobs/" + jobId);
+    if (job.isEmpty() || !"RUNNING".equals(job.get().path("state").asText())) {
+      return false;
+    }
+    for (JsonNode vertex : job.get().path("vertices")) {
+      int running = 0;
+      Optional<JsonNode> tms =
+          tryGet("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/taskmanagers");
+      if (tms.isEmpty()) {
+        return false;
+      }
+      for (JsonNode tm : tms.get().path("taskmanagers")) {
+        int n = tm.path("status-counts").path("RUNNING").asInt();
+        String id = tm.path("taskmanager-id").asText("");
+        assertThat(id).as("taskmanager-id in %s", tm).isNotEmpty();
+        if (n > 0 && old.contains(id)) {
+          return false;
+        }
+        running += n;
+      }
+      if (running != vertex.path("parallelism").asInt()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many records the topic holds: the sum of its partitions' end offsets. */
+  long topicRecords() throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(p)) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int i = 0; i < PARTITIONS; i++) {
+        latest.put(new TopicPartition(UserActivity.TOPIC, i), OffsetSpec.latest());
+      }
+      return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
+          .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset)
+          .sum();
+    }
   }
 
   /** Stops the job with a savepoint (no drain: windows stay open in it); the savepoint's path. */
@@ -248,6 +343,24 @@ final class ClusterRun implements AutoCloseable {
     }
   }
 
+  /** {@code GET path} as JSON, or empty when the REST API does not answer 200 (yet). */
+  Optional<JsonNode> tryGet(String path) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(rest.baseUri() + path))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+    } catch (java.io.IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /** Completed checkpoints of the job so far. */
   long completedCheckpoints(String jobId) {
     return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
@@ -257,7 +370,11 @@ final class ClusterRun implements AutoCloseable {
     await(
         "a checkpoint of job " + jobId + " after the " + completed + " completed before",
         timeout,
-        () -> completedCheckpoints(jobId) > completed);
+        () ->
+            tryGet("/jobs/" + jobId + "/checkpoints")
+                    .map(n -> n.path("counts").path("completed").asLong())
+                    .orElse(-1L)
+                > completed);
   }
 
   // ---------------------------------------------------------------- the tables

@@ -40,6 +40,18 @@ class FlinkClusterConfigTest {
   }
 
   @Test
+  void keeps_checkpoints_and_restarts_jobs_without_an_attempt_limit() {
+    assertThat(config.entries())
+        .containsEntry(
+            "execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+        .containsEntry("restart-strategy.type", "exponential-delay")
+        .containsEntry("restart-strategy.exponential-delay.max-backoff", "10s")
+        .containsEntry(
+            "restart-strategy.exponential-delay.attempts-before-reset-backoff", "2147483647");
+    assertThat(config.checkpointsDir()).isEqualTo(Path.of("/data/freshet/flink/checkpoints"));
+  }
+
+  @Test
   void every_line_is_a_flat_key_and_a_scalar() {
     String yaml = config.toYaml();
     assertThat(yaml.lines().filter(l -> !l.startsWith("#")))
