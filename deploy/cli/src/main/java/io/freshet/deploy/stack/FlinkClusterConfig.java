@@ -48,7 +48,8 @@ public record FlinkClusterConfig(
     e.put("taskmanager.bind-host", "localhost");
     e.put("taskmanager.memory.process.size", taskManagerMemory);
     e.put("taskmanager.numberOfTaskSlots", Integer.toString(taskSlots));
-    e.put("parallelism.default", Integer.toString(taskSlots));
+    // One slot per job unless a job asks for more: the demo's job leaves room for a user's own.
+    e.put("parallelism.default", "1");
     e.put("rest.address", "localhost");
     e.put("rest.bind-address", "localhost");
     e.put("rest.port", Integer.toString(restPort));

@@ -34,7 +34,7 @@ class FlinkClusterConfigTest {
   void one_task_manager_with_two_slots_and_modest_memory() {
     assertThat(config.entries())
         .containsEntry("taskmanager.numberOfTaskSlots", "2")
-        .containsEntry("parallelism.default", "2")
+        .containsEntry("parallelism.default", "1")
         .containsEntry("taskmanager.memory.process.size", "1728m")
         .containsEntry("jobmanager.memory.process.size", "1024m");
   }
