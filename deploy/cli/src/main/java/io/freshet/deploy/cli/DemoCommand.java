@@ -558,12 +558,7 @@ final class DemoCommand implements Callable<Integer> {
       Instant started,
       Path workDir) {
     String gatewayUri = "http://localhost:" + gatewayPort;
-    out.println();
-    out.printf(
-        "Ready in %d s. Where to look:%n",
-        Duration.between(started, Instant.now(clock)).toSeconds());
-    out.printf("  Flink web UI    %s%n", flinkUri);
-    out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    printGuideHead(out, started, flinkUri, gatewayUri);
     out.printf("  Kafka           %s%n", bootstrap);
     for (ViewPlan v : views) {
       out.printf(
@@ -581,14 +576,7 @@ final class DemoCommand implements Callable<Integer> {
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
         views.stream().map(v -> v.view().source().topic()).distinct().toList());
-    out.printf(
-        "Results reach Redis and Postgres at each checkpoint (every %s), once a window closes.%n",
-        Durations.format(checkpointInterval));
-    out.println(
-        duration == null
-            ? "Press Ctrl-C to stop."
-            : "Press Ctrl-C to stop; stops by itself in " + Durations.format(duration) + ".");
-    out.flush();
+    printGuideTail(out, ", once a window closes");
   }
 
   void printGuide(
@@ -605,12 +593,7 @@ final class DemoCommand implements Callable<Integer> {
     ViewPlan main = catalog.plan(VIEWS.get(0));
     ViewPlan live = catalog.plan(VIEWS.get(1));
     OfflineTable table = OfflineTable.of(main);
-    out.println();
-    out.printf(
-        "Ready in %d s. Where to look:%n",
-        Duration.between(started, Instant.now(clock)).toSeconds());
-    out.printf("  Flink web UI    %s%n", flinkUri);
-    out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    printGuideHead(out, started, flinkUri, gatewayUri);
     out.printf("  Features        curl %s/features/%s/%s%n", gatewayUri, main.name(), user);
     out.printf("                  curl %s/features/%s/%s%n", gatewayUri, live.name(), user);
     out.printf("  Offline table   %s in %s%n", table.qualifiedName(), pg.displayUrl());
@@ -640,9 +623,22 @@ final class DemoCommand implements Callable<Integer> {
         live.name(),
         Durations.format(live.view().slide()),
         Durations.format(live.view().source().maxOutOfOrderness()));
+    printGuideTail(out, "");
+  }
+
+  private void printGuideHead(PrintWriter out, Instant started, URI flinkUri, String gatewayUri) {
+    out.println();
     out.printf(
-        "Results reach Redis and Postgres at each checkpoint (every %s).%n",
-        Durations.format(checkpointInterval));
+        "Ready in %d s. Where to look:%n",
+        Duration.between(started, Instant.now(clock)).toSeconds());
+    out.printf("  Flink web UI    %s%n", flinkUri);
+    out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+  }
+
+  private void printGuideTail(PrintWriter out, String when) {
+    out.printf(
+        "Results reach Redis and Postgres at each checkpoint (every %s)%s.%n",
+        Durations.format(checkpointInterval), when);
     out.println(
         duration == null
             ? "Press Ctrl-C to stop."

@@ -29,6 +29,9 @@ public final class KafkaTopics {
       try {
         admin.describeCluster().nodes().get(15, TimeUnit.SECONDS);
       } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
         throw new StackException(
             "could not reach Kafka at "
                 + bootstrapServers
@@ -39,22 +42,38 @@ public final class KafkaTopics {
                 + ". Check the address, or unset it to let the command start a local broker.",
             e);
       }
-      admin
-          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of())))
-          .all()
-          .get(30, TimeUnit.SECONDS);
+      createOne(
+          admin, bootstrapServers, new NewTopic(topic, partitions, (short) 1).configs(Map.of()));
+    }
+  }
+
+  /**
+   * Creates {@code topic} with the cluster's default partition count and replication factor ({@code
+   * num.partitions}, {@code default.replication.factor}); an existing topic is left as it is.
+   */
+  public static void createWithClusterDefaults(String bootstrapServers, String topic) {
+    try (Admin admin = admin(bootstrapServers)) {
+      createOne(admin, bootstrapServers, new NewTopic(topic, Optional.empty(), Optional.empty()));
+    }
+  }
+
+  /** Creates one topic unless it exists, within 30 s. */
+  private static void createOne(Admin admin, String bootstrapServers, NewTopic topic) {
+    String name = topic.name();
+    try {
+      admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new StackException(
-            "could not create topic '" + topic + "' on " + bootstrapServers + ": " + rootMessage(e),
+            "could not create topic '" + name + "' on " + bootstrapServers + ": " + rootMessage(e),
             e.getCause());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StackException("interrupted while creating topic '" + topic + "'", e);
+      throw new StackException("interrupted while creating topic '" + name + "'", e);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new StackException(
-          "creating topic '" + topic + "' on " + bootstrapServers + " timed out after 30 s", e);
+          "creating topic '" + name + "' on " + bootstrapServers + " timed out after 30 s", e);
     }
   }
 
@@ -96,31 +115,6 @@ public final class KafkaTopics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StackException("interrupted while reading the brokers of " + bootstrapServers, e);
-    }
-  }
-
-  /**
-   * Creates {@code topic} with the cluster's default partition count and replication factor ({@code
-   * num.partitions}, {@code default.replication.factor}); an existing topic is left as it is.
-   */
-  public static void createWithClusterDefaults(String bootstrapServers, String topic) {
-    try (Admin admin = admin(bootstrapServers)) {
-      admin
-          .createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
-          .all()
-          .get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new StackException(
-            "could not create topic '" + topic + "' on " + bootstrapServers + ": " + rootMessage(e),
-            e.getCause());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StackException("interrupted while creating topic '" + topic + "'", e);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new StackException(
-          "creating topic '" + topic + "' on " + bootstrapServers + " timed out after 30 s", e);
     }
   }
 
