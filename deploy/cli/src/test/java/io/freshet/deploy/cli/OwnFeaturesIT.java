@@ -59,18 +59,7 @@ class OwnFeaturesIT {
   @Test
   void init_package_apply_submit_produce_then_the_gateway_serves_the_oracle_values()
       throws Exception {
-    Path project = dir.resolve("acme-features");
-    Cli.Result init = Wrapper.run(Map.of(), Duration.ofMinutes(1), "init", project.toString());
-    assertThat(init.exitCode()).as(init.toString()).isZero();
-
-    publishTheDsl();
-    int built = maven(project, "package");
-    assertThat(built).as("mvn package of the generated project").isZero();
-    Path jar;
-    try (Stream<Path> jars = Files.list(project.resolve("target"))) {
-      jar = jars.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
-    }
-
+    Path jar = newProject();
     int gatewayPort = Ports.free();
     int flinkPort = Ports.free();
     try (DemoProcess demo =
@@ -106,66 +95,120 @@ class OwnFeaturesIT {
               "2s");
       assertThat(submit.exitCode()).as(submit.toString()).isZero();
 
-      // Events of the last 9 minutes, then one event 31 s past the next minute boundary for each
-      // of several other pages, so that every partition's watermark passes that boundary E: the
-      // window ending at E closes, later ones stay open.
-      long now = Instant.now().toEpochMilli();
-      List<Click> clicks = clicks(new Random(20261203L), now - 9 * MINUTE, now - MINUTE);
-      long newest = clicks.stream().mapToLong(Click::ts).max().orElseThrow();
-      long windowEnd = (newest / MINUTE + 1) * MINUTE;
-      List<String> lines = new ArrayList<>();
-      List<String> bad =
-          List.of(
-              "{not json",
-              "{\"user_id\":\"u1\",\"action\":\"view\",\"ts\":" + now + "}",
-              "{\"page_id\":\"home\",\"user_id\":\"u1\",\"action\":\"view\"}",
-              "{\"page_id\":\"home\",\"user_id\":\"u1\",\"action\":\"view\",\"ts\":\"yesterday\"}");
-      Set<Integer> badLines = new HashSet<>();
-      Random shuffle = new Random(7);
-      for (Click c : jitter(clicks, shuffle)) {
-        if (badLines.size() < bad.size() && shuffle.nextInt(40) == 0) {
-          lines.add(bad.get(badLines.size()));
-          badLines.add(lines.size());
-        }
-        lines.add(c.json());
-      }
-      for (int i = 0; i < 16; i++) {
-        lines.add(new Click("flush-" + i, "u0", "view", windowEnd + 31_000 + i).json());
-      }
-      Path events = dir.resolve("events.jsonl");
-      Files.write(events, lines);
-
-      Cli.Result produce =
-          Wrapper.run(
-              env,
-              Duration.ofMinutes(2),
-              "produce",
-              "--view",
-              "page_clicks",
-              "--definitions",
-              jar.toString(),
-              "--input",
-              events.toString());
-      assertThat(produce.exitCode()).as(produce.toString()).isNotZero();
-      for (int line : badLines) {
-        assertThat(produce.err()).as(produce.toString()).contains("line " + line + ":");
-      }
-      assertThat(produce.out() + produce.err())
-          .contains("sent " + (lines.size() - badLines.size()))
-          .contains("rejected " + badLines.size());
-
-      Map<String, Map<String, Double>> expected = oracle(clicks, windowEnd);
-      HttpClient http = HttpClient.newHttpClient();
-      for (String page : PAGES) {
-        assertThat(expected.get(page).get("views_10m")).as(page).isGreaterThan(10.0);
-        assertThat(expected.get(page).get("clicks_10m")).as(page).isPositive();
-        URI uri = URI.create("http://localhost:" + gatewayPort + "/features/page_clicks/" + page);
-        JsonNode served = awaitValues(http, uri, expected.get(page), Duration.ofMinutes(3));
-        assertThat(served.path("status").asText()).isEqualTo("PRESENT");
-        assertThat(Instant.parse(served.path("feature_ts").asText()).toEpochMilli())
-            .isLessThanOrEqualTo(windowEnd);
-      }
+      // The demo's gateway was started before page_clicks was applied: it follows the registry.
+      produceAndCheck(env, jar, gatewayPort);
       assertThat(demo.stop(Duration.ofMinutes(3))).as(demo.output()).isTrue();
+    }
+  }
+
+  @Test
+  void the_demo_runs_the_users_own_views_with_definitions() throws Exception {
+    Path jar = newProject();
+    int gatewayPort = Ports.free();
+    try (DemoProcess demo =
+        DemoProcess.start(
+            dir.resolve("demo.log"),
+            "--definitions",
+            jar.toString(),
+            "--port",
+            Integer.toString(gatewayPort),
+            "--flink-ui-port",
+            Integer.toString(Ports.free()),
+            "--checkpoint-interval",
+            "2s")) {
+      String bootstrap =
+          demo.await(Pattern.compile("(?m)^  Kafka +(\\S+)$"), Duration.ofMinutes(3));
+      String out = demo.output();
+      assertThat(out)
+          .contains("views of acme-features-1.0.jar applied")
+          .contains("topic page-clicks")
+          .contains("No sample events for acme-features-1.0.jar")
+          .contains("produce --view page_clicks --definitions ")
+          .doesNotContain("replayed");
+      produceAndCheck(Map.of("FRESHET_KAFKA", bootstrap), jar, gatewayPort);
+      assertThat(demo.stop(Duration.ofMinutes(3))).as(demo.output()).isTrue();
+    }
+  }
+
+  /** {@code freshet init} into a new folder and {@code mvn package} there; the jar it built. */
+  private Path newProject() throws Exception {
+    Path project = dir.resolve("acme-features");
+    Cli.Result init = Wrapper.run(Map.of(), Duration.ofMinutes(1), "init", project.toString());
+    assertThat(init.exitCode()).as(init.toString()).isZero();
+
+    publishTheDsl();
+    int built = maven(project, "package");
+    assertThat(built).as("mvn package of the generated project").isZero();
+    try (Stream<Path> jars = Files.list(project.resolve("target"))) {
+      return jars.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
+    }
+  }
+
+  /**
+   * Sends generated page_clicks events, out of order and mixed with malformed lines, with {@code
+   * freshet produce}; then waits until the gateway serves the oracle's values for every page.
+   */
+  private void produceAndCheck(Map<String, String> env, Path jar, int gatewayPort)
+      throws Exception {
+    // Events of the last 9 minutes, then one event 31 s past the next minute boundary for each
+    // of several other pages, so that every partition's watermark passes that boundary E: the
+    // window ending at E closes, later ones stay open.
+    long now = Instant.now().toEpochMilli();
+    List<Click> clicks = clicks(new Random(20261203L), now - 9 * MINUTE, now - MINUTE);
+    long newest = clicks.stream().mapToLong(Click::ts).max().orElseThrow();
+    long windowEnd = (newest / MINUTE + 1) * MINUTE;
+    List<String> lines = new ArrayList<>();
+    List<String> bad =
+        List.of(
+            "{not json",
+            "{\"user_id\":\"u1\",\"action\":\"view\",\"ts\":" + now + "}",
+            "{\"page_id\":\"home\",\"user_id\":\"u1\",\"action\":\"view\"}",
+            "{\"page_id\":\"home\",\"user_id\":\"u1\",\"action\":\"view\",\"ts\":\"yesterday\"}");
+    Set<Integer> badLines = new HashSet<>();
+    Random shuffle = new Random(7);
+    for (Click c : jitter(clicks, shuffle)) {
+      if (badLines.size() < bad.size() && shuffle.nextInt(40) == 0) {
+        lines.add(bad.get(badLines.size()));
+        badLines.add(lines.size());
+      }
+      lines.add(c.json());
+    }
+    assertThat(badLines).hasSize(bad.size());
+    for (int i = 0; i < 16; i++) {
+      lines.add(new Click("flush-" + i, "u0", "view", windowEnd + 31_000 + i).json());
+    }
+    Path events = dir.resolve("events.jsonl");
+    Files.write(events, lines);
+
+    Cli.Result produce =
+        Wrapper.run(
+            env,
+            Duration.ofMinutes(2),
+            "produce",
+            "--view",
+            "page_clicks",
+            "--definitions",
+            jar.toString(),
+            "--input",
+            events.toString());
+    assertThat(produce.exitCode()).as(produce.toString()).isEqualTo(3);
+    for (int line : badLines) {
+      assertThat(produce.err()).as(produce.toString()).contains("line " + line + ":");
+    }
+    assertThat(produce.out() + produce.err())
+        .contains("sent " + (lines.size() - badLines.size()))
+        .contains("rejected " + badLines.size());
+
+    Map<String, Map<String, Double>> expected = oracle(clicks, windowEnd);
+    HttpClient http = HttpClient.newHttpClient();
+    for (String page : PAGES) {
+      assertThat(expected.get(page).get("views_10m")).as(page).isGreaterThan(10.0);
+      assertThat(expected.get(page).get("clicks_10m")).as(page).isPositive();
+      URI uri = URI.create("http://localhost:" + gatewayPort + "/features/page_clicks/" + page);
+      JsonNode served = awaitValues(http, uri, expected.get(page), Duration.ofMinutes(3));
+      assertThat(served.path("status").asText()).isEqualTo("PRESENT");
+      assertThat(Instant.parse(served.path("feature_ts").asText()).toEpochMilli())
+          .isLessThanOrEqualTo(windowEnd);
     }
   }
 

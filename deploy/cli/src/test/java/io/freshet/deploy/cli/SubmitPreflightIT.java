@@ -100,7 +100,7 @@ class SubmitPreflightIT {
               "topic 'clicks' (view page_clicks) does not exist on "
                   + bootstrap
                   + " (from --kafka), and the job would fail and restart until it does. Nothing"
-                  + " was uploaded. Add --create-topics to create it (2 partitions and"
+                  + " was uploaded. Add --create-topics to create it (1 partition and"
                   + " replication factor 1;");
       assertThat(topics(bootstrap)).doesNotContain(TOPIC);
       assertThat(rest.jarIds()).isEmpty();
