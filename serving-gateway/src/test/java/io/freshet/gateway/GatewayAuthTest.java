@@ -54,7 +54,7 @@ class GatewayAuthTest {
 
   @Test
   void requests_without_an_accepted_token_get_401_and_redis_sees_no_command() {
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
     String[][] credentials = {
       {},
       {"Authorization", "Bearer wrong-token"},
@@ -85,7 +85,7 @@ class GatewayAuthTest {
       }
     }
 
-    assertThat(fixture.proxy.commandsSince(mark)).as("commands Redis saw").isEmpty();
+    assertThat(fixture.commandsSince(mark)).as("commands Redis saw").isEmpty();
   }
 
   @Test
@@ -109,7 +109,7 @@ class GatewayAuthTest {
 
   @Test
   void an_accepted_token_is_served_whatever_the_scheme_case() {
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
 
     HttpResponse<String> post =
         client.post("/get-online-features", BODY, "Authorization", "Bearer " + TOKEN);
@@ -119,7 +119,7 @@ class GatewayAuthTest {
     assertThat(post.statusCode()).as(post.body()).isEqualTo(200);
     assertThat(json(post).get("results").get(1).get("values").get(0).asLong()).isEqualTo(12L);
     assertThat(get.statusCode()).isEqualTo(200);
-    assertThat(fixture.proxy.commandsSince(mark))
+    assertThat(fixture.commandsSince(mark))
         .extracting(RespCommandLog.Command::name)
         .containsExactly("MGET", "GET");
     assertThat(client.get("/metrics", "Authorization", "Bearer " + TOKEN).statusCode())

@@ -1,10 +1,13 @@
 package io.freshet.gateway;
 
+import io.freshet.testing.TcpProxy;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 /**
@@ -15,13 +18,14 @@ final class GatewayFixture implements AutoCloseable {
   static final int DB = 1;
 
   final TcpProxy proxy;
+  private final List<RespCommandLog.Command> commands = new CopyOnWriteArrayList<>();
   final OnlineTableWriter table;
   final GatewayServer gateway;
   final GatewayClient client;
 
   GatewayFixture(UnaryOperator<GatewayConfig> configure) throws IOException {
     RedisURI redis = RedisURI.create(TestRedis.uri(DB));
-    proxy = new TcpProxy(redis.getHost(), redis.getPort());
+    proxy = new TcpProxy(redis.getHost(), redis.getPort(), () -> new RespCommandLog(commands));
     proxy.start();
     table = new OnlineTableWriter(TestRedis.uri(DB));
     table.flushDb();
@@ -38,6 +42,17 @@ final class GatewayFixture implements AutoCloseable {
     }
     gateway = started;
     client = new GatewayClient(gateway.port());
+  }
+
+  /** Every command sent to Redis through the proxy so far, in arrival order per connection. */
+  List<RespCommandLog.Command> commands() {
+    return List.copyOf(commands);
+  }
+
+  /** The commands sent since {@code mark}, a count read earlier from {@code commands().size()}. */
+  List<RespCommandLog.Command> commandsSince(int mark) {
+    List<RespCommandLog.Command> all = commands();
+    return all.subList(Math.min(mark, all.size()), all.size());
   }
 
   /** The test Redis, reached through the proxy. */

@@ -51,7 +51,7 @@ class GatewayLimitsTest {
 
   @BeforeEach
   void markCommands() {
-    mark = fixture.proxy.commands().size();
+    mark = fixture.commands().size();
   }
 
   @Test
@@ -59,7 +59,7 @@ class GatewayLimitsTest {
     assertThat(
             client.post("/get-online-features", request(MAX_FEATURES, MAX_ENTITIES)).statusCode())
         .isEqualTo(200);
-    mark = fixture.proxy.commands().size();
+    mark = fixture.commands().size();
 
     HttpResponse<String> response =
         client.post("/get-online-features", request(1, MAX_ENTITIES + 1));
@@ -74,7 +74,7 @@ class GatewayLimitsTest {
         .isEqualTo(
             "entities.user_id holds 6 values, more than the limit of 5 entities per request (split"
                 + " the request, or raise the gateway's maxEntities limit)");
-    assertThat(fixture.proxy.commandsSince(mark)).isEmpty();
+    assertThat(fixture.commandsSince(mark)).isEmpty();
   }
 
   @Test
@@ -88,7 +88,7 @@ class GatewayLimitsTest {
     assertThat(body.get("field").asText()).isEqualTo("features");
     assertThat(body.get("value").asText()).isEqualTo("4");
     assertThat(body.get("limit").asLong()).isEqualTo(MAX_FEATURES);
-    assertThat(fixture.proxy.commandsSince(mark)).isEmpty();
+    assertThat(fixture.commandsSince(mark)).isEmpty();
   }
 
   @Test
@@ -201,7 +201,7 @@ class GatewayLimitsTest {
                   + " at once)");
       assertThat(socket.getInputStream().read()).as("connection closed").isEqualTo(-1);
     }
-    assertThat(fixture.proxy.commandsSince(mark)).isEmpty();
+    assertThat(fixture.commandsSince(mark)).isEmpty();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
+import io.freshet.testing.TcpProxy;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisURI;
 import java.io.IOException;

@@ -99,7 +99,7 @@ class GetOnlineFeaturesTest {
             + "Content-Length: "
             + bytes.length
             + "\r\n\r\n";
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
 
     GatewayClient.RawResponse response = client.raw(concat(head, bytes));
 
@@ -144,7 +144,7 @@ class GetOnlineFeaturesTest {
         "[2,null,null]",
         List.of("PRESENT", "NOT_FOUND", "NOT_FOUND"),
         List.of(Instant.ofEpochMilli(liveTs).toString(), EPOCH, EPOCH));
-    List<RespCommandLog.Command> sent = fixture.proxy.commandsSince(mark);
+    List<RespCommandLog.Command> sent = fixture.commandsSince(mark);
     assertThat(sent).extracting(RespCommandLog.Command::name).containsExactly("MGET");
     assertThat(sent.get(0).args())
         .containsExactlyInAnyOrder(
@@ -216,7 +216,7 @@ class GetOnlineFeaturesTest {
         IntStream.range(0, n).mapToObj(i -> "\"u" + i + "\"").collect(Collectors.joining(","));
     String tenants =
         IntStream.range(0, n).mapToObj(i -> "\"acme\"").collect(Collectors.joining(","));
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
 
     JsonNode answer =
         ok(
@@ -258,7 +258,7 @@ class GetOnlineFeaturesTest {
         assertThat(recent.get("values").get(i).isNull()).isTrue();
       }
     }
-    List<RespCommandLog.Command> sent = fixture.proxy.commandsSince(mark);
+    List<RespCommandLog.Command> sent = fixture.commandsSince(mark);
     assertThat(sent).extracting(RespCommandLog.Command::name).containsExactly("MGET");
     assertThat(sent.get(0).args()).hasSize(3 * n).doesNotHaveDuplicates();
   }
@@ -266,7 +266,7 @@ class GetOnlineFeaturesTest {
   @Test
   void repeated_entities_are_read_once_and_answered_in_every_row() {
     fixture.table.write(activity, ActivityRows.of("a", recentWindowEnd(), 7, 0, 0.0));
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
 
     JsonNode answer =
         ok(
@@ -274,7 +274,7 @@ class GetOnlineFeaturesTest {
                 + " [\"a\", \"a\", \"b\", \"a\"]}}");
 
     assertThat(answer.get("results").get(1).get("values").toString()).isEqualTo("[7,7,null,7]");
-    assertThat(fixture.proxy.commandsSince(mark).get(0).args()).hasSize(2);
+    assertThat(fixture.commandsSince(mark).get(0).args()).hasSize(2);
   }
 
   @Test
@@ -319,7 +319,7 @@ class GetOnlineFeaturesTest {
     long ts = recentWindowEnd();
     fixture.table.write(activity, ActivityRows.of("user_42", ts, 10, 2, 30.0));
     fixture.table.write(live, ActivityRows.of("user_42", ts, 3, 0, 0.0));
-    int mark = fixture.proxy.commands().size();
+    int mark = fixture.commands().size();
 
     JsonNode answer =
         ok("{\"feature_service\": \"checkout_model\", \"entities\": {\"user_id\": [\"user_42\"]}}");
@@ -329,7 +329,7 @@ class GetOnlineFeaturesTest {
     assertThat(answer.get("results").get(1).get("values").toString()).isEqualTo("[30.0]");
     assertThat(answer.get("results").get(2).get("values").toString()).isEqualTo("[3]");
     assertThat(answer.get("results").get(3).get("values").toString()).isEqualTo("[0.2]");
-    assertThat(fixture.proxy.commandsSince(mark))
+    assertThat(fixture.commandsSince(mark))
         .extracting(RespCommandLog.Command::name)
         .containsExactly("MGET");
   }

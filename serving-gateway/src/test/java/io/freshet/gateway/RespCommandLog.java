@@ -1,5 +1,6 @@
 package io.freshet.gateway;
 
+import io.freshet.testing.TcpProxy;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,7 +11,7 @@ import java.util.List;
  * array of bulk strings ({@code *2\r\n$3\r\nGET\r\n$1\r\nk\r\n}). Test code only; one instance per
  * connection direction, fed in order.
  */
-final class RespCommandLog {
+final class RespCommandLog implements TcpProxy.Tap {
   /** One command: its name in upper case and its argument count. */
   record Command(String name, List<String> args) {}
 
@@ -21,7 +22,8 @@ final class RespCommandLog {
     this.sink = sink;
   }
 
-  synchronized void feed(byte[] buffer, int length) {
+  @Override
+  public synchronized void feed(byte[] buffer, int length) {
     pending.write(buffer, 0, length);
     byte[] bytes = pending.toByteArray();
     int consumed = 0;

@@ -7,6 +7,7 @@ import io.freshet.flink.sink.CommitFaults.Point;
 import io.freshet.flink.sink.RecordingCommitRequest.Signal;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.testing.TcpProxy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ public abstract class CommitterContractTest {
 
   @Test
   void waits_out_a_store_restart_in_the_middle_of_a_commit() throws Exception {
-    try (TcpProxy proxy = new TcpProxy(storeHost(), storePort())) {
+    try (TcpProxy proxy = TcpProxy.started(storeHost(), storePort())) {
       Committer<RowCommittable> committer = track(sink("127.0.0.1", proxy.port(), QUICK, 50));
       RecordingCommitRequest.commit(committer, committable(1, rows(0, 200)));
       AtomicBoolean restarted = new AtomicBoolean();
@@ -153,18 +154,17 @@ public abstract class CommitterContractTest {
 
   @Test
   void gives_up_after_its_backoff_with_a_message_naming_the_rows() throws Exception {
-    TcpProxy proxy = new TcpProxy(storeHost(), storePort());
-    int port = proxy.port();
-    proxy.close();
-    Backoff brief =
-        new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(500));
-    Committer<RowCommittable> committer = track(sink("127.0.0.1", port, brief, 100));
-    RowCommittable c = committable(9, rows(0, 100));
-    assertThatThrownBy(() -> RecordingCommitRequest.commit(committer, c))
-        .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("gave up committing " + c + " to ")
-        .hasMessageContaining(" attempts in ")
-        .hasMessageContaining("The job restarts from its last checkpoint and commits these rows");
+    try (TcpProxy down = new TcpProxy(storeHost(), storePort())) {
+      Backoff brief =
+          new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(500));
+      Committer<RowCommittable> committer = track(sink("127.0.0.1", down.port(), brief, 100));
+      RowCommittable c = committable(9, rows(0, 100));
+      assertThatThrownBy(() -> RecordingCommitRequest.commit(committer, c))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("gave up committing " + c + " to ")
+          .hasMessageContaining(" attempts in ")
+          .hasMessageContaining("The job restarts from its last checkpoint and commits these rows");
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.testing.TcpProxy;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;
@@ -78,8 +79,8 @@ class StoreOutageRecoveryTest {
   void postgres_and_redis_restarting_mid_commit_lose_nothing_and_need_no_job_restart(
       @InjectClusterClient RestClusterClient<?> flink) throws Exception {
     GeneratedRows data = new GeneratedRows(ENTITIES, ROWS);
-    try (TcpProxy pgProxy = new TcpProxy(pg.getHost(), pg.getPort());
-        TcpProxy redisProxy = new TcpProxy(redis.getHost(), redis.getPort())) {
+    try (TcpProxy pgProxy = TcpProxy.started(pg.getHost(), pg.getPort());
+        TcpProxy redisProxy = TcpProxy.started(redis.getHost(), redis.getPort())) {
       PacedRowsJob.planNoFaults();
       AtomicInteger outages = new AtomicInteger();
       long[] at = {ROWS / 5, ROWS * 9 / 20, ROWS * 7 / 10};
