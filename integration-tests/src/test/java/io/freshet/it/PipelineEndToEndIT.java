@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.TreeMap;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.CheckpointingMode;
@@ -127,7 +126,7 @@ class PipelineEndToEndIT {
         producer.send(r);
       }
       producer.flush();
-      awaitOfflineRows(1, Duration.ofSeconds(90));
+      OfflineRowsAssert.awaitRows(pgUrl, PLAN, 1, Duration.ofSeconds(90));
 
       // Phase 2: events hours behind a watermark that has visibly moved are late.
       List<Ev> late = new ArrayList<>();
@@ -151,10 +150,10 @@ class PipelineEndToEndIT {
 
       Map<String, List<Row>> expected = UserActivityOracle.rows(good, finalWatermark);
       int expectedCount = expected.values().stream().mapToInt(List::size).sum();
-      awaitOfflineRows(expectedCount, Duration.ofSeconds(120));
+      OfflineRowsAssert.awaitRows(pgUrl, PLAN, expectedCount, Duration.ofSeconds(120));
       awaitRejected(malformed + late.size(), Duration.ofSeconds(60));
 
-      assertOfflineEquals(expected);
+      OfflineRowsAssert.assertEquals(pgUrl, PLAN, expected);
       assertRejected(malformed, late);
       assertOnlineAndGatewayEqual(expected, now);
       backfill = new BackfillRun(finalWatermark);
@@ -247,49 +246,6 @@ class PipelineEndToEndIT {
     return env.executeAsync("freshet e2e");
   }
 
-  private static void assertOfflineEquals(Map<String, List<Row>> expected) throws SQLException {
-    Map<String, List<Row>> actual = new TreeMap<>();
-    for (var entry :
-        UserActivityOracle.storedRows(pgUrl, OfflineTable.of(PLAN).qualifiedName()).entrySet()) {
-      String user = entry.getKey();
-      for (UserActivityOracle.StoredRow stored : entry.getValue()) {
-        actual.computeIfAbsent(user, u -> new ArrayList<>()).add(stored.row());
-        assertThat(stored.conversionRate())
-            .as("conversion_rate_1h of %s", user)
-            .isCloseTo(last(actual.get(user)).conversionRate(), Offset.offset(1e-12));
-        assertThat(stored.avgRevenuePerPurchase())
-            .as("avg_revenue_per_purchase_1h of %s", user)
-            .isCloseTo(last(actual.get(user)).avgRevenuePerPurchase(), Offset.offset(1e-6));
-      }
-    }
-    assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
-    for (String user : expected.keySet()) {
-      List<Row> want = expected.get(user);
-      List<Row> got = actual.get(user);
-      assertThat(got.stream().map(Row::featureTs).toList())
-          .as("window ends of %s", user)
-          .containsExactlyElementsOf(want.stream().map(Row::featureTs).toList());
-      for (int i = 0; i < want.size(); i++) {
-        assertSameValues(got.get(i), want.get(i));
-      }
-    }
-  }
-
-  private static Row last(List<Row> rows) {
-    return rows.get(rows.size() - 1);
-  }
-
-  private static void assertSameValues(Row got, Row want) {
-    assertThat(got.sessions()).as("session_count_1h of %s", want).isEqualTo(want.sessions());
-    assertThat(got.products()).as("unique_products_1h of %s", want).isEqualTo(want.products());
-    assertThat(got.lastPlatform()).as("last_platform of %s", want).isEqualTo(want.lastPlatform());
-    assertThat(got.events()).as("event_count_1h of %s", want).isEqualTo(want.events());
-    assertThat(got.purchases()).as("purchase_count_1h of %s", want).isEqualTo(want.purchases());
-    assertThat(got.revenue().doubleValue())
-        .as("revenue_1h of %s", want)
-        .isCloseTo(want.revenue().doubleValue(), Offset.offset(1e-6));
-  }
-
   private static void assertRejected(int malformed, List<Ev> late) throws SQLException {
     try (Connection c = DriverManager.getConnection(pgUrl);
         Statement s = c.createStatement()) {
@@ -353,7 +309,7 @@ class PipelineEndToEndIT {
                 f.get("session_count_1h").asLong(),
                 f.get("unique_products_1h").asLong(),
                 f.get("last_platform").isNull() ? null : f.get("last_platform").asText());
-        assertSameValues(served, last);
+        OfflineRowsAssert.assertSameValues(served, last);
         assertThat(f.get("conversion_rate_1h").asDouble())
             .isCloseTo(last.conversionRate(), Offset.offset(1e-12));
         assertThat(f.get("avg_revenue_per_purchase_1h").asDouble())
@@ -368,51 +324,18 @@ class PipelineEndToEndIT {
     }
   }
 
-  private static void awaitOfflineRows(int atLeast, Duration timeout) throws Exception {
-    String table = OfflineTable.of(PLAN).qualifiedName();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    int count = -1;
-    while (System.nanoTime() < deadline) {
-      count = countOrMinusOne("SELECT count(*) FROM " + table);
-      if (count >= atLeast) {
-        Thread.sleep(2500);
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError(
-        "offline table "
-            + table
-            + " has "
-            + count
-            + " rows after "
-            + timeout
-            + ", want "
-            + atLeast);
-  }
-
   private static void awaitRejected(int atLeast, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     int count = -1;
     while (System.nanoTime() < deadline) {
-      count = countOrMinusOne("SELECT count(*) FROM freshet.rejected_events");
+      count =
+          OfflineRowsAssert.countOrMinusOne(pgUrl, "SELECT count(*) FROM freshet.rejected_events");
       if (count >= atLeast) {
         return;
       }
       Thread.sleep(250);
     }
     throw new AssertionError("rejected_events has " + count + " rows, want " + atLeast);
-  }
-
-  private static int countOrMinusOne(String sql) {
-    try (Connection c = DriverManager.getConnection(pgUrl);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      return -1;
-    }
   }
 
   private static String malformedEvent(Random r, long t) {
