@@ -6,7 +6,7 @@ import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.RedisClient;

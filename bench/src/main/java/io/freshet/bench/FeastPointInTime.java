@@ -3,7 +3,7 @@ package io.freshet.bench;
 import io.freshet.dsl.FeatureType;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;

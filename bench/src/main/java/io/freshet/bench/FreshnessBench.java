@@ -10,7 +10,7 @@ import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -5,7 +5,7 @@ import io.freshet.examples.UserActivity;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
 import io.freshet.training.TrainingSetBuilder;

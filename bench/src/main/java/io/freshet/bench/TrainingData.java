@@ -3,7 +3,7 @@ package io.freshet.bench;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

@@ -13,7 +13,7 @@ import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.testing.TestKafka;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;

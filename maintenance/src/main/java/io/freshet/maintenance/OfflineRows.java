@@ -2,7 +2,7 @@ package io.freshet.maintenance;
 
 import io.freshet.plan.FeaturePart;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;

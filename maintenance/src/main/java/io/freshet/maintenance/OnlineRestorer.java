@@ -3,7 +3,7 @@ package io.freshet.maintenance;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.freshet.storage.OnlineStoreUri;

@@ -4,7 +4,7 @@ import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureView;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -2,7 +2,7 @@ package io.freshet.registry;
 
 import io.freshet.dsl.FeatureView;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 
 /**
  * What applying one view does to the registry. Immutable.

@@ -10,7 +10,7 @@ import io.freshet.dsl.Filter;
 import io.freshet.examples.UserActivity;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;

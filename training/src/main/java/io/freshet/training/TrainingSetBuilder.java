@@ -6,7 +6,7 @@ import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,7 +1,7 @@
 package io.freshet.training;
 
 import io.freshet.plan.FeaturePart;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;

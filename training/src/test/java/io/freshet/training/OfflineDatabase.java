@@ -10,7 +10,7 @@ import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -10,7 +10,7 @@ import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

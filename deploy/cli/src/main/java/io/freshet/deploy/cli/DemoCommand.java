@@ -29,7 +29,7 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Plan;
 import io.freshet.registry.Registry;
 import io.freshet.registry.RegistryException;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.StackException;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -5,7 +5,7 @@ import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineRestorer;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;

@@ -8,7 +8,7 @@ import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;

@@ -6,7 +6,7 @@ import io.freshet.deploy.generator.EventGenerator;
 import io.freshet.deploy.generator.UserEvent;
 import io.freshet.examples.UserActivity;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;

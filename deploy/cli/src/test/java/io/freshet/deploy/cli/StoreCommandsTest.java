@@ -7,7 +7,7 @@ import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestPostgres;

@@ -1,7 +1,9 @@
 -- Training-set manifests: what each set was built from and what it holds, so that it can be
--- rebuilt identically. History of these migrations: freshet.training_schema_history.
+-- rebuilt identically. Databases migrated before the schema had one history made these tables
+-- with a history of their own (freshet.training_schema_history): IF NOT EXISTS takes them as
+-- they are.
 
-CREATE TABLE freshet.training_sets (
+CREATE TABLE IF NOT EXISTS freshet.training_sets (
   id                 uuid        PRIMARY KEY,
   created_at         timestamptz NOT NULL,
   -- the commit time the offline tables were read as of (versions valid over [committed_at, superseded_at))
@@ -25,12 +27,12 @@ CREATE TABLE freshet.training_sets (
   format_version     integer     NOT NULL
 );
 
-CREATE INDEX training_sets_created_at ON freshet.training_sets (created_at);
+CREATE INDEX IF NOT EXISTS training_sets_created_at ON freshet.training_sets (created_at);
 
 -- The views a set read, with what decides which rows a label sees: the version (its offline table
 -- freshet."{view}__{version_tag}"), and TTL and availability delay, which are not part of the
 -- fingerprint and so are recorded here.
-CREATE TABLE freshet.training_set_views (
+CREATE TABLE IF NOT EXISTS freshet.training_set_views (
   training_set_id       uuid    NOT NULL REFERENCES freshet.training_sets (id) ON DELETE CASCADE,
   position              integer NOT NULL CHECK (position >= 0),
   view_name             text    NOT NULL,

@@ -1,13 +1,17 @@
-package io.freshet.flink.sink.offline;
+package io.freshet.offline;
 
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
 
 /**
- * Opens every Postgres session of the job, through the Postgres driver the job jar bundles and
- * never through {@link java.sql.DriverManager}.
+ * Opens every Postgres session of Freshet's jobs and tools, through the Postgres driver the job jar
+ * bundles and never through {@link java.sql.DriverManager}.
  *
  * <p>On a Flink session cluster the job's classes, the driver among them, are loaded by Flink's
  * user-code class loader. {@code DriverManager} hands out only drivers its caller's class loader
@@ -48,8 +52,65 @@ public final class PostgresSessions {
     return c;
   }
 
+  /**
+   * A data source whose connections are {@link #open opened} here, for libraries that take a data
+   * source (Flyway): they then never go through {@code DriverManager} either.
+   */
+  public static DataSource dataSource(String jdbcUrl, String applicationName) {
+    return new SessionSource(jdbcUrl, applicationName);
+  }
+
   /** A JDBC URL without its password, for messages. */
   public static String safe(String url) {
     return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  private record SessionSource(String jdbcUrl, String applicationName) implements DataSource {
+    @Override
+    public Connection getConnection() throws SQLException {
+      return open(jdbcUrl, applicationName);
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      throw new SQLFeatureNotSupportedException(
+          "give user and password as parameters of the JDBC URL");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+      return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {}
+
+    @Override
+    public void setLoginTimeout(int seconds) {}
+
+    @Override
+    public int getLoginTimeout() {
+      return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      throw new SQLFeatureNotSupportedException("no java.util.logging");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      throw new SQLException("not a wrapper of " + type.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) {
+      return false;
+    }
+
+    @Override
+    public String toString() {
+      return "PostgresSessions[" + safe(jdbcUrl) + "]";
+    }
   }
 }
