@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -19,8 +20,8 @@ import javax.sql.DataSource;
  * answer "No suitable driver found for jdbc:postgresql://..." although the driver is in the job
  * jar. Calling the driver directly does not depend on either.
  *
- * <p>Sessions get a 10 s connect timeout, a 5 min socket timeout and TCP keep-alive; parameters of
- * the URL override them. Thread-safe.
+ * <p>Sessions get a 10 s connect timeout, a 5 min socket timeout (unless the caller gives another)
+ * and TCP keep-alive; parameters of the URL override them. Thread-safe.
  */
 public final class PostgresSessions {
   private static final Driver DRIVER = new org.postgresql.Driver();
@@ -37,10 +38,23 @@ public final class PostgresSessions {
    * @throws SQLException if Postgres cannot be reached or refuses the session
    */
   public static Connection open(String jdbcUrl, String applicationName) throws SQLException {
+    return open(jdbcUrl, applicationName, Duration.ofMinutes(5));
+  }
+
+  /**
+   * Opens a session in auto-commit mode whose reads wait for the server at most {@code
+   * socketTimeout} ({@link Duration#ZERO}: as long as it takes, for tools whose one statement may
+   * run for long before its first row).
+   *
+   * @throws IllegalArgumentException if the URL is not a Postgres JDBC URL
+   * @throws SQLException if Postgres cannot be reached or refuses the session
+   */
+  public static Connection open(String jdbcUrl, String applicationName, Duration socketTimeout)
+      throws SQLException {
     Properties defaults = new Properties();
     defaults.setProperty("ApplicationName", applicationName);
     defaults.setProperty("connectTimeout", "10");
-    defaults.setProperty("socketTimeout", "300");
+    defaults.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
     defaults.setProperty("tcpKeepAlive", "true");
     Connection c = DRIVER.connect(jdbcUrl, defaults);
     if (c == null) {

@@ -2,11 +2,11 @@ package io.freshet.training;
 
 import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.offline.OfflineTable;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

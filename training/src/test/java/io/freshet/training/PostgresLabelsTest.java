@@ -210,7 +210,7 @@ class PostgresLabelsTest {
     assertThat(builder.manifest(m.id())).contains(m);
     assertThat(
             db.strings(
-                "SELECT version || ' ' || success FROM freshet.training_schema_history"
+                "SELECT version || ' ' || success FROM freshet.flyway_schema_history"
                     + " WHERE version IS NOT NULL ORDER BY installed_rank"))
         .containsExactly("0 true", "1 true");
   }
