@@ -1,5 +1,11 @@
 package io.freshet.offline;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
 /**
  * Dead letters and late events, one row per event and view. The origin ({@code
  * topic/partition@offset}) is unique per record, so a replay inserts nothing twice.
@@ -16,7 +22,8 @@ package io.freshet.offline;
  *   primary key (view_name, kind, origin)
  * </pre>
  *
- * <p>The table comes from {@link FreshetSchema}'s migrations.
+ * <p>The table comes from {@link FreshetSchema}'s migrations, which {@link #ensureTable} applies
+ * when the table is missing.
  */
 public final class RejectedEvents {
   /** The schema-qualified table name. */
@@ -33,4 +40,21 @@ public final class RejectedEvents {
           + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
   private RejectedEvents() {}
+
+  /**
+   * Migrates schema {@code freshet} through {@code schema} if the table does not exist yet. When it
+   * exists, as on every restart of a running job, nothing is migrated, so a role that may only
+   * insert into a table created in advance still can.
+   */
+  public static void ensureTable(Connection c, DataSource schema) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, TABLE);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next() && rs.getBoolean(1)) {
+          return;
+        }
+      }
+    }
+    FreshetSchema.migrate(schema);
+  }
 }

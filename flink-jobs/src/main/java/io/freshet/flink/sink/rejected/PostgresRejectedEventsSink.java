@@ -20,7 +20,7 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * Keeps dead letters and late events in {@code freshet.rejected_events}, one row per event and
  * view. The origin ({@code topic/partition@offset}) is unique per record, so a replay after a
  * restart inserts nothing twice. Layout and statement in {@link RejectedEvents}; the table comes
- * from {@link FreshetSchema}, which the writer applies when it starts.
+ * from {@link FreshetSchema}, which the writer applies when it starts and finds no table.
  */
 public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
   private static final long serialVersionUID = 1L;
@@ -53,7 +53,14 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
 
     Writer(String jdbcUrl) throws SQLException {
       this.jdbcUrl = jdbcUrl;
-      FreshetSchema.migrate(jdbcUrl, APPLICATION_NAME);
+      Connection c = connection();
+      try {
+        RejectedEvents.ensureTable(c, PostgresSessions.dataSource(jdbcUrl, APPLICATION_NAME));
+        c.commit();
+      } catch (SQLException e) {
+        close();
+        throw e;
+      }
     }
 
     @Override
