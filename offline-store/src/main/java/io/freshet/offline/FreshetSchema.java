@@ -7,9 +7,9 @@ import org.flywaydb.core.api.FlywayException;
 
 /**
  * Brings schema {@code freshet} up to date: the one Flyway history of every fixed table in it.
- * Whoever first needs a table calls {@link #migrate}: the registry when it opens, the training-set
- * builder before it records a manifest, the offline sink before its first commit, the rejected
- * events sink when it starts. Calling it again changes nothing.
+ * Whoever first needs a table calls {@link #migrate}: the registry and the training-set builder
+ * when they open, the offline sink before its first commit and the rejected-events sink when it
+ * starts, each of the two sinks only if its table is missing. Calling it again changes nothing.
  *
  * <p>Migrations ({@code db/migration/freshet}), history in {@code freshet.flyway_schema_history}:
  *
