@@ -2,10 +2,10 @@ package io.freshet.bench;
 
 import io.freshet.dsl.FeatureType;
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
 import io.freshet.training.TrainingSetBuilder;

@@ -1,9 +1,10 @@
 package io.freshet.maintenance;
 
+import io.freshet.offline.OfflineReader;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.FeatureRow;
 import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.freshet.storage.OnlineStoreUri;
@@ -14,12 +15,10 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +32,9 @@ import java.util.List;
  */
 public final class OnlineRestorer {
   private static final int BATCH = 500;
+
+  /** The {@code application_name} of the restorer's Postgres sessions. */
+  static final String APPLICATION_NAME = "freshet-restore-online";
 
   private final String jdbcUrl;
   private final String redisUrl;
@@ -58,49 +60,39 @@ public final class OnlineRestorer {
     OnlineCodec codec = new OnlineCodec(plan);
     long ttl = plan.view().ttl().toMillis();
     long now = clock.millis();
-    String sql =
-        "SELECT DISTINCT ON (entity_key) "
-            + OfflineRows.columns(table)
-            + " FROM "
-            + table.qualifiedName()
-            + " WHERE superseded_at IS NULL AND feature_ts > ?"
-            + " ORDER BY entity_key, feature_ts DESC";
     RedisClient client = RedisClient.create(redisUrl);
-    long read = 0;
-    long written = 0;
-    try (Connection c = DriverManager.getConnection(jdbcUrl);
+    long[] read = {0};
+    long[] written = {0};
+    try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
         StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
       c.setAutoCommit(false);
       RedisCommands<byte[], byte[]> cmd = redis.sync();
       String sha = cmd.scriptLoad(NewestWinsScript.SOURCE.getBytes(StandardCharsets.UTF_8));
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setFetchSize(BATCH * 4);
-        ps.setTimestamp(1, new java.sql.Timestamp(now - ttl));
-        try (ResultSet rs = ps.executeQuery()) {
-          List<byte[]> keys = new ArrayList<>(BATCH);
-          List<byte[]> args = new ArrayList<>(BATCH * 2);
-          while (rs.next()) {
-            FeatureRow row = OfflineRows.read(rs, plan.parts());
-            read++;
-            long expiresAt = row.featureTs() + ttl;
-            if (expiresAt <= now) {
-              continue;
-            }
-            keys.add(OnlineKeys.keyBytes(plan, row.entityKey()));
-            args.add(codec.encode(row));
-            args.add(Long.toString(expiresAt).getBytes(StandardCharsets.US_ASCII));
-            if (keys.size() == BATCH) {
-              written += flush(cmd, sha, keys, args);
-            }
-          }
-          written += flush(cmd, sha, keys, args);
-        }
-      }
+      List<byte[]> keys = new ArrayList<>(BATCH);
+      List<byte[]> args = new ArrayList<>(BATCH * 2);
+      new OfflineReader(c, table)
+          .forEachLatestCurrentRow(
+              Instant.ofEpochMilli(now - ttl),
+              BATCH * 4,
+              row -> {
+                read[0]++;
+                long expiresAt = row.featureTs() + ttl;
+                if (expiresAt <= now) {
+                  return;
+                }
+                keys.add(OnlineKeys.keyBytes(plan, row.entityKey()));
+                args.add(codec.encode(row));
+                args.add(Long.toString(expiresAt).getBytes(StandardCharsets.US_ASCII));
+                if (keys.size() == BATCH) {
+                  written[0] += flush(cmd, sha, keys, args);
+                }
+              });
+      written[0] += flush(cmd, sha, keys, args);
       c.commit();
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
-    return new Result(plan.name(), read, written);
+    return new Result(plan.name(), read[0], written[0]);
   }
 
   private static long flush(

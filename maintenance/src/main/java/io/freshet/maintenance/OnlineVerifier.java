@@ -1,8 +1,10 @@
 package io.freshet.maintenance;
 
+import io.freshet.offline.OfflineReader;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.freshet.storage.OnlineStoreUri;
@@ -10,9 +12,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,6 +78,9 @@ public final class OnlineVerifier {
     }
   }
 
+  /** The {@code application_name} of the verifier's Postgres sessions. */
+  static final String APPLICATION_NAME = "freshet-verify";
+
   private final String jdbcUrl;
   private final String redisUrl;
   private final Clock clock;
@@ -98,12 +100,13 @@ public final class OnlineVerifier {
   public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
     RedisClient client = RedisClient.create(redisUrl);
-    try (Connection c = DriverManager.getConnection(jdbcUrl);
+    try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
         StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
-      List<String> entities = sampleEntities(c, table, sample);
+      OfflineReader offline = new OfflineReader(c, table);
+      List<String> entities = offline.sampleEntities(sample);
       List<Mismatch> suspects = new ArrayList<>();
       for (String entity : entities) {
-        Mismatch m = check(c, redis, plan, table, entity);
+        Mismatch m = check(offline, redis, plan, entity);
         if (m != null) {
           suspects.add(m);
         }
@@ -112,7 +115,7 @@ public final class OnlineVerifier {
         sleep(recheckAfter);
         List<Mismatch> confirmed = new ArrayList<>();
         for (Mismatch s : suspects) {
-          Mismatch m = check(c, redis, plan, table, s.entity());
+          Mismatch m = check(offline, redis, plan, s.entity());
           if (m != null) {
             confirmed.add(m);
           }
@@ -126,13 +129,12 @@ public final class OnlineVerifier {
   }
 
   private Mismatch check(
-      Connection c,
+      OfflineReader reader,
       StatefulRedisConnection<byte[], byte[]> redis,
       ViewPlan plan,
-      OfflineTable table,
       String entity)
       throws SQLException {
-    FeatureRow offline = latestRow(c, table, entity);
+    FeatureRow offline = reader.latestCurrentRow(entity);
     long now = clock.millis();
     long ttl = plan.view().ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
@@ -161,40 +163,6 @@ public final class OnlineVerifier {
       return new Mismatch(plan.name(), entity, Problem.VALUES_DIFFER, offline, online);
     }
     return null;
-  }
-
-  private static FeatureRow latestRow(Connection c, OfflineTable table, String entity)
-      throws SQLException {
-    String sql =
-        "SELECT "
-            + OfflineRows.columns(table)
-            + " FROM "
-            + table.qualifiedName()
-            + " WHERE entity_key = ? AND superseded_at IS NULL ORDER BY feature_ts DESC LIMIT 1";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, entity);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? OfflineRows.read(rs, table.plan().parts()) : null;
-      }
-    }
-  }
-
-  private static List<String> sampleEntities(Connection c, OfflineTable table, int sample)
-      throws SQLException {
-    String sql =
-        "SELECT entity_key FROM (SELECT DISTINCT entity_key FROM "
-            + table.qualifiedName()
-            + ") e ORDER BY random() LIMIT ?";
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setInt(1, sample);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
   }
 
   private static void sleep(Duration d) {

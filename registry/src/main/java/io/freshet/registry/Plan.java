@@ -2,9 +2,9 @@ package io.freshet.registry;
 
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureView;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
-import io.freshet.storage.OfflineTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

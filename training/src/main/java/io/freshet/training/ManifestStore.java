@@ -1,6 +1,9 @@
 package io.freshet.training;
 
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.FreshetSchema;
+import io.freshet.offline.ListValues;
+import io.freshet.offline.TrainingSetTables;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,55 +14,30 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Manifests in Postgres: {@code freshet.training_sets} and {@code freshet.training_set_views}, made
- * by this module's own migrations ({@code db/migration/training}, history in {@code
- * freshet.training_schema_history}) so they never mix with the registry's.
+ * by the migrations of schema {@code freshet} ({@link FreshetSchema}); statements in {@link
+ * TrainingSetTables}.
  */
 final class ManifestStore {
-  static final String SCHEMA = "freshet";
-  static final String HISTORY_TABLE = "training_schema_history";
-
   private ManifestStore() {}
 
   /** Brings the manifest tables up to date. */
   static void migrate(String jdbcUrl) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setURL(jdbcUrl);
     try {
-      Flyway.configure(ManifestStore.class.getClassLoader())
-          .dataSource(ds)
-          .schemas(SCHEMA)
-          .defaultSchema(SCHEMA)
-          .table(HISTORY_TABLE)
-          .locations("classpath:db/migration/training")
-          // the registry's tables and the offline tables may already live in the schema
-          .baselineOnMigrate(true)
-          .baselineVersion("0")
-          .cleanDisabled(true)
-          .load()
-          .migrate();
-    } catch (FlywayException e) {
+      FreshetSchema.migrate(jdbcUrl, Sessions.APPLICATION_NAME);
+    } catch (SQLException | IllegalArgumentException e) {
       throw new TrainingSetException(
           "could not bring the training-set manifest tables up to date: " + e.getMessage(), e);
     }
   }
 
   static void insert(Connection c, TrainingSetManifest m) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO freshet.training_sets (id, created_at, as_of, label_source, label_sha256,"
-                + " timestamp_column, feature_service, features, feature_columns,"
-                + " full_feature_names, output, output_sha256, row_count, format_version)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement(TrainingSetTables.INSERT_SET)) {
       ps.setObject(1, m.id());
       ps.setObject(2, m.createdAt().atOffset(ZoneOffset.UTC));
       ps.setObject(3, m.asOf().atOffset(ZoneOffset.UTC));
@@ -77,11 +55,7 @@ final class ManifestStore {
       ps.setInt(14, m.formatVersion());
       ps.executeUpdate();
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO freshet.training_set_views (training_set_id, position, view_name,"
-                + " version_tag, fingerprint, key_columns, ttl_micros, availability_delay_micros)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement(TrainingSetTables.INSERT_VIEW)) {
       int position = 0;
       for (ViewVersion v : m.views()) {
         ps.setObject(1, m.id());
@@ -100,11 +74,7 @@ final class ManifestStore {
 
   static Optional<TrainingSetManifest> load(Connection c, UUID id) throws SQLException {
     List<ViewVersion> views = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT view_name, version_tag, fingerprint, key_columns, ttl_micros,"
-                + " availability_delay_micros FROM freshet.training_set_views"
-                + " WHERE training_set_id = ? ORDER BY position")) {
+    try (PreparedStatement ps = c.prepareStatement(TrainingSetTables.SELECT_VIEWS)) {
       ps.setObject(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -119,12 +89,7 @@ final class ManifestStore {
         }
       }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT created_at, as_of, label_source, label_sha256, timestamp_column,"
-                + " feature_service, features, feature_columns, full_feature_names, output,"
-                + " output_sha256, row_count, format_version"
-                + " FROM freshet.training_sets WHERE id = ?")) {
+    try (PreparedStatement ps = c.prepareStatement(TrainingSetTables.SELECT_SET)) {
       ps.setObject(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -152,6 +117,6 @@ final class ManifestStore {
   }
 
   private static List<String> strings(ResultSet rs, int column) throws SQLException {
-    return Arrays.asList((String[]) rs.getArray(column).getArray());
+    return ListValues.read(rs.getArray(column));
   }
 }

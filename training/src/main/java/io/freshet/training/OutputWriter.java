@@ -1,6 +1,8 @@
 package io.freshet.training;
 
 import io.freshet.dsl.FeatureType;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TrainingSetTables;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -207,7 +209,7 @@ final class OutputWriter {
     }
     for (Column col : columns) {
       sb.append(", ").append(TableName.quote(col.name())).append(' ');
-      sb.append(col.type().postgresType());
+      sb.append(OfflineTable.columnType(col.type()));
     }
     return sb.append(')').toString();
   }
@@ -309,8 +311,7 @@ final class OutputWriter {
 
   private void forget(TrainingSetManifest m) {
     try (Connection c = Sessions.open(jdbcUrl);
-        PreparedStatement ps =
-            c.prepareStatement("DELETE FROM freshet.training_sets WHERE id = ?")) {
+        PreparedStatement ps = c.prepareStatement(TrainingSetTables.DELETE_SET)) {
       ps.setObject(1, m.id());
       ps.executeUpdate();
     } catch (SQLException e) {

@@ -1,9 +1,10 @@
 package io.freshet.training;
 
+import io.freshet.offline.PostgresSessions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 /**
  * Connections whose text output is pinned: values that reach a training set (label columns of a
@@ -17,7 +18,7 @@ final class Sessions {
   private Sessions() {}
 
   static Connection open(String jdbcUrl) throws SQLException {
-    Connection c = DriverManager.getConnection(jdbcUrl);
+    Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
     try (Statement s = c.createStatement()) {
       s.execute(
           "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"

@@ -2,11 +2,12 @@ package io.freshet.training;
 
 import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -430,7 +431,7 @@ public final class TrainingSetBuilder {
   private long checkDatabase(Connection c, Work w) throws SQLException {
     List<String> missing = new ArrayList<>();
     for (ViewUse v : w.views()) {
-      if (!exists(c, v.table().qualifiedName())) {
+      if (!OfflineTables.exists(c, v.table())) {
         missing.add(v.table().qualifiedName() + " (view " + v.plan().name() + ")");
       }
     }
@@ -486,6 +487,7 @@ public final class TrainingSetBuilder {
     return w.asOfMicros();
   }
 
+  /** Whether the output table (outside the offline store) exists. */
   private static boolean exists(Connection c, String qualifiedName) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
       ps.setString(1, qualifiedName);

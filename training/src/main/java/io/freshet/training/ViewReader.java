@@ -1,7 +1,8 @@
 package io.freshet.training;
 
+import io.freshet.offline.AsOfScan;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.FeaturePart;
-import io.freshet.storage.OfflineTable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -27,15 +28,15 @@ import org.postgresql.copy.CopyOut;
  *       {@code feature_ts} range its labels can use: from (earliest label − TTL) to (latest label −
  *       availability delay). Rows outside it can never be chosen, so they are not read; the bound
  *       is only pruning, the merge applies delay and TTL exactly.
- *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row)
- *       are joined to that table and ordered by {@code entity_key COLLATE "C", feature_ts,
- *       committed_at}: bytewise, so whatever the database's collation (even a nondeterministic one)
- *       each entity's rows come out together. That is the primary key's own order, since the
- *       offline table declares {@code entity_key} with collation {@code "C"}, so the planner reads
- *       the primary key in order and merges the sorted keys into it: no sort of the rows, however
- *       many (on a table created before, with the database's collation, Postgres sorts them
- *       instead; same rows, slower). Java never compares its own string order with Postgres' for
- *       the merge ({@link AsOfJoin} looks entities up by hash).
+ *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row;
+ *       statements in {@link AsOfScan}) are joined to that table and ordered by {@code entity_key
+ *       COLLATE "C", feature_ts, committed_at}: bytewise, so whatever the database's collation
+ *       (even a nondeterministic one) each entity's rows come out together. That is the primary
+ *       key's own order, since the offline table declares {@code entity_key} with collation {@code
+ *       "C"}, so the planner reads the primary key in order and merges the sorted keys into it: no
+ *       sort of the rows, however many (on a table created before, with the database's collation,
+ *       Postgres sorts them instead; same rows, slower). Java never compares its own string order
+ *       with Postgres' for the merge ({@link AsOfJoin} looks entities up by hash).
  *   <li>The read is bounded to the slice's {@link Range}, the bytewise range from its first to its
  *       last entity, so that each slice reads its own contiguous part of the index and not the
  *       whole table.
@@ -93,17 +94,15 @@ final class ViewReader {
     try (Connection c = Sessions.open(jdbcUrl)) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TEMPORARY TABLE freshet_training_keys"
-                + " (entity_key text NOT NULL, lo timestamptz NOT NULL, hi timestamptz NOT NULL)"
-                + " ON COMMIT DROP");
-        s.execute("SET LOCAL work_mem = '64MB'");
+        for (String sql : AsOfScan.prepareStatements()) {
+          s.execute(sql);
+        }
       }
       CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
       int keys = writeKeys(copy, job, groups, labelTimes);
       if (keys > 0) {
         try (Statement s = c.createStatement()) {
-          s.execute("ANALYZE freshet_training_keys");
+          s.execute(AsOfScan.analyzeKeys());
         }
         AsOfJoin join =
             new AsOfJoin(
@@ -121,63 +120,20 @@ final class ViewReader {
 
   /** The query whose rows {@link #read} streams; visible for tests that look at its plan. */
   static String select(Job job, long asOfMicros, Range range) {
-    String asOf = "'" + LabelTime.fromMicros(asOfMicros) + "'::timestamptz";
-    String rowsAsOf = job.table().rowsAsOfQuery();
-    int first = rowsAsOf.indexOf('?');
-    int second = rowsAsOf.indexOf('?', first + 1);
-    if (first < 0 || second < 0 || rowsAsOf.indexOf('?', second + 1) >= 0) {
-      throw new IllegalStateException(
-          "expected the as-of query to take the commit time twice: " + rowsAsOf);
-    }
-    rowsAsOf =
-        rowsAsOf.substring(0, first)
-            + asOf
-            + rowsAsOf.substring(first + 1, second)
-            + asOf
-            + rowsAsOf.substring(second + 1);
-    StringBuilder sb =
-        new StringBuilder(
-            "SELECT r.entity_key, (extract(epoch FROM r.feature_ts) * 1000000)::bigint");
-    for (FeaturePart p : job.parts()) {
-      sb.append(", r.").append(TableName.quote(p.name()));
-    }
-    sb.append(" FROM (")
-        .append(rowsAsOf)
-        .append(") r JOIN freshet_training_keys k ON k.entity_key = r.entity_key")
-        .append(" AND r.feature_ts >= k.lo AND r.feature_ts <= k.hi")
-        .append(" WHERE r.entity_key COLLATE \"C\" >= ")
-        .append(literal(range.first()))
-        .append(" AND r.entity_key COLLATE \"C\" <= ")
-        .append(literal(range.last()))
-        .append(" ORDER BY r.entity_key COLLATE \"C\", r.feature_ts, r.committed_at");
-    return sb.toString();
+    return AsOfScan.select(
+        job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
   private static String query(Job job, long asOfMicros, Range range) {
-    return "COPY (" + select(job, asOfMicros, range) + ") TO STDOUT";
-  }
-
-  /**
-   * A string constant, whatever {@code standard_conforming_strings} says: {@code E'...'} with
-   * backslash and quote doubled. (COPY takes no parameters.)
-   */
-  static String literal(String value) {
-    StringBuilder sb = new StringBuilder(value.length() + 3).append("E'");
-    for (int i = 0; i < value.length(); i++) {
-      char ch = value.charAt(i);
-      if (ch == '\\' || ch == '\'') {
-        sb.append(ch);
-      }
-      sb.append(ch);
-    }
-    return sb.append('\'').toString();
+    return AsOfScan.copyRowsOut(
+        job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
   /** Writes each entity with its usable feature_ts range; returns how many were written. */
   private static int writeKeys(
       CopyManager copy, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
       throws SQLException {
-    CopyIn in = copy.copyIn("COPY freshet_training_keys FROM STDIN");
+    CopyIn in = copy.copyIn(AsOfScan.copyKeysIn());
     int written = 0;
     try {
       StringBuilder lines = new StringBuilder();

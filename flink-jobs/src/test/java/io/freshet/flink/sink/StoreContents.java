@@ -1,9 +1,9 @@
 package io.freshet.flink.sink;
 
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
 import io.freshet.storage.OnlineCodec;
 import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.KeyScanCursor;

@@ -8,19 +8,18 @@ import io.freshet.deploy.stack.ChildJvm;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables;
+import io.freshet.offline.OfflineTables.VersionCounts;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -212,7 +211,7 @@ final class BackfillCommand implements Callable<Integer> {
       args.add(redisSetting.value());
     }
 
-    Map<ViewPlan, Counts> before = counts(pgSetting, plans);
+    Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
     Path tmp = Files.createTempDirectory("freshet-backfill");
     try {
       Path jobJarForDefs = defs.jobJar(jar, tmp);
@@ -225,12 +224,12 @@ final class BackfillCommand implements Callable<Integer> {
     } finally {
       Steps.deleteQuietly(tmp);
     }
-    Map<ViewPlan, Counts> after = counts(pgSetting, plans);
+    Map<ViewPlan, VersionCounts> after = counts(pgSetting, plans);
 
     out.println();
     for (ViewPlan p : plans) {
-      Counts b = before.get(p);
-      Counts a = after.get(p);
+      VersionCounts b = before.get(p);
+      VersionCounts a = after.get(p);
       OfflineTable table = OfflineTable.of(p);
       long added = a.rows() - b.rows();
       long superseded = a.superseded() - b.superseded();
@@ -363,30 +362,14 @@ final class BackfillCommand implements Callable<Integer> {
     }
   }
 
-  /** Row versions of an offline table: all of them, and those a newer version replaced. */
-  private record Counts(long rows, long superseded) {}
-
-  private static Map<ViewPlan, Counts> counts(Setting pg, List<ViewPlan> plans) {
-    Map<ViewPlan, Counts> counts = new LinkedHashMap<>();
-    try (Connection c = DriverManager.getConnection(pg.value())) {
+  private static Map<ViewPlan, VersionCounts> counts(Setting pg, List<ViewPlan> plans) {
+    Map<ViewPlan, VersionCounts> counts = new LinkedHashMap<>();
+    try (Connection c = OfflineTableChecks.open(pg)) {
       for (ViewPlan p : plans) {
-        OfflineTable table = OfflineTable.of(p);
-        boolean exists = OfflineTables.exists(c, table);
-        if (!exists) {
-          counts.put(p, new Counts(0, 0));
-          continue;
-        }
-        try (Statement s = c.createStatement();
-            ResultSet rs =
-                s.executeQuery(
-                    "SELECT count(*), count(*) FILTER (WHERE superseded_at IS NOT NULL) FROM "
-                        + table.qualifiedName())) {
-          rs.next();
-          counts.put(p, new Counts(rs.getLong(1), rs.getLong(2)));
-        }
+        counts.put(p, OfflineTables.counts(c, OfflineTable.of(p)));
       }
     } catch (SQLException e) {
-      throw OfflineTables.unreachable(pg, e);
+      throw OfflineTableChecks.unreachable(pg, e);
     }
     return counts;
   }

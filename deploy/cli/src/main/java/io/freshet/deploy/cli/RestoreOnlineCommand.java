@@ -4,8 +4,8 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineRestorer;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
@@ -82,7 +82,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
         PostgresOption.display(pgSetting.value()),
         redisDisplay);
     out.flush();
-    OfflineTables.requireExist(pgSetting, plans, "restore");
+    OfflineTableChecks.requireExist(pgSetting, plans, "restore");
 
     OnlineRestorer restorer = new OnlineRestorer(pgSetting.value(), redisSetting.value(), clock);
     for (ViewPlan plan : plans) {
@@ -91,7 +91,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
       try {
         r = restorer.restore(plan);
       } catch (SQLException e) {
-        throw OfflineTables.unreachable(pgSetting, e);
+        throw OfflineTableChecks.unreachable(pgSetting, e);
       } catch (RedisException e) {
         throw new StackException(
             "could not write the online table at "

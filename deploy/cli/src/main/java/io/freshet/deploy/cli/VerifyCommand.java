@@ -6,9 +6,9 @@ import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineVerifier;
 import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
 import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
@@ -116,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
         PostgresOption.display(pgSetting.value()),
         RedisOption.display(redisSetting.value()));
     out.flush();
-    OfflineTables.requireExist(pgSetting, plans, "verify");
+    OfflineTableChecks.requireExist(pgSetting, plans, "verify");
 
     OnlineVerifier verifier = new OnlineVerifier(pgSetting.value(), redisSetting.value(), clock);
     List<String> failing = new ArrayList<>();
@@ -125,7 +125,7 @@ final class VerifyCommand implements Callable<Integer> {
       try {
         report = verifier.verify(plan, sample, recheckAfter);
       } catch (SQLException e) {
-        throw OfflineTables.unreachable(pgSetting, e);
+        throw OfflineTableChecks.unreachable(pgSetting, e);
       } catch (RedisException e) {
         throw new StackException(
             "could not read the online table at "

@@ -3,11 +3,16 @@ package io.freshet.flink.sink.offline;
 import io.freshet.flink.sink.Backoff;
 import io.freshet.flink.sink.CommitFaults.Point;
 import io.freshet.flink.sink.CommitFaults.Store;
+import io.freshet.flink.sink.CommitId;
 import io.freshet.flink.sink.RowCommittable;
 import io.freshet.flink.sink.RowCommitter;
+import io.freshet.offline.ListValues;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables;
+import io.freshet.offline.PostgresSessions;
+import io.freshet.offline.SinkCommits;
 import io.freshet.plan.FeaturePart;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
 import java.io.EOFException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -75,7 +80,8 @@ final class PostgresOfflineCommitter extends RowCommitter {
   protected Outcome apply(RowCommittable committable) throws Exception {
     Connection c = connection();
     try {
-      if (!SinkCommits.claim(c, table.tableName(), committable.id(), committable.rows().size())) {
+      if (!SinkCommits.claim(
+          c, table.tableName(), marker(committable.id()), committable.rows().size())) {
         c.rollback();
         return Outcome.ALREADY_COMMITTED;
       }
@@ -87,6 +93,10 @@ final class PostgresOfflineCommitter extends RowCommitter {
     }
     purgeMarkersIfDue(c);
     return Outcome.APPLIED;
+  }
+
+  private static SinkCommits.Marker marker(CommitId id) {
+    return new SinkCommits.Marker(id.jobId(), id.subtask(), id.checkpointId(), id.writerId());
   }
 
   private void writeRows(Connection c, RowCommittable committable) throws Exception {
@@ -196,7 +206,7 @@ final class PostgresOfflineCommitter extends RowCommitter {
   private static String[] listLiterals(Object[] column) {
     String[] out = new String[column.length];
     for (int i = 0; i < column.length; i++) {
-      out[i] = column[i] == null ? null : OfflineTable.listLiteral((List<?>) column[i]);
+      out[i] = column[i] == null ? null : ListValues.literal((List<?>) column[i]);
     }
     return out;
   }
@@ -223,7 +233,8 @@ final class PostgresOfflineCommitter extends RowCommitter {
       try {
         c.setAutoCommit(false);
         if (!tablesReady) {
-          PostgresOfflineSink.ensureTables(c, table);
+          OfflineTables.ensure(
+              c, table, PostgresSessions.dataSource(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME));
           tablesReady = true;
         }
       } catch (SQLException e) {

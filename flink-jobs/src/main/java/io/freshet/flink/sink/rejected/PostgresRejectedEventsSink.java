@@ -1,12 +1,13 @@
 package io.freshet.flink.sink.rejected;
 
-import io.freshet.flink.sink.offline.PostgresSessions;
 import io.freshet.flink.source.RejectedEvent;
+import io.freshet.offline.FreshetSchema;
+import io.freshet.offline.PostgresSessions;
+import io.freshet.offline.RejectedEvents;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -18,30 +19,17 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 /**
  * Keeps dead letters and late events in {@code freshet.rejected_events}, one row per event and
  * view. The origin ({@code topic/partition@offset}) is unique per record, so a replay after a
- * restart inserts nothing twice.
+ * restart inserts nothing twice. Layout and statement in {@link RejectedEvents}; the table comes
+ * from {@link FreshetSchema}, which the writer applies when it starts and finds no table.
  */
 public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
   private static final long serialVersionUID = 1L;
 
   /** The table holding rejected events. */
-  public static final String TABLE = "freshet.rejected_events";
+  public static final String TABLE = RejectedEvents.TABLE;
 
   /** The {@code application_name} of the sink's sessions. */
   public static final String APPLICATION_NAME = "freshet-rejected-events-sink";
-
-  private static final String DDL =
-      "CREATE TABLE IF NOT EXISTS "
-          + TABLE
-          + " (\n"
-          + "  view_name text NOT NULL,\n"
-          + "  kind text NOT NULL,\n"
-          + "  origin text NOT NULL,\n"
-          + "  reason text NOT NULL,\n"
-          + "  payload text,\n"
-          + "  event_ts timestamptz,\n"
-          + "  received_at timestamptz NOT NULL DEFAULT now(),\n"
-          + "  PRIMARY KEY (view_name, kind, origin)\n"
-          + ")";
 
   private final String jdbcUrl;
 
@@ -66,10 +54,8 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
     Writer(String jdbcUrl) throws SQLException {
       this.jdbcUrl = jdbcUrl;
       Connection c = connection();
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
-        s.execute("CREATE SCHEMA IF NOT EXISTS freshet");
-        s.execute(DDL);
+      try {
+        RejectedEvents.ensureTable(c, PostgresSessions.dataSource(jdbcUrl, APPLICATION_NAME));
         c.commit();
       } catch (SQLException e) {
         close();
@@ -92,12 +78,7 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
       }
       try {
         Connection c = connection();
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + TABLE
-                    + " (view_name, kind, origin, reason, payload, event_ts)"
-                    + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement ps = c.prepareStatement(RejectedEvents.INSERT)) {
           for (RejectedEvent r : buffer) {
             ps.setString(1, r.view);
             ps.setString(2, r.kind.name());

@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.offline;
 
 import static io.freshet.dsl.Aggregation.count;
 import static io.freshet.dsl.Aggregation.last;
@@ -102,8 +102,8 @@ class OfflineTableTest {
 
   @Test
   void list_literal_quotes_every_element() {
-    assertThat(OfflineTable.listLiteral(List.of())).isEqualTo("{}");
-    assertThat(OfflineTable.listLiteral(List.of("a", "", "b\"c", "d\\e", "NULL", "x,y", "{z}")))
+    assertThat(ListValues.literal(List.of())).isEqualTo("{}");
+    assertThat(ListValues.literal(List.of("a", "", "b\"c", "d\\e", "NULL", "x,y", "{z}")))
         .isEqualTo("{\"a\",\"\",\"b\\\"c\",\"d\\\\e\",\"NULL\",\"x,y\",\"{z}\"}");
   }
 

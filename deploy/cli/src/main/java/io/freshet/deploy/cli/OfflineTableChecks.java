@@ -1,28 +1,29 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.StackException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables;
+import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /** What the commands check about offline tables before they read them. */
-final class OfflineTables {
-  private OfflineTables() {}
+final class OfflineTableChecks {
+  /** The {@code application_name} of the commands' Postgres sessions. */
+  static final String APPLICATION_NAME = "freshet-cli";
 
-  /** True when the table exists. */
-  static boolean exists(Connection c, OfflineTable table) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      s.setString(1, table.qualifiedName());
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
+  private OfflineTableChecks() {}
+
+  /** A session for reading the offline tables, with no limit on how long a statement reads. */
+  static Connection open(Setting pg) throws SQLException {
+    try {
+      return PostgresSessions.open(pg.value(), APPLICATION_NAME, Duration.ZERO);
+    } catch (IllegalArgumentException e) {
+      throw new SQLException(e.getMessage(), "08001", e);
     }
   }
 
@@ -32,10 +33,10 @@ final class OfflineTables {
    */
   static void requireExist(Setting pg, List<ViewPlan> plans, String purpose) {
     List<String> missing = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection(pg.value())) {
+    try (Connection c = open(pg)) {
       for (ViewPlan p : plans) {
         OfflineTable t = OfflineTable.of(p);
-        if (!exists(c, t)) {
+        if (!OfflineTables.exists(c, t)) {
           missing.add(p.name() + " (" + t.qualifiedName() + ")");
         }
       }

@@ -1,12 +1,9 @@
-package io.freshet.flink.sink.offline;
+package io.freshet.offline;
 
-import io.freshet.flink.sink.CommitId;
-import io.freshet.storage.OfflineTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The commit markers of the offline sinks: one row per committed checkpoint of a writer subtask,
@@ -19,7 +16,7 @@ import java.util.List;
  *   job_id        text         not null  -- the Flink job that prepared the rows
  *   subtask       integer      not null  -- the writer subtask
  *   checkpoint_id bigint       not null  -- the checkpoint; 9223372036854775807 for end of input
- *   writer_id     bigint       not null  -- random per writer incarnation, see CommitId
+ *   writer_id     bigint       not null  -- random per writer incarnation
  *   row_count     integer      not null  -- rows the committable held
  *   committed_at  timestamptz  not null  -- the transaction time, as committed_at of the rows
  *   primary key (target, job_id, subtask, checkpoint_id, writer_id)
@@ -31,28 +28,18 @@ import java.util.List;
  * Markers older than a retention are deleted; a replay older than that (a job restored from a very
  * old savepoint) is still harmless for the latest rows, because a row equal to the current version
  * adds nothing.
+ *
+ * <p>The table and its index come from {@link FreshetSchema}'s migrations.
  */
-final class SinkCommits {
-  static final String NAME = "sink_commits";
-  static final String TABLE = OfflineTable.SCHEMA + "." + NAME;
-  static final String AGE_INDEX = NAME + "__age";
+public final class SinkCommits {
+  /** The unqualified table name. */
+  public static final String NAME = "sink_commits";
 
-  static final List<String> CREATE =
-      List.of(
-          "CREATE SCHEMA IF NOT EXISTS " + OfflineTable.SCHEMA,
-          "CREATE TABLE IF NOT EXISTS "
-              + TABLE
-              + " (\n"
-              + "  target text NOT NULL,\n"
-              + "  job_id text NOT NULL,\n"
-              + "  subtask integer NOT NULL,\n"
-              + "  checkpoint_id bigint NOT NULL,\n"
-              + "  writer_id bigint NOT NULL,\n"
-              + "  row_count integer NOT NULL,\n"
-              + "  committed_at timestamptz NOT NULL DEFAULT now(),\n"
-              + "  PRIMARY KEY (target, job_id, subtask, checkpoint_id, writer_id)\n"
-              + ")",
-          "CREATE INDEX IF NOT EXISTS " + AGE_INDEX + " ON " + TABLE + " (target, committed_at)");
+  /** The schema-qualified table name. */
+  public static final String TABLE = OfflineTable.SCHEMA + "." + NAME;
+
+  /** The unqualified name of the index by age. */
+  public static final String AGE_INDEX = NAME + "__age";
 
   private static final String CLAIM =
       "INSERT INTO "
@@ -67,12 +54,16 @@ final class SinkCommits {
 
   private SinkCommits() {}
 
+  /** Who prepared a committable: the primary key of its marker, less the target. */
+  public record Marker(String jobId, int subtask, long checkpointId, long writerId) {}
+
   /**
    * Inserts the marker of a committable in the caller's transaction.
    *
    * @return false if the marker was there already: the rows are committed
    */
-  static boolean claim(Connection c, String target, CommitId id, int rows) throws SQLException {
+  public static boolean claim(Connection c, String target, Marker id, int rows)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
       ps.setString(1, target);
       ps.setString(2, id.jobId());
@@ -85,7 +76,7 @@ final class SinkCommits {
   }
 
   /** Deletes a target's markers older than the retention, in the caller's transaction. */
-  static int purge(Connection c, String target, Duration retention) throws SQLException {
+  public static int purge(Connection c, String target, Duration retention) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(PURGE)) {
       ps.setString(1, target);
       ps.setLong(2, retention.toSeconds());

@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.offline;
 
 import io.freshet.dsl.FeatureType;
 import io.freshet.plan.FeaturePart;
@@ -53,6 +53,9 @@ import java.util.List;
  * its rows become visible at COMMIT. A training set that wants an as-of time nobody can still write
  * behind picks one no later than {@link #stableAsOfQuery()}.
  *
+ * <p>{@link OfflineTables} creates the table; {@link OfflineReader} reads it back as {@link
+ * io.freshet.storage.FeatureRow}s.
+ *
  * <p>Writers apply a batch with {@link #insertOrSupersedeStatement()} then {@link
  * #insertStatement()}, in one transaction, each taking the batch as one array per column.
  */
@@ -78,10 +81,12 @@ public final class OfflineTable {
     this.tableName = plan.name() + "__" + plan.versionTag();
   }
 
+  /** The table of a view version. */
   public static OfflineTable of(ViewPlan plan) {
     return new OfflineTable(plan);
   }
 
+  /** The plan the table is derived from. */
   public ViewPlan plan() {
     return plan;
   }
@@ -117,7 +122,7 @@ public final class OfflineTable {
     sb.append("  entity_key text COLLATE \"C\" NOT NULL,\n");
     sb.append("  feature_ts timestamptz NOT NULL,\n");
     for (FeaturePart p : plan.parts()) {
-      sb.append("  \"").append(p.name()).append("\" ").append(p.type().postgresType());
+      sb.append("  \"").append(p.name()).append("\" ").append(columnType(p.type()));
       sb.append(",\n");
     }
     sb.append("  committed_at timestamptz NOT NULL DEFAULT now(),\n");
@@ -142,8 +147,8 @@ public final class OfflineTable {
    * batch as arrays, one element per row and one array per column: {@code text[]} entity keys,
    * {@code bigint[]} feature_ts in epoch milliseconds, then one array per part in plan order:
    * {@code bigint[]} for INT64, {@code double precision[]} for FLOAT64, {@code text[]} for STRING,
-   * and {@code text[]} of {@link #listLiteral array literals} for STRING_LIST. A batch must hold
-   * each (entity, feature_ts) at most once.
+   * and {@code text[]} of {@link ListValues#literal array literals} for STRING_LIST. A batch must
+   * hold each (entity, feature_ts) at most once.
    */
   public String insertOrSupersedeStatement() {
     StringBuilder stored = new StringBuilder();
@@ -206,27 +211,78 @@ public final class OfflineTable {
   }
 
   /**
-   * A STRING_LIST value as a Postgres array literal, e.g. {@code ["a", "b\"c"]} as {@code
-   * {"a","b\"c"}}: how the batch statements take it.
+   * The latest current version of one entity: the columns of {@link #rowColumns()}; parameter 1 is
+   * the entity key. Walks the current-version index.
    */
-  public static String listLiteral(List<?> values) {
-    StringBuilder sb = new StringBuilder("{");
-    for (Object v : values) {
-      if (sb.length() > 1) {
-        sb.append(',');
-      }
-      sb.append('"');
-      String s = String.valueOf(v);
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == '"' || c == '\\') {
-          sb.append('\\');
-        }
-        sb.append(c);
-      }
-      sb.append('"');
+  public String latestCurrentRowQuery() {
+    return "SELECT "
+        + rowColumns()
+        + " FROM "
+        + qualifiedName()
+        + " WHERE entity_key = ? AND superseded_at IS NULL ORDER BY feature_ts DESC LIMIT 1";
+  }
+
+  /**
+   * The latest current version of every entity whose window ended after a time, given as the {@code
+   * timestamptz} parameter 1: the columns of {@link #rowColumns()}, in {@code entity_key} order.
+   * One row per entity, for rebuilding a store that keeps only the latest row.
+   */
+  public String latestCurrentRowPerEntityQuery() {
+    return "SELECT DISTINCT ON (entity_key) "
+        + rowColumns()
+        + " FROM "
+        + qualifiedName()
+        + " WHERE superseded_at IS NULL AND feature_ts > ?"
+        + " ORDER BY entity_key, feature_ts DESC";
+  }
+
+  /**
+   * Every version of one entity's rows, oldest window first and, per window, oldest version first:
+   * the columns of {@link #rowColumns()}, then committed_at and superseded_at. Parameter 1 is the
+   * entity key.
+   */
+  public String historyQuery() {
+    return "SELECT "
+        + rowColumns()
+        + ", committed_at, superseded_at FROM "
+        + qualifiedName()
+        + " WHERE entity_key = ? ORDER BY feature_ts, committed_at";
+  }
+
+  /** Up to {@code ?} distinct entity keys of the table, drawn at random. */
+  public String sampleEntitiesQuery() {
+    return "SELECT entity_key FROM (SELECT DISTINCT entity_key FROM "
+        + qualifiedName()
+        + ") e ORDER BY random() LIMIT ?";
+  }
+
+  /** How many versions the table holds, and how many of them a newer version replaced. */
+  public String versionCountsQuery() {
+    return "SELECT count(*), count(*) FILTER (WHERE superseded_at IS NOT NULL) FROM "
+        + qualifiedName();
+  }
+
+  /**
+   * What the typed reader selects for a row: entity_key, feature_ts in epoch milliseconds, then
+   * every part in plan order.
+   */
+  public String rowColumns() {
+    StringBuilder sb =
+        new StringBuilder("entity_key, (extract(epoch from feature_ts) * 1000)::bigint");
+    for (FeaturePart p : plan.parts()) {
+      sb.append(", \"").append(p.name()).append('"');
     }
-    return sb.append('}').toString();
+    return sb.toString();
+  }
+
+  /** The Postgres column type of a feature type. */
+  public static String columnType(FeatureType type) {
+    return switch (type) {
+      case INT64 -> "bigint";
+      case FLOAT64 -> "double precision";
+      case STRING -> "text";
+      case STRING_LIST -> "text[]";
+    };
   }
 
   private String selectColumns() {
