@@ -134,7 +134,7 @@ public final class OnlineVerifier {
       throws SQLException {
     FeatureRow offline = latestRow(c, table, entity);
     long now = clock.millis();
-    long ttl = plan.view().ttl().toMillis();
+    long ttl = plan.ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
     byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
     FeatureRow online;
