@@ -13,9 +13,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The normalized form of a {@link FeatureView} that engines and the gateway read: ordered parts
- * with their storage names, the slice length shared by every window, and a fingerprint of the
- * view's meaning.
+ * The normalized form of a {@link FeatureView}, and the only form engines and the gateway read: the
+ * source ({@link SourcePlan}), the keys, TTL and availability delay, the slide and the slice length
+ * shared by every window, the parts with their storage names, addressed by what they are ({@link
+ * #aggregatedParts()}, {@link #derivedParts()}), and a fingerprint of the view's meaning.
  *
  * <p>The fingerprint is a SHA-256 over the canonical {@link #describe() description}: any change of
  * meaning (a filter, a window, a feature's name or type, the key, the event-time field) changes it;
