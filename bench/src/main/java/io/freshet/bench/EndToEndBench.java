@@ -71,7 +71,7 @@ final class EndToEndBench {
     // online sink commits it (rows already expired are skipped there, which would flatter it).
     long base = Math.floorDiv(System.currentTimeMillis() - 3_600_000L, 900_000L) * 900_000L;
     EventGen gen = new EventGen(42, p.users(), p.stepMillis(), 120_000, base);
-    String topic = plan.view().source().topic();
+    String topic = plan.source().topic();
     E2eStores.freshTopic(topic);
     long t0 = System.nanoTime();
     produce(gen, topic, p.events());

@@ -76,8 +76,8 @@ final class TrainingBench {
 
   static Map<String, Object> run(Params p) throws Exception {
     ViewPlan plan = CATALOG.plan("user_activity");
-    Duration delay = plan.view().availabilityDelay();
-    Duration ttl = plan.view().ttl();
+    Duration delay = plan.availabilityDelay();
+    Duration ttl = plan.ttl();
     long delayMicros = ceilMicros(delay);
     long ttlMicros = ceilMicros(ttl);
     for (FeaturePart part : plan.parts()) {

@@ -269,11 +269,12 @@ class PipelineEndToEndIT {
 
   private static void assertOnlineAndGatewayEqual(Map<String, List<Row>> expected, long now)
       throws Exception {
-    long ttl = PLAN.view().ttl().toMillis();
+    long ttl = PLAN.ttl().toMillis();
     ObjectMapper json = new ObjectMapper();
     HttpClient http = HttpClient.newHttpClient();
     try (GatewayServer gateway =
-        GatewayServer.start(new GatewayConfig(0, redisUrl, Catalog.of(List.of(PLAN.view()))))) {
+        GatewayServer.start(
+            new GatewayConfig(0, redisUrl, Catalog.of(List.of(UserActivity.view()))))) {
       int present = 0;
       int nonEmpty = 0;
       for (var entry : expected.entrySet()) {

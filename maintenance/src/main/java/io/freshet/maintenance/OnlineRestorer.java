@@ -58,7 +58,7 @@ public final class OnlineRestorer {
   public Result restore(ViewPlan plan) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
     OnlineCodec codec = new OnlineCodec(plan);
-    long ttl = plan.view().ttl().toMillis();
+    long ttl = plan.ttl().toMillis();
     long now = clock.millis();
     RedisClient client = RedisClient.create(redisUrl);
     long[] read = {0};

@@ -136,7 +136,7 @@ public final class OnlineVerifier {
       throws SQLException {
     FeatureRow offline = reader.latestCurrentRow(entity);
     long now = clock.millis();
-    long ttl = plan.view().ttl().toMillis();
+    long ttl = plan.ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
     byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
     FeatureRow online;

@@ -171,7 +171,7 @@ class GatewayServerTest {
 
   @Test
   void row_older_than_ttl_is_served_as_outside_max_age() {
-    Duration ttl = userActivity.view().ttl();
+    Duration ttl = userActivity.ttl();
     long ts = Instant.now().minus(ttl).minus(Duration.ofHours(1)).toEpochMilli();
     long stillStoredUntil = Instant.now().plus(Duration.ofMinutes(5)).toEpochMilli();
     table.writeExpiringAt(userActivity, ActivityRows.of("stale", ts, 5, 2, 7.5), stillStoredUntil);

@@ -53,7 +53,7 @@ final class OnlineTableWriter implements AutoCloseable {
 
   /** Writes the row with the job's expiry, {@code feature_ts + ttl}. */
   void write(ViewPlan plan, FeatureRow row) {
-    writeExpiringAt(plan, row, row.featureTs() + plan.view().ttl().toMillis());
+    writeExpiringAt(plan, row, row.featureTs() + plan.ttl().toMillis());
   }
 
   void writeExpiringAt(ViewPlan plan, FeatureRow row, long pxAtMillis) {

@@ -194,10 +194,9 @@ public final class TrainingSetBuilder {
         ViewUse use =
             new ViewUse(
                 plan,
-                plan.view().source().keyFields(),
-                Duration.of(LabelTime.ceilMicros(plan.view().ttl()), ChronoUnit.MICROS),
-                Duration.of(
-                    LabelTime.ceilMicros(plan.view().availabilityDelay()), ChronoUnit.MICROS));
+                plan.source().keyFields(),
+                Duration.of(LabelTime.ceilMicros(plan.ttl()), ChronoUnit.MICROS),
+                Duration.of(LabelTime.ceilMicros(plan.availabilityDelay()), ChronoUnit.MICROS));
         byName.put(r.view(), use);
         views.add(use);
       }

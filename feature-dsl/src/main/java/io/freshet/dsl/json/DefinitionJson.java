@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.freshet.dsl.Aggregation;
+import io.freshet.dsl.AggregationKind;
 import io.freshet.dsl.DefinitionException;
 import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Expression;
@@ -128,20 +129,6 @@ public final class DefinitionJson {
   static final String KIND_SERVICE = "feature_service";
   static final String SOURCE_KAFKA_JSON = "kafka_json";
 
-  private static final List<String> AGGREGATIONS =
-      List.of(
-          "count",
-          "sum",
-          "min",
-          "max",
-          "avg",
-          "first",
-          "last",
-          "count_distinct",
-          "approx_count_distinct",
-          "approx_percentile",
-          "last_k");
-
   private static final JsonMapper MAPPER =
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -242,33 +229,24 @@ public final class DefinitionJson {
 
   private static ObjectNode write(Aggregation a) {
     ObjectNode n = NODES.objectNode();
-    if (a instanceof Aggregation.Count) {
-      n.put("op", "count");
-    } else if (a instanceof Aggregation.ApproxCountDistinct h) {
-      n.put("op", "approx_count_distinct");
-      n.put("field", h.field());
-      n.put("lg_k", h.lgK());
-    } else if (a instanceof Aggregation.ApproxPercentile p) {
-      n.put("op", "approx_percentile");
-      n.put("field", p.field());
-      n.put("quantile", p.quantile());
-      n.put("k", p.k());
-    } else if (a instanceof Aggregation.LastK l) {
-      n.put("op", "last_k");
-      n.put("field", l.field());
-      n.put("k", l.k());
-    } else if (a instanceof Aggregation.Sum
-        || a instanceof Aggregation.Min
-        || a instanceof Aggregation.Max
-        || a instanceof Aggregation.Avg
-        || a instanceof Aggregation.First
-        || a instanceof Aggregation.Last
-        || a instanceof Aggregation.CountDistinct) {
-      n.put("op", a.op());
-      n.put("field", a.inputField());
-    } else {
-      throw new IllegalStateException(
-          "format " + FORMAT + " has no JSON form for aggregation " + a.describe());
+    n.put("op", a.kind().jsonName());
+    switch (a.kind()) {
+      case COUNT -> {}
+      case APPROX_COUNT_DISTINCT -> {
+        n.put("field", a.inputField());
+        n.put("lg_k", ((Aggregation.ApproxCountDistinct) a).lgK());
+      }
+      case APPROX_PERCENTILE -> {
+        Aggregation.ApproxPercentile p = (Aggregation.ApproxPercentile) a;
+        n.put("field", p.field());
+        n.put("quantile", p.quantile());
+        n.put("k", p.k());
+      }
+      case LAST_K -> {
+        n.put("field", a.inputField());
+        n.put("k", ((Aggregation.LastK) a).k());
+      }
+      case SUM, MIN, MAX, AVG, FIRST, LAST, COUNT_DISTINCT -> n.put("field", a.inputField());
     }
     return n;
   }
@@ -435,64 +413,62 @@ public final class DefinitionJson {
 
   private static Aggregation readAggregation(JsonCursor c) {
     String op = c.string("op");
-    switch (op) {
-      case "count":
-        c.allowOnly("op");
-        return c.build(Aggregation.Count::new);
-      case "approx_count_distinct":
-        {
-          c.allowOnly("op", "field", "lg_k");
-          String field = c.string("field");
-          int lgK = c.integer("lg_k", Aggregation.ApproxCountDistinct.DEFAULT_LG_K);
-          return c.build(() -> new Aggregation.ApproxCountDistinct(field, lgK));
-        }
-      case "approx_percentile":
-        {
-          c.allowOnly("op", "field", "quantile", "k");
-          String field = c.string("field");
-          double quantile = c.number("quantile");
-          int k = c.integer("k", Aggregation.ApproxPercentile.DEFAULT_K);
-          return c.build(() -> new Aggregation.ApproxPercentile(field, quantile, k));
-        }
-      case "last_k":
-        {
-          c.allowOnly("op", "field", "k");
-          String field = c.string("field");
-          if (!c.has("k")) {
-            throw c.error("k", "missing (expected an integer: how many latest values to keep)");
-          }
-          int k = c.integer("k", 0);
-          return c.build(() -> new Aggregation.LastK(field, k));
-        }
-      case "sum":
-      case "min":
-      case "max":
-      case "avg":
-      case "first":
-      case "last":
-      case "count_distinct":
-        {
-          c.allowOnly("op", "field");
-          String field = c.string("field");
-          return c.build(() -> fieldAggregation(op, field));
-        }
-      default:
-        throw c.error(
-            "op",
-            "unknown aggregation '" + op + "' (known: " + String.join(", ", AGGREGATIONS) + ")");
+    AggregationKind kind = AggregationKind.ofJsonName(op);
+    if (kind == null) {
+      throw c.error(
+          "op",
+          "unknown aggregation '"
+              + op
+              + "' (known: "
+              + String.join(", ", AggregationKind.jsonNames())
+              + ")");
     }
+    return switch (kind) {
+      case COUNT -> {
+        c.allowOnly("op");
+        yield c.build(Aggregation.Count::new);
+      }
+      case APPROX_COUNT_DISTINCT -> {
+        c.allowOnly("op", "field", "lg_k");
+        String field = c.string("field");
+        int lgK = c.integer("lg_k", Aggregation.ApproxCountDistinct.DEFAULT_LG_K);
+        yield c.build(() -> new Aggregation.ApproxCountDistinct(field, lgK));
+      }
+      case APPROX_PERCENTILE -> {
+        c.allowOnly("op", "field", "quantile", "k");
+        String field = c.string("field");
+        double quantile = c.number("quantile");
+        int k = c.integer("k", Aggregation.ApproxPercentile.DEFAULT_K);
+        yield c.build(() -> new Aggregation.ApproxPercentile(field, quantile, k));
+      }
+      case LAST_K -> {
+        c.allowOnly("op", "field", "k");
+        String field = c.string("field");
+        if (!c.has("k")) {
+          throw c.error("k", "missing (expected an integer: how many latest values to keep)");
+        }
+        int k = c.integer("k", 0);
+        yield c.build(() -> new Aggregation.LastK(field, k));
+      }
+      case SUM, MIN, MAX, AVG, FIRST, LAST, COUNT_DISTINCT -> {
+        c.allowOnly("op", "field");
+        String field = c.string("field");
+        yield c.build(() -> fieldAggregation(kind, field));
+      }
+    };
   }
 
-  private static Aggregation fieldAggregation(String op, String field) {
-    return switch (op) {
-      case "sum" -> new Aggregation.Sum(field);
-      case "min" -> new Aggregation.Min(field);
-      case "max" -> new Aggregation.Max(field);
-      case "avg" -> new Aggregation.Avg(field);
-      case "first" -> new Aggregation.First(field);
-      case "last" -> new Aggregation.Last(field);
-      case "count_distinct" -> new Aggregation.CountDistinct(field);
-      default -> throw new IllegalArgumentException("not a single-field aggregation: " + op);
+  private static Aggregation fieldAggregation(AggregationKind kind, String field) {
+    return switch (kind) {
+      case SUM -> new Aggregation.Sum(field);
+      case MIN -> new Aggregation.Min(field);
+      case MAX -> new Aggregation.Max(field);
+      case AVG -> new Aggregation.Avg(field);
+      case FIRST -> new Aggregation.First(field);
+      case LAST -> new Aggregation.Last(field);
+      case COUNT_DISTINCT -> new Aggregation.CountDistinct(field);
+      case COUNT, APPROX_COUNT_DISTINCT, APPROX_PERCENTILE, LAST_K ->
+          throw new IllegalArgumentException("not a single-field aggregation: " + kind.jsonName());
     };
   }
 

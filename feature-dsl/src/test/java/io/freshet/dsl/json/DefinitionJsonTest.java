@@ -516,7 +516,7 @@ class DefinitionJsonTest {
         }
         Duration size = slide.multipliedBy(MULTIPLES[random.nextInt(MULTIPLES.length)]);
         sizes.add(size);
-        String name = "f" + f + "_" + a.op();
+        String name = "f" + f + "_" + a.namePart();
         features.add(new Feature(name, a, filter, SlidingWindow.of(size, slide)));
         FeatureType t = a.resultType();
         if (t == FeatureType.INT64 || t == FeatureType.FLOAT64) {

@@ -87,7 +87,7 @@ public final class BackfillCompiler {
     KafkaSource<Decoded> kafka =
         KafkaSource.<Decoded>builder()
             .setBootstrapServers(range.bootstrapServers())
-            .setTopics(plan.view().source().topic())
+            .setTopics(plan.source().topic())
             .setGroupId("freshet-backfill-" + plan.name())
             .setStartingOffsets(
                 range.from() == null
@@ -99,7 +99,7 @@ public final class BackfillCompiler {
     return env.fromSource(
             kafka,
             FeatureJobCompiler.watermarks(plan),
-            "kafka range: " + plan.view().source().topic() + " → " + plan.name())
+            "kafka range: " + plan.source().topic() + " → " + plan.name())
         .uid("backfill-kafka-" + FeatureJobCompiler.stateName(plan));
   }
 }

@@ -98,7 +98,7 @@ public final class FeatureJobCompiler {
       ViewPlan plan,
       JobSettings settings,
       OffsetsInitializer stoppingOffsets) {
-    var source = plan.view().source();
+    var source = plan.source();
     OffsetsInitializer start =
         switch (settings.startingOffsets()) {
           case EARLIEST -> OffsetsInitializer.earliest();
@@ -173,7 +173,7 @@ public final class FeatureJobCompiler {
 
   /** Bounded out-of-orderness watermarks with idleness, as the view's source declares. */
   public static WatermarkStrategy<Decoded> watermarks(ViewPlan plan) {
-    var source = plan.view().source();
+    var source = plan.source();
     return WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(source.maxOutOfOrderness())
         .withTimestampAssigner((d, ts) -> d.timestampOrMin())
         .withIdleness(source.idleTimeout());

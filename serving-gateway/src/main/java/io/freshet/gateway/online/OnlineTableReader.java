@@ -86,6 +86,6 @@ public final class OnlineTableReader {
       throw new UndecodableOnlineValueException(key, e);
     }
     return new OnlineFeatures(
-        plan, row, FeatureStatus.of(row.featureTs(), plan.view().ttl(), clock.instant()));
+        plan, row, FeatureStatus.of(row.featureTs(), plan.ttl(), clock.instant()));
   }
 }

@@ -317,7 +317,7 @@ final class DemoCommand implements Callable<Integer> {
     Catalog catalog = defs.catalog();
     boolean examples = defs.jar() == null;
     List<ViewPlan> views = examples ? defs.plans(VIEWS) : catalog.plans();
-    List<String> topics = views.stream().map(v -> v.view().source().topic()).distinct().toList();
+    List<String> topics = views.stream().map(v -> v.source().topic()).distinct().toList();
 
     long t = System.nanoTime();
     PostgresEndpoint pg =
@@ -563,7 +563,7 @@ final class DemoCommand implements Callable<Integer> {
     for (ViewPlan v : views) {
       out.printf(
           "  %-15s curl %s/features/%s/<%s>%n",
-          v.name(), gatewayUri, v.name(), String.join(",", v.view().source().keyFields()));
+          v.name(), gatewayUri, v.name(), String.join(",", v.source().keyFields()));
       out.printf(
           "  %-15s deploy/bin/freshet produce --view %s --definitions %s --kafka %s"
               + " --input events.jsonl%n",
@@ -575,7 +575,7 @@ final class DemoCommand implements Callable<Integer> {
         "No sample events for %s: the generator knows only the example views. Send your own"
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
-        views.stream().map(v -> v.view().source().topic()).distinct().toList());
+        views.stream().map(v -> v.source().topic()).distinct().toList());
     printGuideTail(out, ", once a window closes");
   }
 
@@ -601,7 +601,7 @@ final class DemoCommand implements Callable<Integer> {
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
             + " LIMIT 5;%n",
         table.qualifiedName(), user);
-    out.printf("  Kafka           %s, topic %s%n", bootstrap, main.view().source().topic());
+    out.printf("  Kafka           %s, topic %s%n", bootstrap, main.source().topic());
     String produce = "deploy/bin/freshet produce --view " + main.name() + " --kafka " + bootstrap;
     out.printf("  Send events     %s --input events.jsonl%n", produce);
     out.printf(
@@ -618,11 +618,11 @@ final class DemoCommand implements Callable<Integer> {
         "%s windows end every %s and close when the newest event is %s past their end;"
             + " %s every %s, %s.%n",
         main.name(),
-        Durations.format(main.view().slide()),
-        Durations.format(main.view().source().maxOutOfOrderness()),
+        Durations.format(main.slide()),
+        Durations.format(main.source().maxOutOfOrderness()),
         live.name(),
-        Durations.format(live.view().slide()),
-        Durations.format(live.view().source().maxOutOfOrderness()));
+        Durations.format(live.slide()),
+        Durations.format(live.source().maxOutOfOrderness()));
     printGuideTail(out, "");
   }
 

@@ -109,7 +109,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
           r.rowsRead(),
           r.rowsRead() == 1 ? "" : "s",
           OfflineTable.of(plan).qualifiedName(),
-          Durations.format(plan.view().ttl()),
+          Durations.format(plan.ttl()),
           r.keysWritten(),
           r.keysWritten() == 1 ? "" : "s",
           (System.nanoTime() - t) / 1e9,

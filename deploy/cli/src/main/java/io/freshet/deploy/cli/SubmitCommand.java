@@ -510,7 +510,7 @@ final class SubmitCommand implements Callable<Integer> {
     long t = System.nanoTime();
     Map<String, String> users = new LinkedHashMap<>();
     for (ViewPlan p : plans) {
-      users.merge(p.view().source().topic(), "view " + p.name(), (a, b) -> a + ", " + b);
+      users.merge(p.source().topic(), "view " + p.name(), (a, b) -> a + ", " + b);
     }
     if (rejectedEventsTopic != null) {
       users.merge(rejectedEventsTopic, "--rejected-events-topic", (a, b) -> a + ", " + b);

@@ -101,7 +101,7 @@ class InitCommandTest {
 
       Catalog catalog = DeclaredDefinitions.check(loader);
       ViewPlan plan = catalog.plan("page_clicks");
-      assertThat(plan.view().source().topic()).isEqualTo("page-clicks");
+      assertThat(plan.source().topic()).isEqualTo("page-clicks");
       assertThat(plan.parts())
           .extracting(FeaturePart::name)
           .containsExactly("views_10m", "clicks_10m", "visitors_10m", "click_through_rate_10m");

@@ -443,7 +443,7 @@ final class ClusterRun implements AutoCloseable {
   }
 
   private static boolean expired(Row row) {
-    return row.featureTs() + PLAN.view().ttl().toMillis() <= System.currentTimeMillis() + 60_000;
+    return row.featureTs() + PLAN.ttl().toMillis() <= System.currentTimeMillis() + 60_000;
   }
 
   private void assertOfflineEquals(Map<String, List<Row>> expected, long finalWatermark)

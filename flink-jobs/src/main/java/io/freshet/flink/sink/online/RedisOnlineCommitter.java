@@ -117,7 +117,7 @@ final class RedisOnlineCommitter extends RowCommitter {
     super(Store.ONLINE, "Redis " + safe(redisUri), RowCommittable.viewOf(plan), backoff);
     this.plan = plan;
     this.codec = new OnlineCodec(plan);
-    this.ttlMillis = plan.view().ttl().toMillis();
+    this.ttlMillis = plan.ttl().toMillis();
     this.redisUri = redisUri;
     this.rowsPerScript = rowsPerScript;
     this.markerTtl = markerTtl;
