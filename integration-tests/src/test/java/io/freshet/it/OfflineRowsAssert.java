@@ -3,7 +3,7 @@ package io.freshet.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.testing.UserActivityOracle;
 import io.freshet.testing.UserActivityOracle.Row;
 import java.sql.Connection;
