@@ -1,6 +1,7 @@
 package io.freshet.flink.window.agg;
 
 import io.freshet.dsl.Aggregation;
+import io.freshet.storage.Varints;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -99,12 +100,12 @@ public final class PartAggregators {
 
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
-      Varints.writeLong(out, ((LongCell) acc).value);
+      Varints.write(out, ((LongCell) acc).value);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      return new LongCell(Varints.readLong(in));
+      return new LongCell(Varints.read(in, "window state"));
     }
   }
 
@@ -236,14 +237,14 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
       ((Acc) acc).sum.write(out);
-      Varints.writeLong(out, ((Acc) acc).count);
+      Varints.write(out, ((Acc) acc).count);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
       Acc a = new Acc();
       a.sum.addAll(ExactSum.read(in));
-      a.count = Varints.readLong(in);
+      a.count = Varints.read(in, "window state");
       return a;
     }
   }
@@ -339,7 +340,7 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
       Set<?> set = (Set<?>) acc;
-      Varints.writeLong(out, set.size());
+      Varints.write(out, set.size());
       for (Object s : set) {
         out.writeUTF((String) s);
       }
@@ -347,7 +348,7 @@ public final class PartAggregators {
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+      int n = (int) Varints.read(in, "window state");
       Set<String> set = new HashSet<>(Math.max(4, n * 2));
       for (int i = 0; i < n; i++) {
         set.add(in.readUTF());
@@ -390,13 +391,13 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
       byte[] b = ((HllSketch) acc).toCompactByteArray();
-      Varints.writeLong(out, b.length);
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return HllSketch.heapify(b);
     }
@@ -443,13 +444,13 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, Object acc) throws IOException {
       byte[] b = ((KllDoublesSketch) acc).toByteArray();
-      Varints.writeLong(out, b.length);
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return KllDoublesSketch.heapify(Memory.wrap(b));
     }
@@ -518,7 +519,7 @@ public final class PartAggregators {
     @SuppressWarnings("unchecked")
     public void write(DataOutputView out, Object acc) throws IOException {
       List<Pick> list = (List<Pick>) acc;
-      Varints.writeLong(out, list.size());
+      Varints.write(out, list.size());
       for (Pick p : list) {
         out.writeLong(p.ts());
         out.writeUTF(p.value());
@@ -527,7 +528,7 @@ public final class PartAggregators {
 
     @Override
     public Object read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+      int n = (int) Varints.read(in, "window state");
       List<Pick> list = new ArrayList<>(k);
       for (int i = 0; i < n; i++) {
         list.add(new Pick(in.readLong(), in.readUTF()));
