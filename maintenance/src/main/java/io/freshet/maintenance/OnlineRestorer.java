@@ -1,12 +1,12 @@
 package io.freshet.maintenance;
 
+import io.freshet.online.NewestWinsScript;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.NewestWinsScript;
 import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -3,8 +3,8 @@ package io.freshet.gateway;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.Catalog;
-import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.RedisURI;
 import java.util.Objects;
 

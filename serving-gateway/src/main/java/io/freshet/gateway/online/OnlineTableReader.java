@@ -1,9 +1,9 @@
 package io.freshet.gateway.online;
 
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.freshet.gateway.online;
 
-import io.freshet.storage.OnlineStoreUri;
+import io.freshet.online.OnlineStoreUri;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;

@@ -1,7 +1,7 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
-import io.freshet.storage.OnlineStoreUri;
+import io.freshet.online.OnlineStoreUri;
 import java.util.Map;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,10 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Varints;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
