@@ -1,25 +1,17 @@
 package io.freshet.maintenance;
 
-import io.freshet.online.NewestWinsScript;
-import io.freshet.online.OnlineCodec;
-import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineStoreUri;
+import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OfflineTable;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,7 +47,6 @@ public final class OnlineRestorer {
   /** Restores one view; returns how many rows were read and how many keys were written. */
   public Result restore(ViewPlan plan) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
-    OnlineCodec codec = new OnlineCodec(plan);
     long ttl = plan.view().ttl().toMillis();
     long now = clock.millis();
     String sql =
@@ -65,57 +56,31 @@ public final class OnlineRestorer {
             + table.qualifiedName()
             + " WHERE superseded_at IS NULL AND feature_ts > ?"
             + " ORDER BY entity_key, feature_ts DESC";
-    RedisClient client = RedisClient.create(redisUrl);
     long read = 0;
     long written = 0;
     try (Connection c = DriverManager.getConnection(jdbcUrl);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
+        OnlineWriter writer =
+            OnlineWriter.create(plan, redisUrl, OnlineClients.Settings.forTool())) {
       c.setAutoCommit(false);
-      RedisCommands<byte[], byte[]> cmd = redis.sync();
-      String sha = cmd.scriptLoad(NewestWinsScript.SOURCE.getBytes(StandardCharsets.UTF_8));
+      writer.connect();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setFetchSize(BATCH * 4);
         ps.setTimestamp(1, new java.sql.Timestamp(now - ttl));
         try (ResultSet rs = ps.executeQuery()) {
-          List<byte[]> keys = new ArrayList<>(BATCH);
-          List<byte[]> args = new ArrayList<>(BATCH * 2);
+          List<FeatureRow> rows = new ArrayList<>(BATCH);
           while (rs.next()) {
-            FeatureRow row = OfflineRows.read(rs, plan.parts());
+            rows.add(OfflineRows.read(rs, plan.parts()));
             read++;
-            long expiresAt = row.featureTs() + ttl;
-            if (expiresAt <= now) {
-              continue;
-            }
-            keys.add(OnlineKeys.keyBytes(plan, row.entityKey()));
-            args.add(codec.encode(row));
-            args.add(Long.toString(expiresAt).getBytes(StandardCharsets.US_ASCII));
-            if (keys.size() == BATCH) {
-              written += flush(cmd, sha, keys, args);
+            if (rows.size() == BATCH) {
+              written += writer.writeAll(rows, now, BATCH);
+              rows.clear();
             }
           }
-          written += flush(cmd, sha, keys, args);
+          written += writer.writeAll(rows, now, BATCH);
         }
       }
       c.commit();
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
     return new Result(plan.name(), read, written);
-  }
-
-  private static long flush(
-      RedisCommands<byte[], byte[]> cmd, String sha, List<byte[]> keys, List<byte[]> args) {
-    if (keys.isEmpty()) {
-      return 0;
-    }
-    Long n =
-        cmd.evalsha(
-            sha,
-            ScriptOutputType.INTEGER,
-            keys.toArray(new byte[0][]),
-            args.toArray(new byte[0][]));
-    keys.clear();
-    args.clear();
-    return n == null ? 0 : n;
   }
 }
