@@ -1,14 +1,12 @@
 package io.freshet.maintenance;
 
+import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineCodec;
-import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineReader;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.OfflineTable;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -79,6 +77,10 @@ public final class OnlineVerifier {
     }
   }
 
+  /** A tool's timeouts; the reader reconnects by itself. */
+  private static final OnlineClients.Settings READER =
+      new OnlineClients.Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), null, false);
+
   private final String jdbcUrl;
   private final String redisUrl;
   private final Clock clock;
@@ -97,9 +99,9 @@ public final class OnlineVerifier {
   /** Checks up to {@code sample} random entities of the view. */
   public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
-    RedisClient client = RedisClient.create(redisUrl);
     try (Connection c = DriverManager.getConnection(jdbcUrl);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
+        OnlineReader redis = OnlineReader.connect(redisUrl, READER)) {
+      redis.requireConnected(READER.connectTimeout());
       List<String> entities = sampleEntities(c, table, sample);
       List<Mismatch> suspects = new ArrayList<>();
       for (String entity : entities) {
@@ -120,23 +122,17 @@ public final class OnlineVerifier {
         suspects = confirmed;
       }
       return new Report(plan.name(), entities.size(), List.copyOf(suspects));
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
   private Mismatch check(
-      Connection c,
-      StatefulRedisConnection<byte[], byte[]> redis,
-      ViewPlan plan,
-      OfflineTable table,
-      String entity)
+      Connection c, OnlineReader redis, ViewPlan plan, OfflineTable table, String entity)
       throws SQLException {
     FeatureRow offline = latestRow(c, table, entity);
     long now = clock.millis();
     long ttl = plan.view().ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
-    byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
+    byte[] bytes = redis.awaitValue(plan, entity);
     FeatureRow online;
     try {
       online = bytes == null ? null : new OnlineCodec(plan).decode(entity, bytes);

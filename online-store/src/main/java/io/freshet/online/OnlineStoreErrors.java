@@ -59,9 +59,12 @@ public final class OnlineStoreErrors {
     return e instanceof RedisException;
   }
 
-  /** Whether {@code e} is a failure of the Redis client (a refused connection, an error reply). */
+  /**
+   * Whether {@code e} is a failure of the online store (a refused connection, a timeout, an error
+   * reply), not of the caller: a tool reports those with the store's address.
+   */
   public static boolean isStoreFailure(Throwable e) {
-    return e instanceof RedisException;
+    return e instanceof RedisException || e instanceof OnlineStoreUnavailableException;
   }
 
   /** The failure's message and, where one helps, what to do about it. */
