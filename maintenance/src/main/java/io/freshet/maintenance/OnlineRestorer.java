@@ -3,17 +3,11 @@ package io.freshet.maintenance;
 import io.freshet.offline.OfflineReader;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.PostgresSessions;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineStoreUri;
+import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import java.nio.charset.StandardCharsets;
+import io.freshet.storage.FeatureRow;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -57,57 +51,31 @@ public final class OnlineRestorer {
   /** Restores one view; returns how many rows were read and how many keys were written. */
   public Result restore(ViewPlan plan) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
-    OnlineCodec codec = new OnlineCodec(plan);
     long ttl = plan.ttl().toMillis();
     long now = clock.millis();
-    RedisClient client = RedisClient.create(redisUrl);
     long[] read = {0};
     long[] written = {0};
     try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
+        OnlineWriter writer =
+            OnlineWriter.create(plan, redisUrl, OnlineClients.Settings.forTool())) {
       c.setAutoCommit(false);
-      RedisCommands<byte[], byte[]> cmd = redis.sync();
-      String sha = cmd.scriptLoad(NewestWinsScript.SOURCE.getBytes(StandardCharsets.UTF_8));
-      List<byte[]> keys = new ArrayList<>(BATCH);
-      List<byte[]> args = new ArrayList<>(BATCH * 2);
+      writer.connect();
+      List<FeatureRow> rows = new ArrayList<>(BATCH);
       new OfflineReader(c, table)
           .forEachLatestCurrentRow(
               Instant.ofEpochMilli(now - ttl),
               BATCH * 4,
               row -> {
                 read[0]++;
-                long expiresAt = row.featureTs() + ttl;
-                if (expiresAt <= now) {
-                  return;
-                }
-                keys.add(OnlineKeys.keyBytes(plan, row.entityKey()));
-                args.add(codec.encode(row));
-                args.add(Long.toString(expiresAt).getBytes(StandardCharsets.US_ASCII));
-                if (keys.size() == BATCH) {
-                  written[0] += flush(cmd, sha, keys, args);
+                rows.add(row);
+                if (rows.size() == BATCH) {
+                  written[0] += writer.writeAll(rows, now, BATCH);
+                  rows.clear();
                 }
               });
-      written[0] += flush(cmd, sha, keys, args);
+      written[0] += writer.writeAll(rows, now, BATCH);
       c.commit();
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
     return new Result(plan.name(), read[0], written[0]);
-  }
-
-  private static long flush(
-      RedisCommands<byte[], byte[]> cmd, String sha, List<byte[]> keys, List<byte[]> args) {
-    if (keys.isEmpty()) {
-      return 0;
-    }
-    Long n =
-        cmd.evalsha(
-            sha,
-            ScriptOutputType.INTEGER,
-            keys.toArray(new byte[0][]),
-            args.toArray(new byte[0][]));
-    keys.clear();
-    args.clear();
-    return n == null ? 0 : n;
   }
 }

@@ -3,14 +3,12 @@ package io.freshet.maintenance;
 import io.freshet.offline.OfflineReader;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.PostgresSessions;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineReader;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -81,6 +79,10 @@ public final class OnlineVerifier {
   /** The {@code application_name} of the verifier's Postgres sessions. */
   static final String APPLICATION_NAME = "freshet-verify";
 
+  /** A tool's timeouts; the reader reconnects by itself. */
+  private static final OnlineClients.Settings READER =
+      new OnlineClients.Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), null, false);
+
   private final String jdbcUrl;
   private final String redisUrl;
   private final Clock clock;
@@ -99,9 +101,9 @@ public final class OnlineVerifier {
   /** Checks up to {@code sample} random entities of the view. */
   public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
-    RedisClient client = RedisClient.create(redisUrl);
     try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
+        OnlineReader redis = OnlineReader.connect(redisUrl, READER)) {
+      redis.requireConnected(READER.connectTimeout());
       OfflineReader offline = new OfflineReader(c, table);
       List<String> entities = offline.sampleEntities(sample);
       List<Mismatch> suspects = new ArrayList<>();
@@ -123,22 +125,16 @@ public final class OnlineVerifier {
         suspects = confirmed;
       }
       return new Report(plan.name(), entities.size(), List.copyOf(suspects));
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
-  private Mismatch check(
-      OfflineReader reader,
-      StatefulRedisConnection<byte[], byte[]> redis,
-      ViewPlan plan,
-      String entity)
+  private Mismatch check(OfflineReader reader, OnlineReader redis, ViewPlan plan, String entity)
       throws SQLException {
     FeatureRow offline = reader.latestCurrentRow(entity);
     long now = clock.millis();
     long ttl = plan.ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
-    byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
+    byte[] bytes = redis.awaitValue(plan, entity);
     FeatureRow online;
     try {
       online = bytes == null ? null : new OnlineCodec(plan).decode(entity, bytes);

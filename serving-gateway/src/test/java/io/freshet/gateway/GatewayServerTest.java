@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.examples.UserActivity;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestRedis;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineKeys;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package io.freshet.gateway;
 
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -5,8 +5,8 @@ import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineRestorer;
 import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
-import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -92,7 +92,10 @@ final class RestoreOnlineCommand implements Callable<Integer> {
         r = restorer.restore(plan);
       } catch (SQLException e) {
         throw OfflineTableChecks.unreachable(pgSetting, e);
-      } catch (RedisException e) {
+      } catch (RuntimeException e) {
+        if (!OnlineStoreErrors.isStoreFailure(e)) {
+          throw e;
+        }
         throw new StackException(
             "could not write the online table at "
                 + redisDisplay

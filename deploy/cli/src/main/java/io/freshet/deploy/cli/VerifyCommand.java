@@ -7,9 +7,9 @@ import io.freshet.maintenance.OnlineVerifier;
 import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
 import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -126,7 +126,10 @@ final class VerifyCommand implements Callable<Integer> {
         report = verifier.verify(plan, sample, recheckAfter);
       } catch (SQLException e) {
         throw OfflineTableChecks.unreachable(pgSetting, e);
-      } catch (RedisException e) {
+      } catch (RuntimeException e) {
+        if (!OnlineStoreErrors.isStoreFailure(e)) {
+          throw e;
+        }
         throw new StackException(
             "could not read the online table at "
                 + RedisOption.display(redisSetting.value())

@@ -1,5 +1,6 @@
 package io.freshet.deploy.stack;
 
+import io.freshet.storage.StoreUrls;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -100,7 +101,7 @@ public final class PostgresEndpoint implements AutoCloseable {
 
   /** The URL without a password, for printing. */
   public String displayUrl() {
-    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return StoreUrls.redact(jdbcUrl);
   }
 
   /** True when this run started the server (and {@link #close()} stops it). */

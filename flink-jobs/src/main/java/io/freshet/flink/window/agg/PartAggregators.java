@@ -1,6 +1,7 @@
 package io.freshet.flink.window.agg;
 
 import io.freshet.dsl.Aggregation;
+import io.freshet.storage.Varints;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -101,12 +102,12 @@ public final class PartAggregators {
 
     @Override
     public void write(DataOutputView out, LongCell acc) throws IOException {
-      Varints.writeLong(out, acc.value);
+      Varints.write(out, acc.value);
     }
 
     @Override
     public LongCell read(DataInputView in) throws IOException {
-      return new LongCell(Varints.readLong(in));
+      return new LongCell(Varints.read(in, "window state"));
     }
   }
 
@@ -235,14 +236,14 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, AvgAgg.Acc acc) throws IOException {
       acc.sum.write(out);
-      Varints.writeLong(out, acc.count);
+      Varints.write(out, acc.count);
     }
 
     @Override
     public AvgAgg.Acc read(DataInputView in) throws IOException {
       Acc a = new Acc();
       a.sum.addAll(ExactSum.read(in));
-      a.count = Varints.readLong(in);
+      a.count = Varints.read(in, "window state");
       return a;
     }
   }
@@ -334,7 +335,7 @@ public final class PartAggregators {
 
     @Override
     public void write(DataOutputView out, Set<String> acc) throws IOException {
-      Varints.writeLong(out, acc.size());
+      Varints.write(out, acc.size());
       for (String s : acc) {
         out.writeUTF(s);
       }
@@ -342,7 +343,7 @@ public final class PartAggregators {
 
     @Override
     public Set<String> read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+      int n = (int) Varints.read(in, "window state");
       Set<String> set = new HashSet<>(Math.max(4, n * 2));
       for (int i = 0; i < n; i++) {
         set.add(in.readUTF());
@@ -385,13 +386,13 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, HllSketch acc) throws IOException {
       byte[] b = acc.toCompactByteArray();
-      Varints.writeLong(out, b.length);
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
     public HllSketch read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return HllSketch.heapify(b);
     }
@@ -436,13 +437,13 @@ public final class PartAggregators {
     @Override
     public void write(DataOutputView out, KllDoublesSketch acc) throws IOException {
       byte[] b = acc.toByteArray();
-      Varints.writeLong(out, b.length);
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
     public KllDoublesSketch read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return KllDoublesSketch.heapify(Memory.wrap(b));
     }
@@ -506,7 +507,7 @@ public final class PartAggregators {
 
     @Override
     public void write(DataOutputView out, List<Pick> acc) throws IOException {
-      Varints.writeLong(out, acc.size());
+      Varints.write(out, acc.size());
       for (Pick p : acc) {
         out.writeLong(p.ts());
         out.writeUTF(p.value());
@@ -515,7 +516,7 @@ public final class PartAggregators {
 
     @Override
     public List<Pick> read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+      int n = (int) Varints.read(in, "window state");
       List<Pick> list = new ArrayList<>(k);
       for (int i = 0; i < n; i++) {
         list.add(new Pick(in.readLong(), in.readUTF()));

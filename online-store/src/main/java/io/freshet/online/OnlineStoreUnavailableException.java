@@ -1,4 +1,4 @@
-package io.freshet.gateway.online;
+package io.freshet.online;
 
 /**
  * The online store could not answer in time: Redis is unreachable, disconnected, loading, or slower

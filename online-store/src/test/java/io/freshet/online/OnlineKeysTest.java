@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,8 +1,10 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Varints;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -92,7 +94,7 @@ public final class OnlineCodec implements java.io.Serializable {
     for (int shift = 56; shift >= 0; shift -= 8) {
       out.write((int) (ts >>> shift));
     }
-    writeVarint(out, n);
+    Varints.write(out, n);
     byte[] bitmap = new byte[(n + 7) / 8];
     for (int i = 0; i < n; i++) {
       if (values[stored.get(i).index()] == null) {
@@ -106,7 +108,7 @@ public final class OnlineCodec implements java.io.Serializable {
         continue;
       }
       switch (p.type()) {
-        case INT64 -> writeVarint(out, zigzag(((Number) v).longValue()));
+        case INT64 -> Varints.write(out, Varints.zigzag(((Number) v).longValue()));
         case FLOAT64 -> {
           long bits = Double.doubleToRawLongBits(((Number) v).doubleValue());
           for (int shift = 56; shift >= 0; shift -= 8) {
@@ -116,7 +118,7 @@ public final class OnlineCodec implements java.io.Serializable {
         case STRING -> writeString(out, v.toString());
         case STRING_LIST -> {
           List<?> list = (List<?>) v;
-          writeVarint(out, list.size());
+          Varints.write(out, list.size());
           for (Object e : list) {
             writeString(out, String.valueOf(e));
           }
@@ -152,7 +154,7 @@ public final class OnlineCodec implements java.io.Serializable {
     for (int i = 0; i < 8; i++) {
       ts = (ts << 8) | (bytes[pos[0]++] & 0xFF);
     }
-    int n = (int) readVarint(bytes, pos);
+    int n = (int) Varints.read(bytes, pos);
     if (n != stored.size()) {
       throw new IllegalArgumentException(
           "online value for view '"
@@ -174,7 +176,7 @@ public final class OnlineCodec implements java.io.Serializable {
         FeaturePart p = stored.get(s);
         int i = p.index();
         switch (p.type()) {
-          case INT64 -> values[i] = unzigzag(readVarint(bytes, pos));
+          case INT64 -> values[i] = Varints.unzigzag(Varints.read(bytes, pos));
           case FLOAT64 -> {
             long bits = 0;
             for (int k = 0; k < 8; k++) {
@@ -184,7 +186,7 @@ public final class OnlineCodec implements java.io.Serializable {
           }
           case STRING -> values[i] = readString(bytes, pos);
           case STRING_LIST -> {
-            int count = (int) readVarint(bytes, pos);
+            int count = (int) Varints.read(bytes, pos);
             List<String> list = new ArrayList<>(Math.min(count, 1024));
             for (int k = 0; k < count; k++) {
               list.add(readString(bytes, pos));
@@ -214,12 +216,12 @@ public final class OnlineCodec implements java.io.Serializable {
 
   private static void writeString(ByteArrayOutputStream out, String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    writeVarint(out, b.length);
+    Varints.write(out, b.length);
     out.writeBytes(b);
   }
 
   private static String readString(byte[] bytes, int[] pos) {
-    int l = (int) readVarint(bytes, pos);
+    int l = (int) Varints.read(bytes, pos);
     if (l < 0 || pos[0] + l > bytes.length) {
       throw new ArrayIndexOutOfBoundsException("string of " + l + " bytes at " + pos[0]);
     }
@@ -230,33 +232,5 @@ public final class OnlineCodec implements java.io.Serializable {
 
   private static int len(byte[] b) {
     return b == null ? 0 : b.length;
-  }
-
-  private static long zigzag(long v) {
-    return (v << 1) ^ (v >> 63);
-  }
-
-  private static long unzigzag(long v) {
-    return (v >>> 1) ^ -(v & 1);
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long v) {
-    while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-  }
-
-  private static long readVarint(byte[] b, int[] pos) {
-    long result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      byte x = b[pos[0]++];
-      result |= (long) (x & 0x7F) << shift;
-      if ((x & 0x80) == 0) {
-        return result;
-      }
-    }
-    throw new IllegalArgumentException("malformed varint in online value");
   }
 }

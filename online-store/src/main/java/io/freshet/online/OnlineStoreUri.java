@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import java.nio.charset.StandardCharsets;
 
@@ -19,8 +19,8 @@ import java.nio.charset.StandardCharsets;
  * <p>Arguments: {@code KEYS[i]} the online key of row i, {@code ARGV[2i-1]} its encoded value,
  * {@code ARGV[2i]} its expiry. Returns the number of keys written.
  *
- * <p>Every writer of the online table uses it: the streaming sink, the backfill and the restore of
- * a lost online table.
+ * <p>Every writer of the online table uses it through {@link OnlineWriter}, the one place its
+ * arguments are packed: the streaming sink, the backfill and the restore of a lost online table.
  */
 public final class NewestWinsScript {
   private static final int TS_FIRST = OnlineCodec.FEATURE_TS_OFFSET + 1;

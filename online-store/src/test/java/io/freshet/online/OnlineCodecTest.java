@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.freshet.examples.UserActivity;
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,7 @@
-package io.freshet.gateway.online;
+package io.freshet.online;
 
-import io.freshet.storage.OnlineStoreUri;
+import io.freshet.plan.ViewPlan;
 import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisChannelHandler;
@@ -11,14 +10,8 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -39,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's one connection to the Redis online table (Lettuce, shared by all event loops), made
- * so that no request waits on Redis longer than {@link #COMMAND_TIMEOUT}, and none waits at all
- * while Redis is known to be away.
+ * The one reader of the Redis online table: the gateway's one connection (shared by all event
+ * loops), and what {@code freshet verify} reads with. Made so that no request waits on Redis longer
+ * than {@link #COMMAND_TIMEOUT}, and none waits at all while Redis is known to be away.
  *
  * <ul>
  *   <li>Each command times out after {@link #COMMAND_TIMEOUT}.
@@ -64,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * re-established by Lettuce, and while it is down the commands for that node fail at once (the
  * timeout bounds those in flight).
  */
-public final class RedisOnlineStore implements AutoCloseable {
+public final class OnlineReader implements AutoCloseable {
   /** The longest a Redis command may take before the request fails with 503. */
   public static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
 
@@ -77,7 +70,14 @@ public final class RedisOnlineStore implements AutoCloseable {
   /** The time between two connection attempts while Redis is unreachable. */
   public static final Duration CONNECT_RETRY_INTERVAL = Duration.ofMillis(100);
 
-  private static final Logger LOG = LoggerFactory.getLogger(RedisOnlineStore.class);
+  /**
+   * A command may take {@link #COMMAND_TIMEOUT}, a connect {@link #CONNECT_TIMEOUT}; the store
+   * reconnects by itself, not Lettuce.
+   */
+  private static final OnlineClients.Settings GATEWAY =
+      new OnlineClients.Settings(COMMAND_TIMEOUT, CONNECT_TIMEOUT, null, false);
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineReader.class);
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
@@ -101,48 +101,17 @@ public final class RedisOnlineStore implements AutoCloseable {
   private boolean retryScheduled; // guarded by lock
   private volatile boolean closed; // written under lock
 
-  private RedisOnlineStore(String redisUri) {
+  private OnlineReader(String redisUri, OnlineClients.Settings settings) {
     OnlineStoreUri parsed = OnlineStoreUri.parse(redisUri);
-    List<RedisURI> nodes = new ArrayList<>();
-    for (String node : parsed.nodes()) {
-      RedisURI nodeUri = RedisURI.create(node);
-      nodeUri.setTimeout(COMMAND_TIMEOUT);
-      nodes.add(nodeUri);
-    }
+    List<RedisURI> nodes = OnlineClients.redisUris(parsed, settings);
     this.uri = nodes.get(0);
     this.cluster = parsed.cluster();
+    this.address =
+        cluster
+            ? "cluster " + String.join(",", nodes.stream().map(u -> describe(u, false)).toList())
+            : describe(uri, true);
     this.resources = DefaultClientResources.builder().build();
-    SocketOptions socket =
-        SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build();
-    if (cluster) {
-      this.address =
-          "cluster " + String.join(",", nodes.stream().map(u -> describe(u, false)).toList());
-      RedisClusterClient clusterClient = RedisClusterClient.create(resources, nodes);
-      clusterClient.setOptions(
-          ClusterClientOptions.builder()
-              // Node connections are re-established by Lettuce; commands for a node that is
-              // away fail at once, and none waits longer than the timeout.
-              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-              .socketOptions(socket)
-              .topologyRefreshOptions(
-                  ClusterTopologyRefreshOptions.builder()
-                      .enableAllAdaptiveRefreshTriggers()
-                      .build())
-              .build());
-      this.client = clusterClient;
-    } else {
-      this.address = describe(uri, true);
-      RedisClient single = RedisClient.create(resources);
-      single.setOptions(
-          ClientOptions.builder()
-              .autoReconnect(false)
-              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-              .socketOptions(socket)
-              .build());
-      this.client = single;
-    }
+    this.client = OnlineClients.create(parsed, settings, resources);
     client.addListener(
         new RedisConnectionStateListener() {
           @Override
@@ -162,8 +131,16 @@ public final class RedisOnlineStore implements AutoCloseable {
    * Creates the client and starts connecting without waiting; see {@link #awaitConnected}. Fails
    * only on a malformed URI.
    */
-  public static RedisOnlineStore connect(String redisUri) {
-    RedisOnlineStore store = new RedisOnlineStore(redisUri);
+  public static OnlineReader connect(String redisUri) {
+    return connect(redisUri, GATEWAY);
+  }
+
+  /**
+   * Like {@link #connect(String)}, with other timeouts: a tool that reads a few keys once may wait
+   * longer than a request may.
+   */
+  public static OnlineReader connect(String redisUri, OnlineClients.Settings settings) {
+    OnlineReader store = new OnlineReader(redisUri, settings);
     store.attempt();
     return store;
   }
@@ -174,6 +151,18 @@ public final class RedisOnlineStore implements AutoCloseable {
    */
   public String address() {
     return address;
+  }
+
+  /**
+   * Waits up to {@code timeout} for a live connection, as {@link #awaitConnected}.
+   *
+   * @throws OnlineStoreUnavailableException naming why there is none
+   */
+  public void requireConnected(Duration timeout) {
+    if (!awaitConnected(timeout)) {
+      throw new OnlineStoreUnavailableException(
+          "Redis at " + address + " is not reachable: " + notConnected, null);
+    }
   }
 
   /**
@@ -194,6 +183,24 @@ public final class RedisOnlineStore implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** The stored value of an entity's row of a view version ({@link OnlineKeys}), or null. */
+  public CompletionStage<byte[]> value(ViewPlan plan, String entityKey) {
+    return get(OnlineKeys.key(plan, entityKey));
+  }
+
+  /**
+   * {@link #value}, waiting for it: for a tool, never for an event loop.
+   *
+   * @throws OnlineStoreUnavailableException when Redis cannot answer in time
+   */
+  public byte[] awaitValue(ViewPlan plan, String entityKey) {
+    try {
+      return value(plan, entityKey).toCompletableFuture().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
   }
 
   /** The value at {@code key}, or null when there is none. */
@@ -241,23 +248,11 @@ public final class RedisOnlineStore implements AutoCloseable {
     }
     CompletionStage<T> sent;
     try {
-      sent = command.apply(commands(c));
+      sent = command.apply(OnlineClients.async(c));
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
     return sent.handle((value, failure) -> answer(value, failure, name));
-  }
-
-  /**
-   * The commands of a connection: on a cluster, Lettuce's cluster API, which splits a cross-slot
-   * MGET by slot.
-   */
-  private static RedisClusterAsyncCommands<String, byte[]> commands(
-      StatefulConnection<String, byte[]> c) {
-    if (c instanceof StatefulRedisClusterConnection<String, byte[]> clustered) {
-      return clustered.async();
-    }
-    return ((StatefulRedisConnection<String, byte[]>) c).async();
   }
 
   /** The connection if it is open; else null, making sure a reconnect is under way. */

@@ -1,4 +1,4 @@
-package io.freshet.storage;
+package io.freshet.online;
 
 import io.freshet.plan.ViewPlan;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,12 @@ import java.nio.charset.StandardCharsets;
  * <p>Every online key starts with <code>{</code>; no other key Freshet writes does (the online
  * sink's commit markers start with {@code freshet:commit:}), so {@link #scanPattern} matches rows
  * only. Everything that builds, matches or parses online keys goes through this class.
+ *
+ * <p>A commit marker of the online sink says that a committable's rows are in:
+ *
+ * <pre>freshet:commit:{view@tag:subtask}:jobId:checkpointId:writerIdHex</pre>
+ *
+ * <p>Its hash tag keeps one subtask's markers in one slot.
  */
 public final class OnlineKeys {
   private OnlineKeys() {}
@@ -56,5 +62,33 @@ public final class OnlineKeys {
               + ")");
     }
     return key.substring(1, key.length() - suffix.length());
+  }
+
+  /** The prefix of every commit marker; no online row's key starts with it. */
+  public static final String COMMIT_MARKER_PREFIX = "freshet:commit:";
+
+  /**
+   * The key of the commit marker of one committable of the online sink.
+   *
+   * @param view the committable's view, {@code name@versionTag}
+   * @param subtask the writer subtask that made it
+   * @param jobId the Flink job
+   * @param checkpointId the checkpoint it belongs to
+   * @param writerId the writer's random id, written in hex
+   */
+  public static byte[] commitMarker(
+      String view, int subtask, String jobId, long checkpointId, long writerId) {
+    return (COMMIT_MARKER_PREFIX
+            + "{"
+            + view
+            + ":"
+            + subtask
+            + "}:"
+            + jobId
+            + ":"
+            + checkpointId
+            + ":"
+            + Long.toHexString(writerId))
+        .getBytes(StandardCharsets.UTF_8);
   }
 }
