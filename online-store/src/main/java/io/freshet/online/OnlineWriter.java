@@ -56,7 +56,7 @@ public final class OnlineWriter implements AutoCloseable {
   private OnlineWriter(ViewPlan plan, OnlineStoreUri uri, OnlineClients.Settings settings) {
     this.plan = plan;
     this.codec = new OnlineCodec(plan);
-    this.ttlMillis = plan.view().ttl().toMillis();
+    this.ttlMillis = plan.ttl().toMillis();
     this.uri = uri;
     this.cluster = uri.cluster();
     this.settings = settings;
