@@ -23,6 +23,9 @@ import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
+import io.freshet.flink.compile.JobSettings;
+import io.freshet.flink.job.FeatureJobArguments;
+import io.freshet.flink.job.JobContract;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
@@ -83,7 +86,6 @@ import picocli.CommandLine.Spec;
     })
 final class DemoCommand implements Callable<Integer> {
   static final List<String> VIEWS = List.of("user_activity", "user_activity_live");
-  static final String JOB_ENTRY_CLASS = "io.freshet.flink.FeatureJob";
   static final Duration HISTORY = Duration.ofMinutes(70);
   private static final int TOPIC_PARTITIONS = 2;
   private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
@@ -441,7 +443,8 @@ final class DemoCommand implements Callable<Integer> {
             rest,
             defs.jobJar(jar, workDir.resolve("job")),
             JarRunRequest.of(
-                JOB_ENTRY_CLASS, jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())),
+                JobContract.FEATURE_JOB_CLASS,
+                jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())),
             checkpoints);
     String jobId = supervisedJob.id();
     teardown.add("Flink job", supervisedJob::cancel);
@@ -515,10 +518,9 @@ final class DemoCommand implements Callable<Integer> {
     try {
       Plan plan =
           registry.apply(registry.plan(catalog.plans().stream().map(ViewPlan::view).toList()));
-      String summary = plan.describe().lines().findFirst().orElse("");
       return (defs.jar() == null ? "example views" : "views of " + defs.describe())
           + " applied ("
-          + (summary.startsWith("Plan: ") ? summary.substring(6) : summary)
+          + plan.summary()
           + ")";
     } catch (RegistryException e) {
       throw new StackException(
@@ -533,19 +535,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   List<String> jobArgs(List<String> views, String bootstrap, String jdbcUrl, String redisUri) {
-    return List.of(
-        "--views",
-        String.join(",", views),
-        "--kafka",
-        bootstrap,
-        "--pg-url",
-        jdbcUrl,
-        "--redis-url",
-        redisUri,
-        "--checkpoint-interval",
-        Long.toString(checkpointInterval.toMillis()),
-        "--starting-offsets",
-        "earliest");
+    return FeatureJobArguments.of(views, bootstrap, jdbcUrl, redisUri)
+        .withCheckpointIntervalMillis(checkpointInterval.toMillis())
+        .withStartingOffsets(JobSettings.StartingOffsets.EARLIEST)
+        .format();
   }
 
   /** Where to look when the demo runs the user's views: no generator, events come from them. */

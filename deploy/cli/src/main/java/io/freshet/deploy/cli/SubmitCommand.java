@@ -15,6 +15,9 @@ import io.freshet.deploy.stack.Installation;
 import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
+import io.freshet.flink.compile.JobSettings;
+import io.freshet.flink.job.FeatureJobArguments;
+import io.freshet.flink.job.JobContract;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.RegisteredView;
@@ -34,8 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,18 +80,8 @@ import picocli.CommandLine.Spec;
       "2:the definitions or the command line are invalid"
     })
 final class SubmitCommand implements Callable<Integer> {
-  /** The entry class of the job jar. */
-  static final String ENTRY_CLASS = "io.freshet.flink.FeatureJob";
-
   /** Failures before every task ran after which a new job counts as unable to start. */
   static final int STARTUP_FAILURES = 3;
-
-  /** FeatureJob names its job this, followed by its views joined by commas. */
-  static final String JOB_NAME_PREFIX = "freshet: ";
-
-  /** How FeatureJobCompiler names a window operator: {@code windows: <view>@<versionTag>}. */
-  private static final Pattern WINDOW_OPERATOR =
-      Pattern.compile("windows: ([A-Za-z0-9_]+)@([0-9a-f]+)");
 
   @Spec CommandSpec spec;
 
@@ -245,8 +236,7 @@ final class SubmitCommand implements Callable<Integer> {
             ? requireFile(jobJar, "--job-jar")
             : Installation.fromSystemProperties().jobJar();
     DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
-    String jobName =
-        JOB_NAME_PREFIX + String.join(",", plans.stream().map(ViewPlan::name).toList());
+    String jobName = JobContract.jobName(plans.stream().map(ViewPlan::name).toList());
 
     out.printf(
         "freshet submit: %s from %s%n",
@@ -330,7 +320,7 @@ final class SubmitCommand implements Callable<Integer> {
             rest.runJar(
                 jarId,
                 new JarRunRequest(
-                    ENTRY_CLASS,
+                    JobContract.FEATURE_JOB_CLASS,
                     jobArgs(plans, kafkaSetting, pgSetting, redisSetting),
                     parallelism,
                     startFrom,
@@ -629,33 +619,24 @@ final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  /** The program arguments of FeatureJob (see its Javadoc). */
+  /** The program arguments of the streaming job. */
   List<String> jobArgs(
       List<ViewPlan> plans, Setting kafkaSetting, Setting pgSetting, Setting redisSetting) {
-    List<String> args = new ArrayList<>();
-    args.add("--views");
-    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
-    args.add("--kafka");
-    args.add(kafkaSetting.value());
-    args.add("--pg-url");
-    args.add(pgSetting.value());
-    args.add("--redis-url");
-    args.add(redisSetting.value());
-    args.add("--checkpoint-interval");
-    args.add(Long.toString(checkpointInterval.toMillis()));
+    FeatureJobArguments args =
+        FeatureJobArguments.of(
+                plans.stream().map(ViewPlan::name).toList(),
+                kafkaSetting.value(),
+                pgSetting.value(),
+                redisSetting.value())
+            .withCheckpointIntervalMillis(checkpointInterval.toMillis())
+            .withGroupId(groupId)
+            .withRejectedEventsTopic(rejectedEventsTopic);
     if (startingOffsets != null) {
-      args.add("--starting-offsets");
-      args.add(startingOffsets.toLowerCase(Locale.ROOT));
+      args =
+          args.withStartingOffsets(
+              JobSettings.StartingOffsets.valueOf(startingOffsets.toUpperCase(Locale.ROOT)));
     }
-    if (groupId != null) {
-      args.add("--group-id");
-      args.add(groupId);
-    }
-    if (rejectedEventsTopic != null) {
-      args.add("--rejected-events-topic");
-      args.add(rejectedEventsTopic);
-    }
-    return args;
+    return args.format();
   }
 
   /**
@@ -667,7 +648,7 @@ final class SubmitCommand implements Callable<Integer> {
     List<JobSummary> overlapping = new ArrayList<>();
     List<String> others = new ArrayList<>();
     for (JobSummary j : rest.jobs()) {
-      Set<String> jobViews = viewsOf(j.name());
+      Set<String> jobViews = JobContract.viewsOfJob(j.name());
       if (!j.isActive() || jobViews.isEmpty()) {
         continue;
       }
@@ -688,7 +669,7 @@ final class SubmitCommand implements Callable<Integer> {
                 + "\" ("
                 + j.state()
                 + ") already runs "
-                + String.join(", ", intersection(viewsOf(j.name()), wanted))
+                + String.join(", ", intersection(JobContract.viewsOfJob(j.name()), wanted))
                 + "; two jobs must not write one view: replace it with --upgrade, or stop it"
                 + " first");
       }
@@ -710,7 +691,7 @@ final class SubmitCommand implements Callable<Integer> {
               + "); upgrade one at a time, with --views naming all of that job's views");
     }
     JobSummary j = overlapping.get(0);
-    Set<String> dropped = new LinkedHashSet<>(viewsOf(j.name()));
+    Set<String> dropped = new LinkedHashSet<>(JobContract.viewsOfJob(j.name()));
     dropped.removeAll(wanted);
     if (!dropped.isEmpty()) {
       throw new StackException(
@@ -744,10 +725,7 @@ final class SubmitCommand implements Callable<Integer> {
   private static Map<String, String> runningVersions(FlinkRestClient rest, JobSummary previous) {
     Map<String, String> runningTags = new LinkedHashMap<>();
     for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
-      Matcher m = WINDOW_OPERATOR.matcher(v.name());
-      while (m.find()) {
-        runningTags.put(m.group(1), m.group(2));
-      }
+      runningTags.putAll(JobContract.windowVersions(v.name()));
     }
     return runningTags;
   }
@@ -790,7 +768,7 @@ final class SubmitCommand implements Callable<Integer> {
 
   private static void describeUpgrade(
       PrintWriter out, JobSummary previous, List<ViewPlan> plans, Map<String, String> runningTags) {
-    Set<String> before = viewsOf(previous.name());
+    Set<String> before = JobContract.viewsOfJob(previous.name());
     List<String> kept = new ArrayList<>();
     List<String> added = new ArrayList<>();
     for (ViewPlan p : plans) {
@@ -818,20 +796,6 @@ final class SubmitCommand implements Callable<Integer> {
           "  (the previous job's operators did not name their view versions, so a change of"
               + " meaning could not be checked)");
     }
-  }
-
-  /** The views in a job name {@code freshet: a,b}; empty for other jobs. */
-  static Set<String> viewsOf(String jobName) {
-    if (jobName == null || !jobName.startsWith(JOB_NAME_PREFIX)) {
-      return Set.of();
-    }
-    Set<String> views = new LinkedHashSet<>();
-    for (String v : jobName.substring(JOB_NAME_PREFIX.length()).split(",")) {
-      if (!v.isBlank()) {
-        views.add(v.strip());
-      }
-    }
-    return views;
   }
 
   private static List<String> intersection(Set<String> a, Set<String> b) {
