@@ -10,7 +10,6 @@ import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
-import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.OfflineTable;
 import java.io.IOException;
@@ -189,7 +188,7 @@ final class BackfillCommand implements Callable<Integer> {
         jobJar == null || flinkSetting == null ? Installation.fromSystemProperties() : null;
     Path jar =
         jobJar != null ? SubmitCommand.requireFile(jobJar, "--job-jar") : installation.jobJar();
-    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+    DefinitionsCheck.requireSameDefinitions(jar);
 
     out.printf(
         "freshet backfill: %s from %s%n",

@@ -222,7 +222,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       // Preconditions first, so that a wrong port or a missing build fails before anything starts.
       Path jar = jobJar != null ? requireFile(jobJar, "--job-jar") : installation.jobJar();
-      DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+      DefinitionsCheck.requireSameDefinitions(jar);
       Path flinkClasspath = flinkSetting == null ? installation.flinkClasspath() : null;
       Path kafkaClasspath = kafkaSetting == null ? installation.kafkaClasspath() : null;
       Ports.requireFree(port, "the gateway", "--port");

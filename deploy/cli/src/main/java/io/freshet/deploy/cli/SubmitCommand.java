@@ -18,7 +18,6 @@ import io.freshet.dsl.Durations;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
-import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.RegisteredView;
 import io.freshet.registry.Registry;
@@ -235,7 +234,7 @@ final class SubmitCommand implements Callable<Integer> {
         jobJar != null
             ? requireFile(jobJar, "--job-jar")
             : Installation.fromSystemProperties().jobJar();
-    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+    DefinitionsCheck.requireSameDefinitions(jar);
     String jobName = JobContract.jobName(plans.stream().map(ViewPlan::name).toList());
 
     out.printf(
