@@ -19,7 +19,6 @@ import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.plan.ViewPlan;
-import io.freshet.registry.RegisteredView;
 import io.freshet.registry.Registry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,12 +28,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -265,9 +262,9 @@ final class SubmitCommand implements Callable<Integer> {
             overview.slotsTotal()),
         t);
 
-    JobSummary previous = findRunningJob(rest, plans);
-    Map<String, String> runningTags = previous == null ? Map.of() : runningVersions(rest, previous);
-    List<String> changed = changedMeanings(registry, runningTags, plans);
+    UpgradePlan upgradePlan = UpgradePlan.of(rest, registry, plans, upgrade);
+    JobSummary previous = upgradePlan.previous();
+    List<String> changed = upgradePlan.changed();
     int slots = requireSlots(out, rest, overview, previous);
     requireTopics(out, plans, kafkaSetting, slots);
 
@@ -376,7 +373,7 @@ final class SubmitCommand implements Callable<Integer> {
             jobId);
       }
       if (previous != null) {
-        describeUpgrade(out, previous, plans, runningTags);
+        upgradePlan.describe(out, plans);
         if (!changed.isEmpty()) {
           out.printf(
               "  %s: meaning changed, so this is a new view version with its own tables; it starts"
@@ -636,169 +633,6 @@ final class SubmitCommand implements Callable<Integer> {
               JobSettings.StartingOffsets.valueOf(startingOffsets.toUpperCase(Locale.ROOT)));
     }
     return args.format();
-  }
-
-  /**
-   * The active Freshet job that runs any of these views: with {@code --upgrade}, the one to replace
-   * (required); without, none may exist, since two jobs would write the same tables.
-   */
-  private JobSummary findRunningJob(FlinkRestClient rest, List<ViewPlan> plans) {
-    Set<String> wanted = new LinkedHashSet<>(plans.stream().map(ViewPlan::name).toList());
-    List<JobSummary> overlapping = new ArrayList<>();
-    List<String> others = new ArrayList<>();
-    for (JobSummary j : rest.jobs()) {
-      Set<String> jobViews = JobContract.viewsOfJob(j.name());
-      if (!j.isActive() || jobViews.isEmpty()) {
-        continue;
-      }
-      if (jobViews.stream().anyMatch(wanted::contains)) {
-        overlapping.add(j);
-      } else {
-        others.add(j.id() + " \"" + j.name() + "\"");
-      }
-    }
-    if (!upgrade) {
-      if (!overlapping.isEmpty()) {
-        JobSummary j = overlapping.get(0);
-        throw new StackException(
-            "job "
-                + j.id()
-                + " \""
-                + j.name()
-                + "\" ("
-                + j.state()
-                + ") already runs "
-                + String.join(", ", intersection(JobContract.viewsOfJob(j.name()), wanted))
-                + "; two jobs must not write one view: replace it with --upgrade, or stop it"
-                + " first");
-      }
-      return null;
-    }
-    if (overlapping.isEmpty()) {
-      throw new StackException(
-          "--upgrade: no running job runs "
-              + String.join(", ", wanted)
-              + " on this cluster"
-              + (others.isEmpty() ? "" : " (other Freshet jobs: " + String.join(", ", others) + ")")
-              + "; submit without --upgrade to start one");
-    }
-    if (overlapping.size() > 1) {
-      throw new StackException(
-          "--upgrade: several running jobs run these views ("
-              + String.join(
-                  ", ", overlapping.stream().map(j -> j.id() + " \"" + j.name() + "\"").toList())
-              + "); upgrade one at a time, with --views naming all of that job's views");
-    }
-    JobSummary j = overlapping.get(0);
-    Set<String> dropped = new LinkedHashSet<>(JobContract.viewsOfJob(j.name()));
-    dropped.removeAll(wanted);
-    if (!dropped.isEmpty()) {
-      throw new StackException(
-          "--upgrade: job "
-              + j.id()
-              + " \""
-              + j.name()
-              + "\" also runs "
-              + String.join(", ", dropped)
-              + ", which --views leaves out: its state would be lost. Name every view of that"
-              + " job in --views (views may be added, not removed)");
-    }
-    if (!"RUNNING".equals(j.state())) {
-      throw new StackException(
-          "--upgrade: job "
-              + j.id()
-              + " \""
-              + j.name()
-              + "\" is "
-              + j.state()
-              + ", and only a RUNNING job can take a savepoint; wait until it runs, or cancel it"
-              + " and start from its latest retained checkpoint with --savepoint");
-    }
-    return j;
-  }
-
-  /**
-   * For each view the running job runs, its version tag there (read from its window operators'
-   * names, {@code windows: <view>@<versionTag>}).
-   */
-  private static Map<String, String> runningVersions(FlinkRestClient rest, JobSummary previous) {
-    Map<String, String> runningTags = new LinkedHashMap<>();
-    for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
-      runningTags.putAll(JobContract.windowVersions(v.name()));
-    }
-    return runningTags;
-  }
-
-  /**
-   * The views whose meaning changed since the running job started them, described for a person.
-   * Every operator uid of a view names its version, so a changed view's old state (windows, Kafka
-   * offsets, pending commits) is simply not restored: the new version starts fresh and its history
-   * comes from a backfill.
-   */
-  private static List<String> changedMeanings(
-      Registry registry, Map<String, String> runningTags, List<ViewPlan> plans) {
-    List<String> changed = new ArrayList<>();
-    for (ViewPlan p : plans) {
-      String running = runningTags.get(p.name());
-      if (running != null && !running.equals(p.versionTag())) {
-        changed.add(
-            p.name()
-                + " runs as "
-                + versionName(registry, p.name(), running)
-                + ", these definitions are "
-                + versionName(registry, p.name(), p.versionTag()));
-      }
-    }
-    return changed;
-  }
-
-  private static String versionName(Registry registry, String view, String tag) {
-    try {
-      for (RegisteredView r : registry.versions(view)) {
-        if (r.versionTag().equals(tag)) {
-          return "version " + r.version() + " (tag " + tag + ")";
-        }
-      }
-    } catch (RuntimeException e) {
-      // the tag alone still says which version
-    }
-    return "tag " + tag;
-  }
-
-  private static void describeUpgrade(
-      PrintWriter out, JobSummary previous, List<ViewPlan> plans, Map<String, String> runningTags) {
-    Set<String> before = JobContract.viewsOfJob(previous.name());
-    List<String> kept = new ArrayList<>();
-    List<String> added = new ArrayList<>();
-    for (ViewPlan p : plans) {
-      String running = runningTags.get(p.name());
-      if (running != null && !running.equals(p.versionTag())) {
-        continue;
-      }
-      (before.contains(p.name()) ? kept : added)
-          .add(p.name() + " (version " + p.versionTag() + ")");
-    }
-    out.println();
-    out.printf(
-        "Upgraded: job %s was stopped with a savepoint and the new job resumed from it.%n",
-        previous.id());
-    if (!kept.isEmpty()) {
-      out.printf(
-          "  %s: same meaning, window state and Kafka offsets carried over%n",
-          String.join(", ", kept));
-    }
-    if (!added.isEmpty()) {
-      out.printf("  %s: new in this job, starts with empty windows%n", String.join(", ", added));
-    }
-    if (runningTags.isEmpty()) {
-      out.println(
-          "  (the previous job's operators did not name their view versions, so a change of"
-              + " meaning could not be checked)");
-    }
-  }
-
-  private static List<String> intersection(Set<String> a, Set<String> b) {
-    return a.stream().filter(b::contains).toList();
   }
 
   private void validateOptions() {
