@@ -8,10 +8,11 @@ import io.freshet.deploy.stack.ChildJvm;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
+import io.freshet.flink.job.BackfillJobArguments;
+import io.freshet.flink.job.JobContract;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OfflineTables;
 import io.freshet.offline.OfflineTables.VersionCounts;
-import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,7 +68,6 @@ import picocli.CommandLine.Spec;
       "2:the definitions or the command line are invalid"
     })
 final class BackfillCommand implements Callable<Integer> {
-  static final String ENTRY_CLASS = "io.freshet.flink.BackfillJob";
   private static final DateTimeFormatter LOG_NAME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -157,7 +157,8 @@ final class BackfillCommand implements Callable<Integer> {
   }
 
   /** Where the history is read from, settled before anything runs. */
-  private record Source(List<String> args, String description) {}
+  /** Where the history is: a file of JSON lines, or a Kafka range ending at {@code to}. */
+  private record Source(String input, String kafka, Instant from, Instant to, String description) {}
 
   @Override
   public Integer call() throws IOException {
@@ -186,7 +187,7 @@ final class BackfillCommand implements Callable<Integer> {
         jobJar == null || flinkSetting == null ? Installation.fromSystemProperties() : null;
     Path jar =
         jobJar != null ? SubmitCommand.requireFile(jobJar, "--job-jar") : installation.jobJar();
-    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+    DefinitionsCheck.requireSameDefinitions(jar);
 
     out.printf(
         "freshet backfill: %s from %s%n",
@@ -199,17 +200,17 @@ final class BackfillCommand implements Callable<Integer> {
     Steps.step(out, "registry", "views registered as these definitions", t);
     Steps.note(out, "source", source.description());
 
-    List<String> args = new ArrayList<>();
-    args.add("--views");
-    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
-    args.addAll(source.args());
-    args.add("--pg-url");
-    args.add(pgSetting.value());
-    if (redisSetting != null) {
-      args.add("--online");
-      args.add("--redis-url");
-      args.add(redisSetting.value());
-    }
+    List<String> args =
+        new BackfillJobArguments(
+                plans.stream().map(ViewPlan::name).toList(),
+                source.input(),
+                source.kafka(),
+                source.from(),
+                source.to(),
+                pgSetting.value(),
+                redisSetting != null,
+                redisSetting == null ? null : redisSetting.value())
+            .format();
 
     Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
     Path tmp = Files.createTempDirectory("freshet-backfill");
@@ -274,7 +275,10 @@ final class BackfillCommand implements Callable<Integer> {
         throw new UsageException("--input " + input + ": there is no such file or folder");
       }
       return new Source(
-          List.of("--input", path),
+          path,
+          null,
+          null,
+          null,
           "JSON lines in "
               + path
               + (onCluster ? " (read by the cluster's TaskManagers)" : "")
@@ -296,15 +300,11 @@ final class BackfillCommand implements Callable<Integer> {
       throw new UsageException(
           "--from " + from + " is not before --to " + to + ": the range would be empty");
     }
-    List<String> args = new ArrayList<>(List.of("--kafka", kafkaSetting.value()));
-    if (start != null) {
-      args.add("--from");
-      args.add(start.toString());
-    }
-    args.add("--to");
-    args.add(end.toString());
     return new Source(
-        args,
+        null,
+        kafkaSetting.value(),
+        start,
+        end,
         "Kafka "
             + kafkaSetting.value()
             + ", records from "
@@ -338,7 +338,7 @@ final class BackfillCommand implements Callable<Integer> {
         "local backfill",
         List.of(installation.flinkClasspath(), jar),
         jvmArgs,
-        ENTRY_CLASS,
+        JobContract.BACKFILL_JOB_CLASS,
         args,
         dir.resolve(name + ".out"),
         timeout);
@@ -350,7 +350,9 @@ final class BackfillCommand implements Callable<Integer> {
     String jarId = rest.uploadJar(jar);
     try {
       String jobId =
-          rest.runJar(jarId, new JarRunRequest(ENTRY_CLASS, args, parallelism, null, false));
+          rest.runJar(
+              jarId,
+              new JarRunRequest(JobContract.BACKFILL_JOB_CLASS, args, parallelism, null, false));
       rest.awaitFinished(jobId, timeout);
       return "on " + rest.baseUri() + " as job " + jobId + ", FINISHED";
     } finally {
