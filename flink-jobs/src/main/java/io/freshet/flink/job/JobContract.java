@@ -76,7 +76,7 @@ public final class JobContract {
 
   /** The Kafka source of a view: {@code kafka: <topic> → <view>}. */
   public static String sourceName(ViewPlan plan) {
-    return "kafka: " + plan.view().source().topic() + " → " + plan.name();
+    return "kafka: " + plan.source().topic() + " → " + plan.name();
   }
 
   public static String sourceUid(ViewPlan plan) {
@@ -163,7 +163,7 @@ public final class JobContract {
 
   /** The bounded Kafka source of a backfill: {@code kafka range: <topic> → <view>}. */
   public static String backfillKafkaName(ViewPlan plan) {
-    return "kafka range: " + plan.view().source().topic() + " → " + plan.name();
+    return "kafka range: " + plan.source().topic() + " → " + plan.name();
   }
 
   public static String backfillKafkaUid(ViewPlan plan) {
