@@ -1,17 +1,14 @@
 package io.freshet.maintenance;
 
-import io.freshet.offline.OfflineReader;
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
-import io.freshet.offline.PostgresSessions;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,33 +45,35 @@ public final class OnlineRestorer {
   /** What a restore did. */
   public record Result(String view, long rowsRead, long keysWritten) {}
 
-  /** Restores one view; returns how many rows were read and how many keys were written. */
-  public Result restore(ViewPlan plan) throws SQLException {
+  /**
+   * Restores one view; returns how many rows were read and how many keys were written.
+   *
+   * @throws OfflineStoreException if the offline table cannot be read
+   */
+  public Result restore(ViewPlan plan) {
     OfflineTable table = OfflineTable.of(plan);
     long ttl = plan.ttl().toMillis();
     long now = clock.millis();
     long[] read = {0};
     long[] written = {0};
-    try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
+    try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
         OnlineWriter writer =
             OnlineWriter.create(plan, redisUrl, OnlineClients.Settings.forTool())) {
-      c.setAutoCommit(false);
       writer.connect();
       List<FeatureRow> rows = new ArrayList<>(BATCH);
-      new OfflineReader(c, table)
-          .forEachLatestCurrentRow(
-              Instant.ofEpochMilli(now - ttl),
-              BATCH * 4,
-              row -> {
-                read[0]++;
-                rows.add(row);
-                if (rows.size() == BATCH) {
-                  written[0] += writer.writeAll(rows, now, BATCH);
-                  rows.clear();
-                }
-              });
+      offline.forEachLatestCurrentRow(
+          table,
+          Instant.ofEpochMilli(now - ttl),
+          BATCH * 4,
+          row -> {
+            read[0]++;
+            rows.add(row);
+            if (rows.size() == BATCH) {
+              written[0] += writer.writeAll(rows, now, BATCH);
+              rows.clear();
+            }
+          });
       written[0] += writer.writeAll(rows, now, BATCH);
-      c.commit();
     }
     return new Result(plan.name(), read[0], written[0]);
   }

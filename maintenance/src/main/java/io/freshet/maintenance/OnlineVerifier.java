@@ -1,16 +1,14 @@
 package io.freshet.maintenance;
 
-import io.freshet.offline.OfflineReader;
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
-import io.freshet.offline.PostgresSessions;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineReader;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,17 +96,20 @@ public final class OnlineVerifier {
     this.clock = clock;
   }
 
-  /** Checks up to {@code sample} random entities of the view. */
-  public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
+  /**
+   * Checks up to {@code sample} random entities of the view.
+   *
+   * @throws OfflineStoreException if the offline table cannot be read
+   */
+  public Report verify(ViewPlan plan, int sample, Duration recheckAfter) {
     OfflineTable table = OfflineTable.of(plan);
-    try (Connection c = PostgresSessions.open(jdbcUrl, APPLICATION_NAME, Duration.ZERO);
+    try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
         OnlineReader redis = OnlineReader.connect(redisUrl, READER)) {
       redis.requireConnected(READER.connectTimeout());
-      OfflineReader offline = new OfflineReader(c, table);
-      List<String> entities = offline.sampleEntities(sample);
+      List<String> entities = offline.sampleEntities(table, sample);
       List<Mismatch> suspects = new ArrayList<>();
       for (String entity : entities) {
-        Mismatch m = check(offline, redis, plan, entity);
+        Mismatch m = check(offline, table, redis, plan, entity);
         if (m != null) {
           suspects.add(m);
         }
@@ -117,7 +118,7 @@ public final class OnlineVerifier {
         sleep(recheckAfter);
         List<Mismatch> confirmed = new ArrayList<>();
         for (Mismatch s : suspects) {
-          Mismatch m = check(offline, redis, plan, s.entity());
+          Mismatch m = check(offline, table, redis, plan, s.entity());
           if (m != null) {
             confirmed.add(m);
           }
@@ -128,9 +129,13 @@ public final class OnlineVerifier {
     }
   }
 
-  private Mismatch check(OfflineReader reader, OnlineReader redis, ViewPlan plan, String entity)
-      throws SQLException {
-    FeatureRow offline = reader.latestCurrentRow(entity);
+  private Mismatch check(
+      OfflineSession session,
+      OfflineTable table,
+      OnlineReader redis,
+      ViewPlan plan,
+      String entity) {
+    FeatureRow offline = session.latestCurrentRow(table, entity);
     long now = clock.millis();
     long ttl = plan.ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;

@@ -10,8 +10,9 @@ import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
-import io.freshet.offline.OfflineTables;
 import io.freshet.offline.OfflineTables.VersionCounts;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
@@ -19,8 +20,6 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -366,11 +365,11 @@ final class BackfillCommand implements Callable<Integer> {
 
   private static Map<ViewPlan, VersionCounts> counts(Setting pg, List<ViewPlan> plans) {
     Map<ViewPlan, VersionCounts> counts = new LinkedHashMap<>();
-    try (Connection c = OfflineTableChecks.open(pg)) {
+    try (OfflineSession session = OfflineTableChecks.open(pg)) {
       for (ViewPlan p : plans) {
-        counts.put(p, OfflineTables.counts(c, OfflineTable.of(p)));
+        counts.put(p, session.counts(OfflineTable.of(p)));
       }
-    } catch (SQLException e) {
+    } catch (OfflineStoreException e) {
       throw OfflineTableChecks.unreachable(pg, e);
     }
     return counts;

@@ -1,13 +1,10 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.StackException;
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
-import io.freshet.offline.OfflineTables;
-import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,11 +16,11 @@ final class OfflineTableChecks {
   private OfflineTableChecks() {}
 
   /** A session for reading the offline tables, with no limit on how long a statement reads. */
-  static Connection open(Setting pg) throws SQLException {
+  static OfflineSession open(Setting pg) {
     try {
-      return PostgresSessions.open(pg.value(), APPLICATION_NAME, Duration.ZERO);
+      return OfflineSession.open(pg.value(), APPLICATION_NAME);
     } catch (IllegalArgumentException e) {
-      throw new SQLException(e.getMessage(), "08001", e);
+      throw new OfflineStoreException(e.getMessage(), "08001", e);
     }
   }
 
@@ -33,14 +30,14 @@ final class OfflineTableChecks {
    */
   static void requireExist(Setting pg, List<ViewPlan> plans, String purpose) {
     List<String> missing = new ArrayList<>();
-    try (Connection c = open(pg)) {
+    try (OfflineSession session = open(pg)) {
       for (ViewPlan p : plans) {
         OfflineTable t = OfflineTable.of(p);
-        if (!OfflineTables.exists(c, t)) {
+        if (!session.exists(t)) {
           missing.add(p.name() + " (" + t.qualifiedName() + ")");
         }
       }
-    } catch (SQLException e) {
+    } catch (OfflineStoreException e) {
       throw unreachable(pg, e);
     }
     if (!missing.isEmpty()) {
@@ -56,7 +53,7 @@ final class OfflineTableChecks {
     }
   }
 
-  static StackException unreachable(Setting pg, SQLException e) {
+  static StackException unreachable(Setting pg, OfflineStoreException e) {
     return new StackException(
         "could not read the offline tables in "
             + PostgresOption.display(pg.value())

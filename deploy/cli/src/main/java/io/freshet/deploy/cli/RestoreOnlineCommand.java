@@ -4,11 +4,11 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineRestorer;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
 import java.io.PrintWriter;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +90,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
       OnlineRestorer.Result r;
       try {
         r = restorer.restore(plan);
-      } catch (SQLException e) {
+      } catch (OfflineStoreException e) {
         throw OfflineTableChecks.unreachable(pgSetting, e);
       } catch (RuntimeException e) {
         if (!OnlineStoreErrors.isStoreFailure(e)) {

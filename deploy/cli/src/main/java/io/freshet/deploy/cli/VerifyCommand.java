@@ -6,12 +6,12 @@ import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineVerifier;
 import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
 import java.io.PrintWriter;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,7 +124,7 @@ final class VerifyCommand implements Callable<Integer> {
       Report report;
       try {
         report = verifier.verify(plan, sample, recheckAfter);
-      } catch (SQLException e) {
+      } catch (OfflineStoreException e) {
         throw OfflineTableChecks.unreachable(pgSetting, e);
       } catch (RuntimeException e) {
         if (!OnlineStoreErrors.isStoreFailure(e)) {
