@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -32,6 +33,8 @@ public final class LabelTables {
   /**
    * The label table {@code schema.table}: its columns in order and the order its rows are read in.
    *
+   * @param schema its schema, as stored in the catalog
+   * @param table its name within the schema
    * @param columns the columns, in table order
    * @param orderBy the {@code ORDER BY} list of its rows, as messages quote it
    */
@@ -57,11 +60,11 @@ public final class LabelTables {
   }
 
   /** The label table {@code schema.table}, if it exists. */
-  public static java.util.Optional<Table> find(TrainingSession s, String schema, String table)
+  public static Optional<Table> find(TrainingSession s, String schema, String table)
       throws OfflineStoreException {
     OptionalLong oid = oid(s, SqlNames.qualified(schema, table));
     if (oid.isEmpty()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     List<Column> columns = columns(s, oid.getAsLong());
     List<String> key = primaryKey(s, oid.getAsLong());
@@ -79,7 +82,7 @@ public final class LabelTables {
         }
       }
     }
-    return java.util.Optional.of(new Table(schema, table, columns, orderBy.toString()));
+    return Optional.of(new Table(schema, table, columns, orderBy.toString()));
   }
 
   private static OptionalLong oid(TrainingSession s, String qualifiedName)
