@@ -21,7 +21,8 @@ import java.util.List;
  * </ol>
  *
  * <p>{@code COPY} takes no parameters, so the commit time and the bounds of the bytewise key range
- * are written into the statement here, as constants ({@link #literal}).
+ * are written into the statement here, as constants ({@link #literal}). The methods that take a
+ * {@link TrainingSession} run these statements and streams in it.
  */
 public final class AsOfScan {
   /** The temporary table of entities and their ranges. */
@@ -80,6 +81,35 @@ public final class AsOfScan {
   public static String copyRowsOut(
       OfflineTable table, List<FeaturePart> parts, Instant asOf, String first, String last) {
     return "COPY (" + select(table, parts, asOf, first, last) + ") TO STDOUT";
+  }
+
+  /** Runs {@link #prepareStatements()} in {@code s}, whose transaction must have begun. */
+  public static void prepare(TrainingSession s) throws OfflineStoreException {
+    for (String sql : prepareStatements()) {
+      s.execute(sql);
+    }
+  }
+
+  /** Starts filling the keys table ({@link #copyKeysIn()}). */
+  public static CopyInStream keysIn(TrainingSession s) throws OfflineStoreException {
+    return s.copyIn(copyKeysIn());
+  }
+
+  /** Runs {@link #analyzeKeys()} in {@code s}. */
+  public static void analyze(TrainingSession s) throws OfflineStoreException {
+    s.execute(analyzeKeys());
+  }
+
+  /** Streams the rows of {@link #copyRowsOut} from {@code s}. */
+  public static CopyOutStream rowsOut(
+      TrainingSession s,
+      OfflineTable table,
+      List<FeaturePart> parts,
+      Instant asOf,
+      String first,
+      String last)
+      throws OfflineStoreException {
+    return s.copyOut(copyRowsOut(table, parts, asOf, first, last));
   }
 
   /**

@@ -4,8 +4,9 @@ import java.sql.SQLException;
 
 /**
  * A Postgres error of the offline store, with the SQLState Postgres gave (null when it gave none),
- * so that callers outside the store can report it without reading JDBC's types. The message is that
- * of the error it wraps.
+ * so that callers outside the store can report it without reading JDBC's types: a session that
+ * could not be opened, a statement refused, a {@code COPY} broken off. The message is that of the
+ * error it wraps, unchanged, so that callers can put it into theirs as they always did.
  */
 public final class OfflineStoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -23,8 +24,13 @@ public final class OfflineStoreException extends RuntimeException {
   }
 
   /** Wraps a JDBC error, keeping its message and SQLState. */
+  OfflineStoreException(SQLException cause) {
+    this(cause.getMessage(), cause.getSQLState(), cause);
+  }
+
+  /** Wraps a JDBC error, keeping its message and SQLState. */
   static OfflineStoreException of(SQLException e) {
-    return new OfflineStoreException(e.getMessage(), e.getSQLState(), e);
+    return new OfflineStoreException(e);
   }
 
   /** The SQLState of the error, or null. */

@@ -2,11 +2,11 @@ package io.freshet.training;
 
 import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -135,13 +135,12 @@ final class RequestResolution {
       return Labels.readCsv(f.file(), timestampColumn, required);
     }
     TableName table = ((LabelSource.PostgresTable) source).name();
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
-      c.setReadOnly(true);
-      Labels labels = Labels.readTable(c, table, timestampColumn, required);
-      c.commit();
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      s.beginReadOnly();
+      Labels labels = Labels.readTable(s, table, timestampColumn, required);
+      s.commit();
       return labels;
-    } catch (SQLException e) {
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException(
           "could not read label table " + table + ": " + e.getMessage(), e);
     }

@@ -1,18 +1,14 @@
 package io.freshet.training;
 
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
-import io.freshet.offline.OfflineTables;
+import io.freshet.offline.OutputTables;
+import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.storage.EntityKey;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -192,9 +188,9 @@ public final class TrainingSetBuilder {
 
   /** The manifest of a training set, if there is one with this id. */
   public Optional<TrainingSetManifest> manifest(UUID id) {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      return ManifestStore.load(c, id);
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      return ManifestStore.load(s, id);
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException(
           "could not read the manifest of training set " + id + ": " + e.getMessage(), e);
     }
@@ -204,9 +200,9 @@ public final class TrainingSetBuilder {
 
   private TrainingSetManifest execute(Work w) {
     long asOf;
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      asOf = checkDatabase(c, w);
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      asOf = checkDatabase(s, w);
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException("could not check the database: " + e.getMessage(), e);
     }
     List<OutputWriter.Column> columns = new ArrayList<>();
@@ -266,10 +262,10 @@ public final class TrainingSetBuilder {
   }
 
   /** Checks tables and output before any work; returns the as-of time in epoch µs. */
-  private long checkDatabase(Connection c, Work w) throws SQLException {
+  private long checkDatabase(TrainingSession s, Work w) throws OfflineStoreException {
     List<String> missing = new ArrayList<>();
     for (ViewUse v : w.views()) {
-      if (!OfflineTables.exists(c, v.table())) {
+      if (!s.hasTable(v.table())) {
         missing.add(v.table().qualifiedName() + " (view " + v.plan().name() + ")");
       }
     }
@@ -283,33 +279,22 @@ public final class TrainingSetBuilder {
     }
     if (w.output() instanceof TrainingSetOutput.PostgresTable t) {
       boolean replacing = w.expected() != null && w.expected().inPlace();
-      if (!replacing && exists(c, t.name().sql())) {
+      if (!replacing && OutputTables.exists(s, t.name().schema(), t.name().table())) {
         throw new TrainingSetException(
             "output table " + t.name() + " already exists (drop it or name another table)");
       }
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
-        ps.setString(1, t.name().schema());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new TrainingSetException(
-                "output table "
-                    + t.name()
-                    + ": schema '"
-                    + t.name().schema()
-                    + "' does not exist (create it first)");
-          }
-        }
+      if (!OutputTables.schemaExists(s, t.name().schema())) {
+        throw new TrainingSetException(
+            "output table "
+                + t.name()
+                + ": schema '"
+                + t.name().schema()
+                + "' does not exist (create it first)");
       }
     } else {
       w.output().localFile().ifPresent(OutputWriter::checkFileTarget);
     }
-    long stable;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(OfflineTable.stableAsOfQuery())) {
-      rs.next();
-      stable = LabelTime.toMicros(rs.getObject(1, OffsetDateTime.class).toInstant());
-    }
+    long stable = LabelTime.toMicros(s.stableAsOf());
     if (w.asOfMicros() == null) {
       return stable;
     }
@@ -323,16 +308,5 @@ public final class TrainingSetBuilder {
               + " could not be rebuilt identically (choose an earlier time, or none)");
     }
     return w.asOfMicros();
-  }
-
-  /** Whether the output table (outside the offline store) exists. */
-  private static boolean exists(Connection c, String qualifiedName) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      ps.setString(1, qualifiedName);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
   }
 }

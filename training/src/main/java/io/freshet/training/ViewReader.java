@@ -1,18 +1,14 @@
 package io.freshet.training;
 
 import io.freshet.offline.AsOfScan;
+import io.freshet.offline.CopyInStream;
+import io.freshet.offline.CopyOutStream;
+import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TrainingSession;
 import io.freshet.plan.FeaturePart;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyManager;
-import org.postgresql.copy.CopyOut;
 
 /**
  * Streams the offline rows of one view that a set of label entities can see, as of a commit time,
@@ -90,31 +86,31 @@ final class ViewReader {
       Map<String, AsOfJoin.Group> groups,
       long[] labelTimes,
       String[][] picked)
-      throws SQLException {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        for (String sql : AsOfScan.prepareStatements()) {
-          s.execute(sql);
-        }
-      }
-      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-      int keys = writeKeys(copy, job, groups, labelTimes);
+      throws OfflineStoreException {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      s.begin();
+      AsOfScan.prepare(s);
+      int keys = writeKeys(s, job, groups, labelTimes);
       if (keys > 0) {
-        try (Statement s = c.createStatement()) {
-          s.execute(AsOfScan.analyzeKeys());
-        }
+        AsOfScan.analyze(s);
         AsOfJoin join =
             new AsOfJoin(
                 groups, labelTimes, job.delayMicros(), job.ttlMicros(), job.parts().size(), picked);
-        CopyOut out = copy.copyOut(query(job, asOfMicros, range));
+        CopyOutStream out =
+            AsOfScan.rowsOut(
+                s,
+                job.table(),
+                job.parts(),
+                LabelTime.fromMicros(asOfMicros),
+                range.first(),
+                range.last());
         byte[] row;
-        while ((row = out.readFromCopy()) != null) {
+        while ((row = out.readRow()) != null) {
           join.accept(row);
         }
         join.finish();
       }
-      c.commit();
+      s.commit();
     }
   }
 
@@ -124,18 +120,12 @@ final class ViewReader {
         job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
-  private static String query(Job job, long asOfMicros, Range range) {
-    return AsOfScan.copyRowsOut(
-        job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
-  }
-
   /** Writes each entity with its usable feature_ts range; returns how many were written. */
   private static int writeKeys(
-      CopyManager copy, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
-      throws SQLException {
-    CopyIn in = copy.copyIn(AsOfScan.copyKeysIn());
+      TrainingSession s, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
+      throws OfflineStoreException {
     int written = 0;
-    try {
+    try (CopyInStream in = AsOfScan.keysIn(s)) {
       StringBuilder lines = new StringBuilder();
       for (Map.Entry<String, AsOfJoin.Group> e : groups.entrySet()) {
         int[] labels = e.getValue().labels;
@@ -155,22 +145,12 @@ final class ViewReader {
         lines.append('\t').append(LabelTime.fromMicros(hi)).append('\n');
         written++;
         if (lines.length() >= 1 << 16) {
-          flush(in, lines);
+          in.write(lines);
         }
       }
-      flush(in, lines);
-      in.endCopy();
-    } finally {
-      if (in.isActive()) {
-        in.cancelCopy();
-      }
+      in.write(lines);
+      in.end();
     }
     return written;
-  }
-
-  private static void flush(CopyIn in, StringBuilder lines) throws SQLException {
-    byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
-    in.writeToCopy(bytes, 0, bytes.length);
-    lines.setLength(0);
   }
 }
