@@ -266,24 +266,6 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * What {@link #run} starts, resolved before anything starts.
-   *
-   * @param flinkClasspath null when {@code flink} names a cluster to use
-   * @param kafkaClasspath null when {@code kafka} names a Kafka to use
-   * @param pg null (look on the default port) or the configured Postgres; likewise redis, kafka,
-   *     flink
-   */
-  private record Setup(
-      Path workDir,
-      Path jobJar,
-      Path flinkClasspath,
-      Path kafkaClasspath,
-      Setting pg,
-      Setting redis,
-      Setting kafka,
-      Setting flink) {}
-
   private void run(PrintWriter out, StopSignal stop, Teardown teardown, LocalStack.Setup setup)
       throws Exception {
     Path workDir = setup.workDir();
