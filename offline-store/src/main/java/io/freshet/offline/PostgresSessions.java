@@ -1,5 +1,6 @@
 package io.freshet.offline;
 
+import io.freshet.storage.StoreUrls;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.Driver;
@@ -76,7 +77,7 @@ public final class PostgresSessions {
 
   /** A JDBC URL without its password, for messages. */
   public static String safe(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return StoreUrls.redact(url);
   }
 
   private record SessionSource(String jdbcUrl, String applicationName) implements DataSource {
