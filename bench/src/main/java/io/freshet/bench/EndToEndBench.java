@@ -4,11 +4,11 @@ import io.freshet.bench.EventGen.Activity;
 import io.freshet.examples.UserActivity;
 import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -71,7 +71,7 @@ final class EndToEndBench {
     // online sink commits it (rows already expired are skipped there, which would flatter it).
     long base = Math.floorDiv(System.currentTimeMillis() - 3_600_000L, 900_000L) * 900_000L;
     EventGen gen = new EventGen(42, p.users(), p.stepMillis(), 120_000, base);
-    String topic = plan.view().source().topic();
+    String topic = plan.source().topic();
     E2eStores.freshTopic(topic);
     long t0 = System.nanoTime();
     produce(gen, topic, p.events());

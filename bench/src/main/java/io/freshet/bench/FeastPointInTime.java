@@ -1,9 +1,9 @@
 package io.freshet.bench;
 
 import io.freshet.dsl.FeatureType;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;

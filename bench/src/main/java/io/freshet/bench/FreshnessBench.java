@@ -3,14 +3,15 @@ package io.freshet.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshet.bench.EventGen.Activity;
+import io.freshet.dsl.FeatureView;
 import io.freshet.examples.UserActivity;
 import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -111,12 +112,16 @@ final class FreshnessBench {
 
   private FreshnessBench() {}
 
-  static ViewPlan plan(String view) {
+  static FeatureView definition(String view) {
     return switch (view) {
-      case "user_activity_live" -> ViewPlan.of(UserActivity.liveView());
-      case "user_activity" -> ViewPlan.of(UserActivity.view());
+      case "user_activity_live" -> UserActivity.liveView();
+      case "user_activity" -> UserActivity.view();
       default -> throw new IllegalArgumentException("unknown freshness view " + view);
     };
+  }
+
+  static ViewPlan plan(String view) {
+    return ViewPlan.of(definition(view));
   }
 
   static long slideMillis(String view) {
@@ -126,8 +131,8 @@ final class FreshnessBench {
   static Map<String, Object> run(Params p) throws Exception {
     ViewPlan plan = plan(p.view());
     long slide = slideMillis(p.view());
-    long bound = plan.view().source().maxOutOfOrderness().toMillis();
-    String topic = plan.view().source().topic();
+    long bound = plan.source().maxOutOfOrderness().toMillis();
+    String topic = plan.source().topic();
     String pgUrl = E2eStores.freshPostgres();
     E2eStores.flushRedis();
     E2eStores.freshTopic(topic);
@@ -152,7 +157,7 @@ final class FreshnessBench {
     long nanosAt = 0;
     try (GatewayServer gateway =
         GatewayServer.start(
-            new GatewayConfig(0, E2eStores.REDIS_URL, Catalog.of(List.of(plan.view()))))) {
+            new GatewayConfig(0, E2eStores.REDIS_URL, Catalog.of(List.of(definition(p.view())))))) {
       awaitRunning(job, Duration.ofSeconds(60));
       Thread.sleep(1000);
       poller = new Poller(gateway.port(), plan.name(), p.pollMillis());

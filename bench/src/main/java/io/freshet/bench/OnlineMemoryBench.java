@@ -1,11 +1,11 @@
 package io.freshet.bench;
 
 import io.freshet.examples.UserActivity;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -2,10 +2,10 @@ package io.freshet.bench;
 
 import io.freshet.dsl.FeatureType;
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
 import io.freshet.training.TrainingSetBuilder;
@@ -76,8 +76,8 @@ final class TrainingBench {
 
   static Map<String, Object> run(Params p) throws Exception {
     ViewPlan plan = CATALOG.plan("user_activity");
-    Duration delay = plan.view().availabilityDelay();
-    Duration ttl = plan.view().ttl();
+    Duration delay = plan.availabilityDelay();
+    Duration ttl = plan.ttl();
     long delayMicros = ceilMicros(delay);
     long ttlMicros = ceilMicros(ttl);
     for (FeaturePart part : plan.parts()) {

@@ -1,9 +1,10 @@
 package io.freshet.bench;
 
+import io.freshet.offline.ListValues;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -348,7 +349,7 @@ final class TrainingData {
       if (v == null) {
         sb.append("\\N");
       } else if (v instanceof List<?> l) {
-        sb.append(copyEscape(OfflineTable.listLiteral(l)));
+        sb.append(copyEscape(ListValues.literal(l)));
       } else if (v instanceof String s) {
         sb.append(copyEscape(s));
       } else {

@@ -90,35 +90,40 @@ public sealed interface Aggregation extends Serializable
     return new LastK(field, k);
   }
 
-  /** The operator's short name, part of generated feature names: {@code count}, {@code sum}. */
-  String op();
+  /** The kind of aggregation: its row in the table that the JSON form and the engines read. */
+  AggregationKind kind();
+
+  /**
+   * What a generated feature name says about the aggregation: the kind's JSON name ({@code count},
+   * {@code sum}), or a name that also tells the parameter ({@code p95}, {@code last5}).
+   */
+  default String namePart() {
+    return kind().jsonName();
+  }
 
   /** The input field, or {@code null} for aggregations that read no field. */
   String inputField();
 
   /** The type of the value this aggregation produces. */
-  FeatureType resultType();
+  default FeatureType resultType() {
+    return kind().resultType();
+  }
 
   /** A canonical text of the aggregation's meaning, e.g. {@code sum(revenue)}. */
   default String describe() {
-    return op() + "(" + (inputField() == null ? "*" : inputField()) + ")";
+    return kind().jsonName() + "(" + (inputField() == null ? "*" : inputField()) + ")";
   }
 
   /** The number of events. Type {@link FeatureType#INT64}. */
   record Count() implements Aggregation {
     @Override
-    public String op() {
-      return "count";
+    public AggregationKind kind() {
+      return AggregationKind.COUNT;
     }
 
     @Override
     public String inputField() {
       return null;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.INT64;
     }
   }
 
@@ -129,18 +134,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "sum";
+    public AggregationKind kind() {
+      return AggregationKind.SUM;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.FLOAT64;
     }
   }
 
@@ -151,18 +151,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "min";
+    public AggregationKind kind() {
+      return AggregationKind.MIN;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.FLOAT64;
     }
   }
 
@@ -173,18 +168,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "max";
+    public AggregationKind kind() {
+      return AggregationKind.MAX;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.FLOAT64;
     }
   }
 
@@ -195,18 +185,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "avg";
+    public AggregationKind kind() {
+      return AggregationKind.AVG;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.FLOAT64;
     }
   }
 
@@ -217,18 +202,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "first";
+    public AggregationKind kind() {
+      return AggregationKind.FIRST;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.STRING;
     }
   }
 
@@ -239,18 +219,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "last";
+    public AggregationKind kind() {
+      return AggregationKind.LAST;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.STRING;
     }
   }
 
@@ -261,18 +236,13 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "count_distinct";
+    public AggregationKind kind() {
+      return AggregationKind.COUNT_DISTINCT;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.INT64;
     }
   }
 
@@ -297,8 +267,8 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
-      return "approx_count_distinct";
+    public AggregationKind kind() {
+      return AggregationKind.APPROX_COUNT_DISTINCT;
     }
 
     @Override
@@ -307,13 +277,8 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public FeatureType resultType() {
-      return FeatureType.INT64;
-    }
-
-    @Override
     public String describe() {
-      return op() + "(" + field + ", lgK=" + lgK + ")";
+      return kind().jsonName() + "(" + field + ", lgK=" + lgK + ")";
     }
   }
 
@@ -338,9 +303,14 @@ public sealed interface Aggregation extends Serializable
       }
     }
 
+    @Override
+    public AggregationKind kind() {
+      return AggregationKind.APPROX_PERCENTILE;
+    }
+
     /** {@code p95} for 0.95, {@code p99_9} for 0.999: distinct quantiles get distinct names. */
     @Override
-    public String op() {
+    public String namePart() {
       String digits =
           java.math.BigDecimal.valueOf(quantile)
               .movePointRight(2)
@@ -352,11 +322,6 @@ public sealed interface Aggregation extends Serializable
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.FLOAT64;
     }
 
     @Override
@@ -381,18 +346,19 @@ public sealed interface Aggregation extends Serializable
     }
 
     @Override
-    public String op() {
+    public AggregationKind kind() {
+      return AggregationKind.LAST_K;
+    }
+
+    /** {@code last5} for k = 5. */
+    @Override
+    public String namePart() {
       return "last" + k;
     }
 
     @Override
     public String inputField() {
       return field;
-    }
-
-    @Override
-    public FeatureType resultType() {
-      return FeatureType.STRING_LIST;
     }
 
     @Override

@@ -93,7 +93,7 @@ public record Feature(String name, Aggregation aggregation, Filter filter, Slidi
       }
       String input = aggregation.inputField() == null ? "event" : aggregation.inputField();
       String n =
-          (input + "_" + aggregation.op() + "_" + w.sizeName())
+          (input + "_" + aggregation.namePart() + "_" + w.sizeName())
               .toLowerCase(java.util.Locale.ROOT)
               .replaceAll("[^a-z0-9_]", "_");
       return Names.checkIdentifier("generated feature", n);

@@ -5,9 +5,7 @@ import io.freshet.dsl.FeatureDefinitions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URL;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 
@@ -17,8 +15,7 @@ import java.util.ServiceConfigurationError;
  *
  * <p>A definitions project lists its {@link FeatureDefinitions} classes in {@value #SERVICE_FILE}
  * (in Maven, {@code src/main/resources/META-INF/services/io.freshet.dsl.FeatureDefinitions}), one
- * fully qualified name per line. The DSL's own jar lists the bundled examples in a file of the same
- * name; that file is left out here, so a project's test sees exactly what its jar will declare:
+ * fully qualified name per line. A project's test sees exactly what its jar will declare:
  *
  * <pre>{@code
  * @Test
@@ -39,8 +36,8 @@ public final class DeclaredDefinitions {
   private DeclaredDefinitions() {}
 
   /**
-   * The definitions declared on {@code loader}'s class path (apart from the DSL's bundled
-   * examples), checked as {@code freshet apply} checks them.
+   * The definitions declared on {@code loader}'s class path, checked as {@code freshet apply}
+   * checks them.
    *
    * @throws DefinitionException when no service file declares a class, a declared class cannot be
    *     loaded or built, the DSL rejects a definition, or no view is defined
@@ -54,8 +51,7 @@ public final class DeclaredDefinitions {
    * {@code "the definitions jar target/acme-features-1.0.jar"} (default: {@code "the class path"}).
    */
   public static Catalog check(ClassLoader loader, String what) {
-    ClassLoader declared = new WithoutBundledExamples(loader);
-    if (serviceFiles(declared).isEmpty()) {
+    if (serviceFiles(loader).isEmpty()) {
       throw new DefinitionException(
           what
               + " has no "
@@ -69,7 +65,7 @@ public final class DeclaredDefinitions {
     }
     Catalog catalog;
     try {
-      catalog = Catalog.load(declared);
+      catalog = Catalog.load(loader);
     } catch (ServiceConfigurationError e) {
       throw new DefinitionException(
           what
@@ -114,53 +110,6 @@ public final class DeclaredDefinitions {
       return Collections.list(loader.getResources(SERVICE_FILE));
     } catch (IOException e) {
       throw new UncheckedIOException("could not look for " + SERVICE_FILE, e);
-    }
-  }
-
-  /**
-   * Sees everything its parent sees except the DSL jar's own {@value #SERVICE_FILE}, which lists
-   * the examples bundled with Freshet.
-   */
-  private static final class WithoutBundledExamples extends ClassLoader {
-    static {
-      registerAsParallelCapable();
-    }
-
-    /** Where the DSL's service file is, or null when the DSL's location cannot be told. */
-    private final String bundled;
-
-    WithoutBundledExamples(ClassLoader parent) {
-      super(parent);
-      this.bundled = bundledServiceFile();
-    }
-
-    @Override
-    public Enumeration<URL> getResources(String name) throws IOException {
-      Enumeration<URL> all = super.getResources(name);
-      if (!SERVICE_FILE.equals(name) || bundled == null) {
-        return all;
-      }
-      List<URL> kept = new ArrayList<>();
-      for (URL u : Collections.list(all)) {
-        if (!u.toString().equals(bundled)) {
-          kept.add(u);
-        }
-      }
-      return Collections.enumeration(kept);
-    }
-
-    /**
-     * The URL the DSL's own service file has: the DSL's root (the jar or classes folder holding
-     * this class) followed by the file's name.
-     */
-    private static String bundledServiceFile() {
-      String self = DeclaredDefinitions.class.getName().replace('.', '/') + ".class";
-      URL own = DeclaredDefinitions.class.getResource("/" + self);
-      if (own == null || !own.toString().endsWith(self)) {
-        return null;
-      }
-      String root = own.toString().substring(0, own.toString().length() - self.length());
-      return root + SERVICE_FILE;
     }
   }
 }

@@ -22,13 +22,13 @@ public final class DerivedValues implements Serializable {
 
   private final String view;
   private final int partCount;
-  private final List<FeaturePart> derived;
+  private final List<FeaturePart.Derived> derived;
   private final Map<String, FeaturePart> byName;
 
   private DerivedValues(ViewPlan plan) {
     this.view = plan.name();
     this.partCount = plan.parts().size();
-    this.derived = plan.parts().stream().filter(FeaturePart::isDerived).toList();
+    this.derived = plan.derivedParts();
     Map<String, FeaturePart> m = new HashMap<>();
     for (FeaturePart p : plan.parts()) {
       m.put(p.name(), p);
@@ -63,10 +63,10 @@ public final class DerivedValues implements Serializable {
               + partCount
               + " parts");
     }
-    for (FeaturePart d : derived) {
+    for (FeaturePart.Derived d : derived) {
       values[d.index()] = null;
     }
-    for (FeaturePart d : derived) {
+    for (FeaturePart.Derived d : derived) {
       values[d.index()] = d.derivation().evaluate(name -> numeric(values, name));
     }
   }

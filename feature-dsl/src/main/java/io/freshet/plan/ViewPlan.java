@@ -3,7 +3,6 @@ package io.freshet.plan;
 import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.Feature;
-import io.freshet.dsl.FeatureType;
 import io.freshet.dsl.FeatureView;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,9 +13,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The normalized form of a {@link FeatureView} that engines and the gateway read: ordered parts
- * with their storage names, the slice length shared by every window, and a fingerprint of the
- * view's meaning.
+ * The normalized form of a {@link FeatureView}, and the only form engines and the gateway read: the
+ * source ({@link SourcePlan}), the keys, TTL and availability delay, the slide and the slice length
+ * shared by every window, the parts with their storage names, addressed by what they are ({@link
+ * #aggregatedParts()}, {@link #derivedParts()}), and a fingerprint of the view's meaning.
  *
  * <p>The fingerprint is a SHA-256 over the canonical {@link #describe() description}: any change of
  * meaning (a filter, a window, a feature's name or type, the key, the event-time field) changes it;
@@ -26,7 +26,10 @@ public final class ViewPlan implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   private final FeatureView view;
+  private final SourcePlan source;
   private final List<FeaturePart> parts;
+  private final List<FeaturePart.Aggregated> aggregatedParts;
+  private final List<FeaturePart.Derived> derivedParts;
   private final long slideMillis;
   private final long sliceMillis;
   private final long maxWindowMillis;
@@ -34,29 +37,28 @@ public final class ViewPlan implements java.io.Serializable {
 
   private ViewPlan(FeatureView view) {
     this.view = view;
-    List<FeaturePart> ps = new ArrayList<>();
+    this.source = SourcePlan.of(view.source());
+    List<FeaturePart.Aggregated> aggregated = new ArrayList<>();
+    List<FeaturePart.Derived> derived = new ArrayList<>();
     long slide = view.slide().toMillis();
     long slice = slide;
     long maxWindow = 0;
+    int index = 0;
     for (Feature f : view.features()) {
       long size = f.window().size().toMillis();
       slice = gcd(slice, size);
       maxWindow = Math.max(maxWindow, size);
-      ps.add(
-          new FeaturePart(
-              ps.size(),
-              f.name(),
-              f.aggregation(),
-              f.filter(),
-              size,
-              null,
-              f.aggregation().resultType()));
+      aggregated.add(
+          new FeaturePart.Aggregated(index++, f.name(), f.aggregation(), f.filter(), size));
     }
     for (DerivedFeature d : view.derived()) {
-      ps.add(
-          new FeaturePart(ps.size(), d.name(), null, null, 0, d.expression(), FeatureType.FLOAT64));
+      derived.add(new FeaturePart.Derived(index++, d.name(), d.expression()));
     }
+    List<FeaturePart> ps = new ArrayList<>(aggregated);
+    ps.addAll(derived);
     this.parts = List.copyOf(ps);
+    this.aggregatedParts = List.copyOf(aggregated);
+    this.derivedParts = List.copyOf(derived);
     this.slideMillis = slide;
     this.sliceMillis = slice;
     this.maxWindowMillis = maxWindow;
@@ -68,6 +70,10 @@ public final class ViewPlan implements java.io.Serializable {
     return new ViewPlan(view);
   }
 
+  /**
+   * The user's definition this plan was normalized from, for the definitions store and the JSON
+   * form, which keep the definition as it was written. Engines read the plan's own accessors.
+   */
   public FeatureView view() {
     return view;
   }
@@ -76,8 +82,44 @@ public final class ViewPlan implements java.io.Serializable {
     return view.name();
   }
 
+  /** Where the events come from and how their time is judged. */
+  public SourcePlan source() {
+    return source;
+  }
+
+  /** The fields that make the entity key, in order: the join keys of lookups and training sets. */
+  public List<String> keyFields() {
+    return source.keyFields();
+  }
+
+  /** How long after its window end a value is still served. */
+  public Duration ttl() {
+    return view.ttl();
+  }
+
+  /** How long after its window end a value becomes visible to point-in-time training joins. */
+  public Duration availabilityDelay() {
+    return view.availabilityDelay();
+  }
+
+  /** Every part, aggregated ones first, in the order of values in rows. */
   public List<FeaturePart> parts() {
     return parts;
+  }
+
+  /** The parts aggregated from events, in part order; the operator keeps one accumulator each. */
+  public List<FeaturePart.Aggregated> aggregatedParts() {
+    return aggregatedParts;
+  }
+
+  /** The parts derived from other parts, in part order. */
+  public List<FeaturePart.Derived> derivedParts() {
+    return derivedParts;
+  }
+
+  /** The interval at which every window of the view fires. */
+  public Duration slide() {
+    return Duration.ofMillis(slideMillis);
   }
 
   /** Windows fire every slide. */
@@ -92,7 +134,7 @@ public final class ViewPlan implements java.io.Serializable {
 
   /** How long after the watermark a late event still updates its windows. */
   public long allowedLatenessMillis() {
-    return view.source().allowedLateness().toMillis();
+    return source.allowedLateness().toMillis();
   }
 
   /** The longest window of the view. */
@@ -136,7 +178,7 @@ public final class ViewPlan implements java.io.Serializable {
   }
 
   private String meaning() {
-    var src = view.source();
+    SourcePlan src = source;
     StringBuilder sb = new StringBuilder();
     sb.append("view ").append(view.name()).append('\n');
     sb.append("source kafka-json topic=").append(src.topic());

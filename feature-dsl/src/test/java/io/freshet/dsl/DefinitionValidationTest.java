@@ -212,7 +212,11 @@ class DefinitionValidationTest {
 
   @Test
   void rejects_service_listing_an_unknown_feature() {
-    var view = io.freshet.examples.UserActivity.view();
+    var view =
+        FeatureView.named("user_activity")
+            .source(EVENTS)
+            .feature(Feature.named("event_count_1h").aggregate(Aggregation.count()).over(HOUR))
+            .build();
     assertThatThrownBy(
             () ->
                 io.freshet.plan.Catalog.of(

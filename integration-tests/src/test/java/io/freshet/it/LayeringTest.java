@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The layering of the house, held: the DSL at the bottom, the stores above it, the engines above
  * them, the {@code freshet} command on top; nothing imports upward, engines do not import each
- * other. Reads the main classes of every module of the build (tests, test support and the
- * benchmarks aside).
+ * other, and only the store modules touch Redis and JDBC. Reads the main classes of every module of
+ * the build (tests, test support and the benchmarks aside).
  */
 class LayeringTest {
   private static final String[] DSL = {
@@ -82,6 +82,28 @@ class LayeringTest {
             "com.sun.net.httpserver..",
             "io.netty..",
             "io.vertx..")
+        .check(house);
+  }
+
+  @Test
+  void only_the_online_store_touches_redis() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.freshet.online..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.lettuce..")
+        .check(house);
+  }
+
+  @Test
+  void only_the_offline_store_and_the_registry_touch_jdbc() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.freshet.offline..", "io.freshet.registry..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("java.sql..", "javax.sql..", "org.postgresql..", "org.flywaydb..")
         .check(house);
   }
 

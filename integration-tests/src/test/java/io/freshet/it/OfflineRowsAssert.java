@@ -2,8 +2,8 @@ package io.freshet.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.UserActivityOracle;
 import io.freshet.testing.UserActivityOracle.Row;
 import java.sql.Connection;

@@ -11,9 +11,9 @@ import io.freshet.flink.compile.FeatureJobCompiler;
 import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestKafka;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -46,9 +45,7 @@ import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +118,7 @@ class PipelineEndToEndIT {
 
     JobClient job = startJob();
     BackfillRun backfill;
-    try (KafkaProducer<String, String> producer = producer()) {
+    try (KafkaProducer<String, String> producer = TestKafka.producer()) {
       for (var r : phase1) {
         producer.send(r);
       }
@@ -269,11 +266,12 @@ class PipelineEndToEndIT {
 
   private static void assertOnlineAndGatewayEqual(Map<String, List<Row>> expected, long now)
       throws Exception {
-    long ttl = PLAN.view().ttl().toMillis();
+    long ttl = PLAN.ttl().toMillis();
     ObjectMapper json = new ObjectMapper();
     HttpClient http = HttpClient.newHttpClient();
     try (GatewayServer gateway =
-        GatewayServer.start(new GatewayConfig(0, redisUrl, Catalog.of(List.of(PLAN.view()))))) {
+        GatewayServer.start(
+            new GatewayConfig(0, redisUrl, Catalog.of(List.of(UserActivity.view()))))) {
       int present = 0;
       int nonEmpty = 0;
       for (var entry : expected.entrySet()) {
@@ -359,14 +357,5 @@ class PipelineEndToEndIT {
 
   private static ProducerRecord<String, String> record(int partition, String value) {
     return new ProducerRecord<>(UserActivity.TOPIC, partition, null, value);
-  }
-
-  private static KafkaProducer<String, String> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(p);
   }
 }

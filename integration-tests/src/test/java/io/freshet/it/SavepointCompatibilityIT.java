@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -33,9 +32,7 @@ import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -101,7 +98,7 @@ class SavepointCompatibilityIT {
     restore.set(StateRecoveryOptions.SAVEPOINT_PATH, SAVED.toAbsolutePath().toUri().toString());
     restore.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
     JobClient job = startJob(restore, pgUrl, Duration.ofSeconds(1));
-    try (KafkaProducer<String, String> producer = producer()) {
+    try (KafkaProducer<String, String> producer = TestKafka.producer()) {
       // The restored source resumes after the first phase. Its offsets hold placeholders the job
       // would reject: the first phase's rows can only come from the savepoint.
       for (var r : input.phase1()) {
@@ -124,7 +121,7 @@ class SavepointCompatibilityIT {
     TestKafka.createTopic(UserActivity.TOPIC, PARTITIONS);
     String pgUrl = TestPostgres.freshDatabase("freshet_savepoint_write");
     JobClient job = startJob(new Configuration(), pgUrl, Duration.ofHours(1));
-    try (KafkaProducer<String, String> producer = producer()) {
+    try (KafkaProducer<String, String> producer = TestKafka.producer()) {
       input.phase1().forEach(producer::send);
       producer.flush();
     }
@@ -238,15 +235,5 @@ class SavepointCompatibilityIT {
 
   private static ProducerRecord<String, String> record(int partition, String value) {
     return new ProducerRecord<>(UserActivity.TOPIC, partition, null, value);
-  }
-
-  private static KafkaProducer<String, String> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    return new KafkaProducer<>(p);
   }
 }

@@ -1,25 +1,15 @@
 package io.freshet.maintenance;
 
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineStoreUri;
+import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +23,9 @@ import java.util.List;
  */
 public final class OnlineRestorer {
   private static final int BATCH = 500;
+
+  /** The {@code application_name} of the restorer's Postgres sessions. */
+  static final String APPLICATION_NAME = "freshet-restore-online";
 
   private final String jdbcUrl;
   private final String redisUrl;
@@ -52,70 +45,36 @@ public final class OnlineRestorer {
   /** What a restore did. */
   public record Result(String view, long rowsRead, long keysWritten) {}
 
-  /** Restores one view; returns how many rows were read and how many keys were written. */
-  public Result restore(ViewPlan plan) throws SQLException {
+  /**
+   * Restores one view; returns how many rows were read and how many keys were written.
+   *
+   * @throws OfflineStoreException if the offline table cannot be read
+   */
+  public Result restore(ViewPlan plan) {
     OfflineTable table = OfflineTable.of(plan);
-    OnlineCodec codec = new OnlineCodec(plan);
-    long ttl = plan.view().ttl().toMillis();
+    long ttl = plan.ttl().toMillis();
     long now = clock.millis();
-    String sql =
-        "SELECT DISTINCT ON (entity_key) "
-            + OfflineRows.columns(table)
-            + " FROM "
-            + table.qualifiedName()
-            + " WHERE superseded_at IS NULL AND feature_ts > ?"
-            + " ORDER BY entity_key, feature_ts DESC";
-    RedisClient client = RedisClient.create(redisUrl);
-    long read = 0;
-    long written = 0;
-    try (Connection c = DriverManager.getConnection(jdbcUrl);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
-      c.setAutoCommit(false);
-      RedisCommands<byte[], byte[]> cmd = redis.sync();
-      String sha = cmd.scriptLoad(NewestWinsScript.SOURCE.getBytes(StandardCharsets.UTF_8));
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setFetchSize(BATCH * 4);
-        ps.setTimestamp(1, new java.sql.Timestamp(now - ttl));
-        try (ResultSet rs = ps.executeQuery()) {
-          List<byte[]> keys = new ArrayList<>(BATCH);
-          List<byte[]> args = new ArrayList<>(BATCH * 2);
-          while (rs.next()) {
-            FeatureRow row = OfflineRows.read(rs, plan.parts());
-            read++;
-            long expiresAt = row.featureTs() + ttl;
-            if (expiresAt <= now) {
-              continue;
+    long[] read = {0};
+    long[] written = {0};
+    try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
+        OnlineWriter writer =
+            OnlineWriter.create(plan, redisUrl, OnlineClients.Settings.forTool())) {
+      writer.connect();
+      List<FeatureRow> rows = new ArrayList<>(BATCH);
+      offline.forEachLatestCurrentRow(
+          table,
+          Instant.ofEpochMilli(now - ttl),
+          BATCH * 4,
+          row -> {
+            read[0]++;
+            rows.add(row);
+            if (rows.size() == BATCH) {
+              written[0] += writer.writeAll(rows, now, BATCH);
+              rows.clear();
             }
-            keys.add(OnlineKeys.keyBytes(plan, row.entityKey()));
-            args.add(codec.encode(row));
-            args.add(Long.toString(expiresAt).getBytes(StandardCharsets.US_ASCII));
-            if (keys.size() == BATCH) {
-              written += flush(cmd, sha, keys, args);
-            }
-          }
-          written += flush(cmd, sha, keys, args);
-        }
-      }
-      c.commit();
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+          });
+      written[0] += writer.writeAll(rows, now, BATCH);
     }
-    return new Result(plan.name(), read, written);
-  }
-
-  private static long flush(
-      RedisCommands<byte[], byte[]> cmd, String sha, List<byte[]> keys, List<byte[]> args) {
-    if (keys.isEmpty()) {
-      return 0;
-    }
-    Long n =
-        cmd.evalsha(
-            sha,
-            ScriptOutputType.INTEGER,
-            keys.toArray(new byte[0][]),
-            args.toArray(new byte[0][]));
-    keys.clear();
-    args.clear();
-    return n == null ? 0 : n;
+    return new Result(plan.name(), read[0], written[0]);
   }
 }

@@ -1,19 +1,14 @@
 package io.freshet.maintenance;
 
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineReader;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,6 +74,13 @@ public final class OnlineVerifier {
     }
   }
 
+  /** The {@code application_name} of the verifier's Postgres sessions. */
+  static final String APPLICATION_NAME = "freshet-verify";
+
+  /** A tool's timeouts; the reader reconnects by itself. */
+  private static final OnlineClients.Settings READER =
+      new OnlineClients.Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), null, false);
+
   private final String jdbcUrl;
   private final String redisUrl;
   private final Clock clock;
@@ -94,16 +96,20 @@ public final class OnlineVerifier {
     this.clock = clock;
   }
 
-  /** Checks up to {@code sample} random entities of the view. */
-  public Report verify(ViewPlan plan, int sample, Duration recheckAfter) throws SQLException {
+  /**
+   * Checks up to {@code sample} random entities of the view.
+   *
+   * @throws OfflineStoreException if the offline table cannot be read
+   */
+  public Report verify(ViewPlan plan, int sample, Duration recheckAfter) {
     OfflineTable table = OfflineTable.of(plan);
-    RedisClient client = RedisClient.create(redisUrl);
-    try (Connection c = DriverManager.getConnection(jdbcUrl);
-        StatefulRedisConnection<byte[], byte[]> redis = client.connect(ByteArrayCodec.INSTANCE)) {
-      List<String> entities = sampleEntities(c, table, sample);
+    try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
+        OnlineReader redis = OnlineReader.connect(redisUrl, READER)) {
+      redis.requireConnected(READER.connectTimeout());
+      List<String> entities = offline.sampleEntities(table, sample);
       List<Mismatch> suspects = new ArrayList<>();
       for (String entity : entities) {
-        Mismatch m = check(c, redis, plan, table, entity);
+        Mismatch m = check(offline, table, redis, plan, entity);
         if (m != null) {
           suspects.add(m);
         }
@@ -112,7 +118,7 @@ public final class OnlineVerifier {
         sleep(recheckAfter);
         List<Mismatch> confirmed = new ArrayList<>();
         for (Mismatch s : suspects) {
-          Mismatch m = check(c, redis, plan, table, s.entity());
+          Mismatch m = check(offline, table, redis, plan, s.entity());
           if (m != null) {
             confirmed.add(m);
           }
@@ -120,23 +126,20 @@ public final class OnlineVerifier {
         suspects = confirmed;
       }
       return new Report(plan.name(), entities.size(), List.copyOf(suspects));
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
   private Mismatch check(
-      Connection c,
-      StatefulRedisConnection<byte[], byte[]> redis,
-      ViewPlan plan,
+      OfflineSession session,
       OfflineTable table,
-      String entity)
-      throws SQLException {
-    FeatureRow offline = latestRow(c, table, entity);
+      OnlineReader redis,
+      ViewPlan plan,
+      String entity) {
+    FeatureRow offline = session.latestCurrentRow(table, entity);
     long now = clock.millis();
-    long ttl = plan.view().ttl().toMillis();
+    long ttl = plan.ttl().toMillis();
     boolean servable = offline != null && now < offline.featureTs() + ttl;
-    byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(plan, entity));
+    byte[] bytes = redis.awaitValue(plan, entity);
     FeatureRow online;
     try {
       online = bytes == null ? null : new OnlineCodec(plan).decode(entity, bytes);
@@ -161,40 +164,6 @@ public final class OnlineVerifier {
       return new Mismatch(plan.name(), entity, Problem.VALUES_DIFFER, offline, online);
     }
     return null;
-  }
-
-  private static FeatureRow latestRow(Connection c, OfflineTable table, String entity)
-      throws SQLException {
-    String sql =
-        "SELECT "
-            + OfflineRows.columns(table)
-            + " FROM "
-            + table.qualifiedName()
-            + " WHERE entity_key = ? AND superseded_at IS NULL ORDER BY feature_ts DESC LIMIT 1";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, entity);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? OfflineRows.read(rs, table.plan().parts()) : null;
-      }
-    }
-  }
-
-  private static List<String> sampleEntities(Connection c, OfflineTable table, int sample)
-      throws SQLException {
-    String sql =
-        "SELECT entity_key FROM (SELECT DISTINCT entity_key FROM "
-            + table.qualifiedName()
-            + ") e ORDER BY random() LIMIT ?";
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setInt(1, sample);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
   }
 
   private static void sleep(Duration d) {

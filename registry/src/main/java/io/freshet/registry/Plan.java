@@ -2,9 +2,9 @@ package io.freshet.registry;
 
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureView;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
-import io.freshet.storage.OfflineTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -45,21 +45,25 @@ public final class Plan {
     return changes.stream().anyMatch(c -> c.kind() != Kind.UNCHANGED);
   }
 
+  /** The count per kind: {@code 1 new, 0 changed, 0 settings changed, 1 unchanged}. */
+  public String summary() {
+    return changes(Kind.NEW).size()
+        + " new, "
+        + changes(Kind.CHANGED).size()
+        + " changed, "
+        + changes(Kind.SETTINGS_CHANGED).size()
+        + " settings changed, "
+        + changes(Kind.UNCHANGED).size()
+        + " unchanged";
+  }
+
   /**
    * The plan as {@code freshet apply} prints it: a count per kind, then per view its kind, version,
    * offline table and what changed. Stable for equal inputs.
    */
   public String describe() {
     StringBuilder sb = new StringBuilder();
-    sb.append("Plan: ")
-        .append(changes(Kind.NEW).size())
-        .append(" new, ")
-        .append(changes(Kind.CHANGED).size())
-        .append(" changed, ")
-        .append(changes(Kind.SETTINGS_CHANGED).size())
-        .append(" settings changed, ")
-        .append(changes(Kind.UNCHANGED).size())
-        .append(" unchanged\n");
+    sb.append("Plan: ").append(summary()).append('\n');
     for (ViewChange c : changes) {
       describe(c, sb);
     }

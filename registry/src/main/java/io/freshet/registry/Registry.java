@@ -1,9 +1,8 @@
 package io.freshet.registry;
 
-import io.freshet.dsl.DefinitionException;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.json.DefinitionJson;
-import io.freshet.plan.ViewPlan;
+import io.freshet.offline.FreshetSchema;
 import io.freshet.registry.ViewChange.Kind;
 import java.sql.Array;
 import java.sql.Connection;
@@ -12,18 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -43,8 +35,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * registry.view("user_activity").orElseThrow().definition();
  * }</pre>
  *
- * <p>Tables, in schema {@code freshet} (migrations under {@code db/migration/freshet}, history in
- * {@code freshet.flyway_schema_history}):
+ * <p>Tables, in schema {@code freshet} (migrated with everything else in the schema by {@link
+ * FreshetSchema}, history in {@code freshet.flyway_schema_history}):
  *
  * <pre>
  * applies          id (identity), applied_at, applied_by, summary       -- one per apply that changed
@@ -118,19 +110,8 @@ public final class Registry {
           e);
     }
     try {
-      Flyway.configure(Registry.class.getClassLoader())
-          .dataSource(dataSource)
-          .schemas(SCHEMA)
-          .defaultSchema(SCHEMA)
-          .table("flyway_schema_history")
-          .locations("classpath:db/migration/freshet")
-          // offline tables may already live in the schema when the registry first opens
-          .baselineOnMigrate(true)
-          .baselineVersion("0")
-          .cleanDisabled(true)
-          .load()
-          .migrate();
-    } catch (FlywayException e) {
+      FreshetSchema.migrate(dataSource);
+    } catch (SQLException e) {
       throw new RegistryException(
           "could not bring the registry schema at " + where + " up to date: " + e.getMessage(), e);
     }
@@ -143,7 +124,7 @@ public final class Registry {
    * @throws IllegalArgumentException if two views share a name
    */
   public Plan plan(List<FeatureView> views) {
-    checkUniqueNames(views);
+    RegistryDiff.checkUniqueNames(views);
     return read("compute the plan", c -> plan(c, views));
   }
 
@@ -255,59 +236,12 @@ public final class Registry {
     return "Registry[" + where + "]";
   }
 
-  // ---- planning and writing, on a given connection
+  // ---- planning (see RegistryDiff) and writing, on a given connection
 
   private Plan plan(Connection c, List<FeatureView> views) throws SQLException {
-    checkUniqueNames(views);
-    Map<String, List<Row>> byName = new LinkedHashMap<>();
+    RegistryDiff.checkUniqueNames(views);
     List<String> names = views.stream().map(FeatureView::name).toList();
-    for (Row r : rows(c, names)) {
-      byName.computeIfAbsent(r.name, n -> new ArrayList<>()).add(r);
-    }
-    List<ViewChange> changes = new ArrayList<>();
-    for (FeatureView v : views) {
-      changes.add(change(ViewPlan.of(v), byName.getOrDefault(v.name(), List.of())));
-    }
-    List<RegisteredView> others = new ArrayList<>();
-    for (Row r : currentRowsExcept(c, names)) {
-      others.add(r.registered());
-    }
-    return new Plan(changes, others);
-  }
-
-  private static ViewChange change(ViewPlan plan, List<Row> versions) {
-    if (versions.isEmpty()) {
-      return new ViewChange(Kind.NEW, plan, 1, null, false);
-    }
-    Row current = null;
-    Row sameMeaning = null;
-    int maxVersion = 0;
-    for (Row r : versions) {
-      maxVersion = Math.max(maxVersion, r.version);
-      if (r.current) {
-        current = r;
-      }
-      if (r.fingerprint.equals(plan.fingerprint())) {
-        sameMeaning = r;
-      }
-    }
-    if (current == null) {
-      throw new RegistryException(
-          "view '"
-              + plan.name()
-              + "' has versions but none is current: the registry was edited"
-              + " by hand (mark one row of freshet.feature_views current)");
-    }
-    RegisteredView previous = current.registered();
-    if (current == sameMeaning) {
-      Kind kind =
-          previous.definition().equals(plan.view()) ? Kind.UNCHANGED : Kind.SETTINGS_CHANGED;
-      return new ViewChange(kind, plan, current.version, previous, true);
-    }
-    if (sameMeaning != null) {
-      return new ViewChange(Kind.CHANGED, plan, sameMeaning.version, previous, true);
-    }
-    return new ViewChange(Kind.CHANGED, plan, maxVersion + 1, previous, false);
+    return RegistryDiff.plan(views, rows(c, names), currentRowsExcept(c, names));
   }
 
   private static void write(Connection c, Plan plan) throws SQLException {
@@ -384,37 +318,7 @@ public final class Registry {
 
   // ---- reading rows
 
-  /** A row of freshet.feature_views; its JSON is read only when needed. */
-  private record Row(
-      String name,
-      int version,
-      String fingerprint,
-      String versionTag,
-      String json,
-      boolean current,
-      Instant appliedAt,
-      Instant updatedAt) {
-
-    RegisteredView registered() {
-      FeatureView definition;
-      try {
-        definition = DefinitionJson.viewFromJson(json);
-      } catch (DefinitionException e) {
-        throw new RegistryException(
-            "the registered definition of view '"
-                + name
-                + "' version "
-                + version
-                + " cannot be read: "
-                + e.getMessage(),
-            e);
-      }
-      return new RegisteredView(
-          name, version, fingerprint, versionTag, definition, current, appliedAt, updatedAt);
-    }
-  }
-
-  private static List<Row> rows(Connection c, List<String> names) throws SQLException {
+  private static List<RegistryRow> rows(Connection c, List<String> names) throws SQLException {
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT "
@@ -426,7 +330,8 @@ public final class Registry {
     }
   }
 
-  private static List<Row> currentRowsExcept(Connection c, List<String> names) throws SQLException {
+  private static List<RegistryRow> currentRowsExcept(Connection c, List<String> names)
+      throws SQLException {
     try (PreparedStatement s =
         c.prepareStatement(
             "SELECT "
@@ -438,12 +343,12 @@ public final class Registry {
     }
   }
 
-  private static List<Row> rows(PreparedStatement s) throws SQLException {
-    List<Row> out = new ArrayList<>();
+  private static List<RegistryRow> rows(PreparedStatement s) throws SQLException {
+    List<RegistryRow> out = new ArrayList<>();
     try (ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         out.add(
-            new Row(
+            new RegistryRow(
                 rs.getString(1),
                 rs.getInt(2),
                 rs.getString(3),
@@ -461,7 +366,7 @@ public final class Registry {
       throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       binder.bind(s);
-      return rows(s).stream().map(Row::registered).toList();
+      return rows(s).stream().map(RegistryRow::registered).toList();
     }
   }
 
@@ -502,16 +407,6 @@ public final class Registry {
             + e.getSQLState()
             + ")",
         e);
-  }
-
-  private static void checkUniqueNames(List<FeatureView> views) {
-    Set<String> seen = new HashSet<>();
-    for (FeatureView v : views) {
-      if (!seen.add(v.name())) {
-        throw new IllegalArgumentException(
-            "feature view '" + v.name() + "' is given twice (view names must be unique)");
-      }
-    }
   }
 
   /** The URL without its parameters, which may hold a password. */

@@ -1,8 +1,8 @@
 package io.freshet.registry;
 
 import io.freshet.dsl.FeatureView;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 
 /**
  * What applying one view does to the registry. Immutable.

@@ -8,9 +8,9 @@ import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -55,18 +55,27 @@ class RegistryTest {
 
   @Test
   void migrations_create_the_registry_tables_on_an_empty_database() throws SQLException {
+    // the registry migrates schema freshet as a whole: one history for every fixed table in it
     Registry.open(url);
 
     assertThat(
             strings(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'freshet'"
                     + " ORDER BY table_name"))
-        .containsExactly("applies", "feature_services", "feature_views", "flyway_schema_history");
+        .containsExactly(
+            "applies",
+            "feature_services",
+            "feature_views",
+            "flyway_schema_history",
+            "rejected_events",
+            "sink_commits",
+            "training_set_views",
+            "training_sets");
     assertThat(
             strings(
                 "SELECT version || ' ' || success FROM freshet.flyway_schema_history"
                     + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-        .containsExactly("1 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true");
   }
 
   @Test

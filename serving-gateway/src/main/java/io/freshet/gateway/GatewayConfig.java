@@ -3,9 +3,10 @@ package io.freshet.gateway;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.Catalog;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisURI;
+import io.freshet.storage.StoreUrls;
 import java.util.Objects;
 
 /**
@@ -60,9 +61,7 @@ public record GatewayConfig(
           "Redis URI of the online table is missing (e.g. redis://127.0.0.1:6379/0)");
     }
     try {
-      for (String node : OnlineStoreUri.parse(redisUri).nodes()) {
-        RedisURI.create(node);
-      }
+      OnlineClients.requireValid(redisUri);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Redis URI '"
@@ -119,16 +118,8 @@ public record GatewayConfig(
         + "]";
   }
 
-  /** The URI with any user info before '@' in the authority replaced by "***". */
+  /** The URI without its password ({@link StoreUrls#redact}). */
   static String redacted(String uri) {
-    int scheme = uri.indexOf("://");
-    int start = scheme < 0 ? 0 : scheme + 3;
-    int end = uri.indexOf('/', start);
-    String authority = end < 0 ? uri.substring(start) : uri.substring(start, end);
-    int at = authority.lastIndexOf('@');
-    if (at < 0) {
-      return uri;
-    }
-    return uri.substring(0, start) + "***" + uri.substring(start + at);
+    return StoreUrls.redact(uri);
   }
 }

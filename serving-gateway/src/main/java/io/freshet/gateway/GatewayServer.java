@@ -4,7 +4,7 @@ import io.freshet.gateway.catalog.LiveCatalog;
 import io.freshet.gateway.http.GatewayRequestHandler;
 import io.freshet.gateway.metrics.GatewayMetrics;
 import io.freshet.gateway.online.OnlineTableReader;
-import io.freshet.gateway.online.RedisOnlineStore;
+import io.freshet.online.OnlineReader;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.vertx.core.AbstractVerticle;
@@ -64,14 +64,14 @@ public final class GatewayServer implements AutoCloseable {
   public static final int IDLE_TIMEOUT_SECONDS = 60;
 
   private final Vertx vertx;
-  private final RedisOnlineStore store;
+  private final OnlineReader store;
   private final LiveCatalog catalog;
   private final GatewayMetrics metrics;
   private final int port;
   private boolean closed; // guarded by this
 
   private GatewayServer(
-      Vertx vertx, RedisOnlineStore store, LiveCatalog catalog, GatewayMetrics metrics, int port) {
+      Vertx vertx, OnlineReader store, LiveCatalog catalog, GatewayMetrics metrics, int port) {
     this.vertx = vertx;
     this.store = store;
     this.catalog = catalog;
@@ -98,7 +98,7 @@ public final class GatewayServer implements AutoCloseable {
                     "the gateway's catalog has no feature views: every lookup will answer 404"));
     GatewayMetrics metrics =
         new GatewayMetrics(() -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0));
-    RedisOnlineStore store = RedisOnlineStore.connect(config.redisUri());
+    OnlineReader store = OnlineReader.connect(config.redisUri());
     Vertx vertx = null;
     try {
       int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -240,7 +240,7 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   private static void closeQuietly(
-      Vertx vertx, RedisOnlineStore store, LiveCatalog catalog, GatewayMetrics metrics) {
+      Vertx vertx, OnlineReader store, LiveCatalog catalog, GatewayMetrics metrics) {
     catalog.close();
     metrics.close();
     try {

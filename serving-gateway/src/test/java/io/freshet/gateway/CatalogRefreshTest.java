@@ -50,7 +50,7 @@ class CatalogRefreshTest {
       assertThat(valueOf(client.post("/get-online-features", ACTIVITY_REQUEST))).isEqualTo("7");
 
       ViewPlan v2 = ViewPlan.of(redefinedActivity());
-      fixture.gateway.updateCatalog(Catalog.of(List.of(v2.view())));
+      fixture.gateway.updateCatalog(Catalog.of(List.of(redefinedActivity())));
 
       assertThat(v2.versionTag()).isNotEqualTo(v1.versionTag());
       assertThat(valueOf(client.post("/get-online-features", ACTIVITY_REQUEST)))

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestRedisCluster;
 import io.lettuce.core.cluster.SlotHash;
 import java.net.http.HttpResponse;

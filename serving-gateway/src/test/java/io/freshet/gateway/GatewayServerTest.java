@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.examples.UserActivity;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestRedis;
 import java.io.IOException;
 import java.io.InputStream;
@@ -171,7 +171,7 @@ class GatewayServerTest {
 
   @Test
   void row_older_than_ttl_is_served_as_outside_max_age() {
-    Duration ttl = userActivity.view().ttl();
+    Duration ttl = userActivity.ttl();
     long ts = Instant.now().minus(ttl).minus(Duration.ofHours(1)).toEpochMilli();
     long stillStoredUntil = Instant.now().plus(Duration.ofMinutes(5)).toEpochMilli();
     table.writeExpiringAt(userActivity, ActivityRows.of("stale", ts, 5, 2, 7.5), stillStoredUntil);

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineKeys;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -163,7 +163,7 @@ class GetOnlineFeaturesTest {
     fixture.table.write(
         activity,
         new FeatureRow("sparse", ts, new Object[] {3L, null, null, 1L, null, null, 0.0, null}));
-    long old = Instant.now().minus(activity.view().ttl()).minus(Duration.ofHours(1)).toEpochMilli();
+    long old = Instant.now().minus(activity.ttl()).minus(Duration.ofHours(1)).toEpochMilli();
     long keptUntil = Instant.now().plus(Duration.ofMinutes(5)).toEpochMilli();
     fixture.table.writeExpiringAt(activity, ActivityRows.of("stale", old, 5, 2, 7.5), keptUntil);
     fixture.table.writeRaw(OnlineKeys.key(activity, "corrupt"), new byte[] {9, 0, 0, 0});

@@ -1,10 +1,10 @@
 package io.freshet.gateway;
 
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -53,7 +53,7 @@ final class OnlineTableWriter implements AutoCloseable {
 
   /** Writes the row with the job's expiry, {@code feature_ts + ttl}. */
   void write(ViewPlan plan, FeatureRow row) {
-    writeExpiringAt(plan, row, row.featureTs() + plan.view().ttl().toMillis());
+    writeExpiringAt(plan, row, row.featureTs() + plan.ttl().toMillis());
   }
 
   void writeExpiringAt(ViewPlan plan, FeatureRow row, long pxAtMillis) {

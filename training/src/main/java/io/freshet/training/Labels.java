@@ -1,5 +1,9 @@
 package io.freshet.training;
 
+import io.freshet.offline.CopyOutStream;
+import io.freshet.offline.LabelTables;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.TrainingSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,18 +19,12 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 
 /**
  * The labels of a training set, read and checked in full before any feature is looked up: the
@@ -143,47 +141,23 @@ final class Labels {
   }
 
   /**
-   * Reads and checks a label table through {@code c}, whose session settings must be those of
-   * {@link Sessions#configure}.
+   * Reads and checks a label table in {@code s}, whose transaction must have begun; its rows come
+   * in the order {@link LabelTables} reads them in.
    */
   static Labels readTable(
-      Connection c, TableName table, String timestampColumn, List<Required> required)
-      throws SQLException {
+      TrainingSession s, TableName table, String timestampColumn, List<Required> required)
+      throws OfflineStoreException {
     String where = "label table " + table;
-    Long oid = null;
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)::oid")) {
-      ps.setString(1, table.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          long v = rs.getLong(1);
-          oid = rs.wasNull() ? null : v;
-        }
-      }
-    }
-    if (oid == null) {
-      throw new TrainingSetException(where + " does not exist");
-    }
+    LabelTables.Table found =
+        LabelTables.find(s, table.schema(), table.table())
+            .orElseThrow(() -> new TrainingSetException(where + " does not exist"));
     List<String> columns = new ArrayList<>();
     List<String> types = new ArrayList<>();
     Map<String, String> baseType = new HashMap<>();
-    Map<String, Boolean> collatable = new HashMap<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod),"
-                + " format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), NULL),"
-                + " a.attcollation <> 0"
-                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-                + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
-                + " ORDER BY a.attnum")) {
-      ps.setLong(1, oid);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          columns.add(rs.getString(1));
-          types.add(rs.getString(2));
-          baseType.put(rs.getString(1), rs.getString(3));
-          collatable.put(rs.getString(1), rs.getBoolean(4));
-        }
-      }
+    for (LabelTables.Column col : found.columns()) {
+      columns.add(col.name());
+      types.add(col.type());
+      baseType.put(col.name(), col.baseType());
     }
     checkHeader(where, columns.toArray(new String[0]), timestampColumn, required);
     String tsType = baseType.get(timestampColumn);
@@ -208,27 +182,7 @@ final class Labels {
               + "; label times must be timestamptz, epoch milliseconds (bigint) or ISO-8601 text"
               + " with an offset (e.g. select it through a view as ts AT TIME ZONE 'UTC')");
     }
-    List<String> order = primaryKey(c, oid);
-    StringBuilder orderBy = new StringBuilder();
-    if (order.isEmpty()) {
-      for (String col : columns) {
-        orderBy.append(orderBy.isEmpty() ? "" : ", ");
-        orderBy.append(TableName.quote(col)).append("::text COLLATE \"C\"");
-      }
-    } else {
-      for (String col : order) {
-        orderBy.append(orderBy.isEmpty() ? "" : ", ").append(TableName.quote(col));
-        if (collatable.get(col)) {
-          orderBy.append(" COLLATE \"C\"");
-        }
-      }
-    }
-    StringBuilder select = new StringBuilder();
-    for (String col : columns) {
-      select.append(select.isEmpty() ? "" : ", ").append(TableName.quote(col));
-    }
-    String sql =
-        "COPY (SELECT " + select + " FROM " + table.sql() + " ORDER BY " + orderBy + ") TO STDOUT";
+    String orderBy = found.orderBy();
     int tsColumn = columns.indexOf(timestampColumn);
     Problems problems = new Problems(where);
     List<String[]> rows = new ArrayList<>();
@@ -238,9 +192,9 @@ final class Labels {
         new OutputStreamWriter(
             new DigestOutputStream(OutputStream.nullOutputStream(), sha), StandardCharsets.UTF_8)) {
       Csv.writeRecord(rendering, columns.toArray(new String[0]));
-      CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+      CopyOutStream copy = found.copyRows(s);
       byte[] line;
-      while ((line = copy.readFromCopy()) != null) {
+      while ((line = copy.readRow()) != null) {
         String[] record = new String[columns.size()];
         int from = 0;
         for (int i = 0; i < record.length; i++) {
@@ -258,24 +212,6 @@ final class Labels {
     }
     problems.throwIfAny();
     return new Labels(columns, types, rows, times.toArray(), hex(sha));
-  }
-
-  private static List<String> primaryKey(Connection c, long oid) throws SQLException {
-    List<String> cols = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT a.attname FROM pg_index i"
-                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-                + " WHERE i.indrelid = ? AND i.indisprimary"
-                + " ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
-      ps.setLong(1, oid);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          cols.add(rs.getString(1));
-        }
-      }
-    }
-    return cols;
   }
 
   private static List<String> checkHeader(

@@ -1,6 +1,12 @@
 package io.freshet.training;
 
 import io.freshet.dsl.FeatureType;
+import io.freshet.offline.CopyInStream;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OutputTables;
+import io.freshet.offline.TrainingSession;
+import io.freshet.offline.TrainingSetTables;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,14 +21,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * Writes a joined training set so that it appears only when complete, and checksums it: a CSV or
@@ -145,7 +146,7 @@ final class OutputWriter {
       return m;
     } catch (IOException e) {
       throw new TrainingSetException("could not write " + target + ": " + e, e);
-    } catch (SQLException e) {
+    } catch (OfflineStoreException e) {
       throw new IllegalStateException("a file is written without a COPY stream", e);
     } finally {
       try {
@@ -158,62 +159,58 @@ final class OutputWriter {
 
   private TrainingSetManifest writeTable(
       TableName table, TrainingSetManifest draft, String expected, boolean replace) {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      s.begin();
       try {
-        try (Statement s = c.createStatement()) {
-          if (replace) {
-            s.execute("DROP TABLE IF EXISTS " + table.sql());
-          }
-          s.execute(createTable(table));
-        }
         MessageDigest sha = Labels.sha256();
-        CopyIn in =
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table.sql() + " FROM STDIN");
-        try (Writer csv =
-            new BufferedWriter(
-                new OutputStreamWriter(
-                    new DigestOutputStream(OutputStream.nullOutputStream(), sha),
-                    StandardCharsets.UTF_8),
-                1 << 16)) {
+        try (CopyInStream in =
+                OutputTables.create(
+                    s, table.schema(), table.table(), columnNames(), columnTypes(), replace);
+            Writer csv =
+                new BufferedWriter(
+                    new OutputStreamWriter(
+                        new DigestOutputStream(OutputStream.nullOutputStream(), sha),
+                        StandardCharsets.UTF_8),
+                    1 << 16)) {
           render(csv, in);
-          in.endCopy();
-        } finally {
-          if (in.isActive()) {
-            in.cancelCopy();
-          }
+          in.end();
         }
         TrainingSetManifest m = withChecksum(draft, Labels.hex(sha), expected);
         if (expected == null) {
-          ManifestStore.insert(c, m);
+          ManifestStore.insert(s, m);
         }
-        c.commit();
+        s.commit();
         return m;
-      } catch (SQLException | IOException | RuntimeException e) {
-        c.rollback();
+      } catch (IOException | RuntimeException e) {
+        s.rollback();
         throw e;
       }
-    } catch (SQLException | IOException e) {
+    } catch (OfflineStoreException | IOException e) {
       throw new TrainingSetException(
           "could not write output table " + table + ": " + e.getMessage(), e);
     }
   }
 
-  private String createTable(TableName table) {
-    StringBuilder sb = new StringBuilder("CREATE TABLE ").append(table.sql()).append(" (");
-    for (int i = 0; i < labels.columns.size(); i++) {
-      sb.append(i == 0 ? "" : ", ").append(TableName.quote(labels.columns.get(i)));
-      sb.append(' ').append(labels.postgresTypes.get(i));
-    }
+  /** The output table's columns: the labels', then the features'. */
+  private List<String> columnNames() {
+    List<String> names = new ArrayList<>(labels.columns);
     for (Column col : columns) {
-      sb.append(", ").append(TableName.quote(col.name())).append(' ');
-      sb.append(col.type().postgresType());
+      names.add(col.name());
     }
-    return sb.append(')').toString();
+    return names;
+  }
+
+  /** The Postgres types of {@link #columnNames()}. */
+  private List<String> columnTypes() {
+    List<String> types = new ArrayList<>(labels.postgresTypes);
+    for (Column col : columns) {
+      types.add(OfflineTable.columnType(col.type()));
+    }
+    return types;
   }
 
   /** Writes the CSV form to {@code csv} and, if {@code copy} is given, the COPY form to it. */
-  private void render(Writer csv, CopyIn copy) throws IOException, SQLException {
+  private void render(Writer csv, CopyInStream copy) throws IOException, OfflineStoreException {
     int labelColumns = labels.columns.size();
     String[] record = new String[labelColumns + columns.size()];
     for (int i = 0; i < labelColumns; i++) {
@@ -248,19 +245,13 @@ final class OutputWriter {
         }
         lines.append('\n');
         if (lines.length() >= 1 << 16) {
-          flush(copy, lines);
+          copy.write(lines);
         }
       }
     }
     if (copy != null) {
-      flush(copy, lines);
+      copy.write(lines);
     }
-  }
-
-  private static void flush(CopyIn copy, StringBuilder lines) throws SQLException {
-    byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
-    copy.writeToCopy(bytes, 0, bytes.length);
-    lines.setLength(0);
   }
 
   private static TrainingSetManifest withChecksum(
@@ -297,23 +288,20 @@ final class OutputWriter {
   }
 
   private void record(TrainingSetManifest m) {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
-      ManifestStore.insert(c, m);
-      c.commit();
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      s.begin();
+      ManifestStore.insert(s, m);
+      s.commit();
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException(
           "could not record the manifest of training set " + m.id() + ": " + e.getMessage(), e);
     }
   }
 
   private void forget(TrainingSetManifest m) {
-    try (Connection c = Sessions.open(jdbcUrl);
-        PreparedStatement ps =
-            c.prepareStatement("DELETE FROM freshet.training_sets WHERE id = ?")) {
-      ps.setObject(1, m.id());
-      ps.executeUpdate();
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      TrainingSetTables.delete(s, m.id());
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException(
           "training set "
               + m.id()

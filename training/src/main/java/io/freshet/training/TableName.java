@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A Postgres table named {@code schema.table}, or {@code table} for {@code public.table}. Names are
- * taken exactly as written (case-sensitive, as stored in the catalog) and quoted in SQL.
+ * taken exactly as written (case-sensitive, as stored in the catalog) and quoted in SQL by the
+ * offline store.
  *
  * @param schema the schema
  * @param table the table within it
@@ -27,15 +28,6 @@ public record TableName(String schema, String table) {
           "table name '" + text + "' must be written schema.table (e.g. ml.churn_labels)");
     }
     return new TableName(text.substring(0, dot), text.substring(dot + 1));
-  }
-
-  /** The quoted, qualified name for SQL. */
-  String sql() {
-    return quote(schema) + "." + quote(table);
-  }
-
-  static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   private static void check(String what, String name) {

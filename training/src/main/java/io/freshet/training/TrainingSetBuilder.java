@@ -1,37 +1,21 @@
 package io.freshet.training;
 
-import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureService.FeatureRef;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OutputTables;
+import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
-import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds point-in-time-correct training sets from a label table and the offline tables, records a
@@ -167,64 +151,7 @@ public final class TrainingSetBuilder {
    * @throws TrainingSetException on bad input (nothing is read or written then) or failure
    */
   public TrainingSetManifest build(TrainingSetRequest request) {
-    String service = null;
-    List<FeatureRef> refs;
-    if (request.features() instanceof FeatureSelection.Service s) {
-      FeatureService svc = catalog.service(s.name());
-      if (svc == null) {
-        throw new TrainingSetException(
-            "unknown feature service '"
-                + s.name()
-                + "' (known services: "
-                + catalog.services().stream().map(FeatureService::name).toList()
-                + ")");
-      }
-      service = svc.name();
-      refs = svc.features();
-    } else {
-      refs = ((FeatureSelection.Refs) request.features()).refs();
-    }
-    checkKnown(refs);
-    List<ViewUse> views = new ArrayList<>();
-    Map<String, ViewUse> byName = new LinkedHashMap<>();
-    for (FeatureRef r : refs) {
-      if (!byName.containsKey(r.view())) {
-        ViewPlan plan = catalog.plan(r.view());
-        ViewUse use =
-            new ViewUse(
-                plan,
-                plan.view().source().keyFields(),
-                Duration.of(LabelTime.ceilMicros(plan.view().ttl()), ChronoUnit.MICROS),
-                Duration.of(
-                    LabelTime.ceilMicros(plan.view().availabilityDelay()), ChronoUnit.MICROS));
-        byName.put(r.view(), use);
-        views.add(use);
-      }
-    }
-    Labels labels = readLabels(request.labels(), request.timestampColumn(), views);
-    List<String> names = columnNames(refs, labels.columns, request.fullFeatureNames());
-    if (request.output().localFile().isPresent()
-        && request.labels() instanceof LabelSource.CsvFile in
-        && request.output().localFile().get().equals(in.file())) {
-      throw new TrainingSetException(
-          "the output " + in.file() + " is the label file; write the training set elsewhere");
-    }
-    Instant requestedAsOf = request.asOf();
-    return execute(
-        new Work(
-            UUID.randomUUID(),
-            Instant.now().truncatedTo(ChronoUnit.MICROS),
-            request.labels(),
-            request.timestampColumn(),
-            service,
-            refs,
-            names,
-            request.fullFeatureNames(),
-            views,
-            labels,
-            requestedAsOf == null ? null : LabelTime.toMicros(requestedAsOf),
-            request.output(),
-            null));
+    return execute(new RequestResolution(catalog, jdbcUrl).resolve(request));
   }
 
   /**
@@ -255,82 +182,15 @@ public final class TrainingSetBuilder {
     TrainingSetManifest m =
         manifest(id)
             .orElseThrow(() -> new TrainingSetException("there is no training set with id " + id));
-    if (m.formatVersion() != FORMAT_VERSION) {
-      throw new TrainingSetException(
-          "training set "
-              + id
-              + " was written in format version "
-              + m.formatVersion()
-              + ", this builder writes version "
-              + FORMAT_VERSION
-              + "; rebuild it with the release that built it");
-    }
-    List<ViewUse> views = new ArrayList<>();
-    for (ViewVersion v : m.views()) {
-      ViewPlan plan = catalog.find(v.view());
-      if (plan == null) {
-        throw new TrainingSetException(
-            "training set "
-                + id
-                + " reads view '"
-                + v.view()
-                + "' (version "
-                + v.versionTag()
-                + "), which these definitions do not hold (known views: "
-                + catalog.plans().stream().map(ViewPlan::name).toList()
-                + ")");
-      }
-      if (!plan.fingerprint().equals(v.fingerprint())) {
-        throw new TrainingSetException(
-            "training set "
-                + id
-                + " read view '"
-                + v.view()
-                + "' at version "
-                + v.versionTag()
-                + ", but these definitions hold version "
-                + plan.versionTag()
-                + "; rebuild with the definitions it was built from");
-      }
-      views.add(new ViewUse(plan, v.keyColumns(), v.ttl(), v.availabilityDelay()));
-    }
-    Labels labels = readLabels(m.labels(), m.timestampColumn(), views);
-    if (!labels.sha256.equals(m.labelSha256())) {
-      throw new TrainingSetException(
-          "the labels of training set "
-              + id
-              + " changed since it was built: "
-              + m.labels().describe()
-              + " has SHA-256 "
-              + labels.sha256
-              + ", the manifest recorded "
-              + m.labelSha256()
-              + "; restore the original labels to rebuild it");
-    }
-    boolean inPlace = output == null || output.equals(m.output());
-    TrainingSetOutput target = inPlace ? m.output() : output;
     return execute(
-        new Work(
-            m.id(),
-            m.createdAt(),
-            m.labels(),
-            m.timestampColumn(),
-            m.featureService(),
-            m.features(),
-            m.featureColumns(),
-            m.fullFeatureNames(),
-            views,
-            labels,
-            LabelTime.toMicros(m.asOf()),
-            target,
-            new Expected(m, inPlace)));
+        new RebuildCheck(catalog, new RequestResolution(catalog, jdbcUrl)).check(m, output));
   }
 
   /** The manifest of a training set, if there is one with this id. */
   public Optional<TrainingSetManifest> manifest(UUID id) {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      return ManifestStore.load(c, id);
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      return ManifestStore.load(s, id);
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException(
           "could not read the manifest of training set " + id + ": " + e.getMessage(), e);
     }
@@ -338,37 +198,11 @@ public final class TrainingSetBuilder {
 
   // ---- the work
 
-  /** A view as a build uses it: TTL and delay in whole microseconds. */
-  record ViewUse(ViewPlan plan, List<String> keyColumns, Duration ttl, Duration delay) {
-    OfflineTable table() {
-      return OfflineTable.of(plan);
-    }
-  }
-
-  /** What a rebuild must reproduce; {@code inPlace} when it replaces the recorded output. */
-  private record Expected(TrainingSetManifest manifest, boolean inPlace) {}
-
-  /** Everything a build or rebuild has settled before it reads a feature row. */
-  private record Work(
-      UUID id,
-      Instant createdAt,
-      LabelSource labelSource,
-      String timestampColumn,
-      String service,
-      List<FeatureRef> refs,
-      List<String> names,
-      boolean fullNames,
-      List<ViewUse> views,
-      Labels labels,
-      Long asOfMicros,
-      TrainingSetOutput output,
-      Expected expected) {}
-
   private TrainingSetManifest execute(Work w) {
     long asOf;
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      asOf = checkDatabase(c, w);
-    } catch (SQLException e) {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      asOf = checkDatabase(s, w);
+    } catch (OfflineStoreException e) {
       throw new TrainingSetException("could not check the database: " + e.getMessage(), e);
     }
     List<OutputWriter.Column> columns = new ArrayList<>();
@@ -389,7 +223,8 @@ public final class TrainingSetBuilder {
       columns.add(
           new OutputWriter.Column(w.names().get(i), view, viewParts.indexOf(part), part.type()));
     }
-    String[][][] picked = join(w, parts, asOf);
+    String[][][] picked =
+        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice).join(w, parts, asOf);
     List<ViewVersion> versions = new ArrayList<>();
     for (ViewUse v : w.views()) {
       versions.add(
@@ -427,10 +262,10 @@ public final class TrainingSetBuilder {
   }
 
   /** Checks tables and output before any work; returns the as-of time in epoch µs. */
-  private long checkDatabase(Connection c, Work w) throws SQLException {
+  private long checkDatabase(TrainingSession s, Work w) throws OfflineStoreException {
     List<String> missing = new ArrayList<>();
     for (ViewUse v : w.views()) {
-      if (!exists(c, v.table().qualifiedName())) {
+      if (!s.hasTable(v.table())) {
         missing.add(v.table().qualifiedName() + " (view " + v.plan().name() + ")");
       }
     }
@@ -444,33 +279,22 @@ public final class TrainingSetBuilder {
     }
     if (w.output() instanceof TrainingSetOutput.PostgresTable t) {
       boolean replacing = w.expected() != null && w.expected().inPlace();
-      if (!replacing && exists(c, t.name().sql())) {
+      if (!replacing && OutputTables.exists(s, t.name().schema(), t.name().table())) {
         throw new TrainingSetException(
             "output table " + t.name() + " already exists (drop it or name another table)");
       }
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
-        ps.setString(1, t.name().schema());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new TrainingSetException(
-                "output table "
-                    + t.name()
-                    + ": schema '"
-                    + t.name().schema()
-                    + "' does not exist (create it first)");
-          }
-        }
+      if (!OutputTables.schemaExists(s, t.name().schema())) {
+        throw new TrainingSetException(
+            "output table "
+                + t.name()
+                + ": schema '"
+                + t.name().schema()
+                + "' does not exist (create it first)");
       }
     } else {
       w.output().localFile().ifPresent(OutputWriter::checkFileTarget);
     }
-    long stable;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(OfflineTable.stableAsOfQuery())) {
-      rs.next();
-      stable = LabelTime.toMicros(rs.getObject(1, OffsetDateTime.class).toInstant());
-    }
+    long stable = LabelTime.toMicros(s.stableAsOf());
     if (w.asOfMicros() == null) {
       return stable;
     }
@@ -484,270 +308,5 @@ public final class TrainingSetBuilder {
               + " could not be rebuilt identically (choose an earlier time, or none)");
     }
     return w.asOfMicros();
-  }
-
-  private static boolean exists(Connection c, String qualifiedName) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      ps.setString(1, qualifiedName);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
-  }
-
-  /**
-   * Joins every view: per view, the labels are grouped by entity (each group in time order), the
-   * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
-   * read on its own connection, from its own part of the primary key.
-   */
-  private String[][][] join(Work w, List<List<FeaturePart>> parts, long asOf) {
-    Labels labels = w.labels();
-    int[] byTime = byTime(labels.timeMicros);
-    String[][][] picked = new String[w.views().size()][][];
-    ExecutorService pool = Executors.newFixedThreadPool(parallelism, new Threads());
-    try {
-      List<Future<?>> tasks = new ArrayList<>();
-      List<String> what = new ArrayList<>();
-      for (int v = 0; v < w.views().size(); v++) {
-        ViewUse view = w.views().get(v);
-        picked[v] = new String[labels.size()][];
-        Map<String, AsOfJoin.Group> groups = groups(labels, view.keyColumns(), byTime);
-        int slices = Math.max(1, Math.min(parallelism, groups.size() / minEntitiesPerSlice));
-        List<String> keys = new ArrayList<>(groups.keySet());
-        keys.sort(ViewReader::compareBytewise);
-        List<Map<String, AsOfJoin.Group>> sliced = new ArrayList<>();
-        List<ViewReader.Range> ranges = new ArrayList<>();
-        for (int i = 0; i < slices; i++) {
-          int from = (int) ((long) keys.size() * i / slices);
-          int to = (int) ((long) keys.size() * (i + 1) / slices);
-          Map<String, AsOfJoin.Group> slice = new HashMap<>(Math.max(16, (to - from) * 4 / 3 + 1));
-          for (String k : keys.subList(from, to)) {
-            slice.put(k, groups.get(k));
-          }
-          sliced.add(slice);
-          ranges.add(from < to ? new ViewReader.Range(keys.get(from), keys.get(to - 1)) : null);
-        }
-        ViewReader.Job job =
-            new ViewReader.Job(
-                view.table(),
-                parts.get(v),
-                LabelTime.ceilMicros(view.delay()),
-                LabelTime.ceilMicros(view.ttl()));
-        String[][] out = picked[v];
-        for (int i = 0; i < slices; i++) {
-          Map<String, AsOfJoin.Group> slice = sliced.get(i);
-          ViewReader.Range range = ranges.get(i);
-          if (slice.isEmpty()) {
-            continue;
-          }
-          tasks.add(
-              pool.submit(
-                  () -> {
-                    ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
-                    return null;
-                  }));
-          what.add("view " + view.plan().name() + " from " + view.table().qualifiedName());
-        }
-      }
-      for (int i = 0; i < tasks.size(); i++) {
-        try {
-          tasks.get(i).get();
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          throw new TrainingSetException(
-              "reading " + what.get(i) + " failed: " + cause.getMessage(), cause);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TrainingSetException("interrupted while reading the offline tables", e);
-    } finally {
-      pool.shutdownNow();
-    }
-    return picked;
-  }
-
-  /** Label indices sorted by time, ties in label order (a stable merge sort). */
-  static int[] byTime(long[] times) {
-    int n = times.length;
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    int[] b = new int[n];
-    for (int width = 1; width < n; width *= 2) {
-      for (int lo = 0; lo < n; lo += 2 * width) {
-        int mid = Math.min(lo + width, n);
-        int hi = Math.min(lo + 2 * width, n);
-        int i = lo;
-        int j = mid;
-        int k = lo;
-        while (i < mid && j < hi) {
-          b[k++] = times[a[j]] < times[a[i]] ? a[j++] : a[i++];
-        }
-        while (i < mid) {
-          b[k++] = a[i++];
-        }
-        while (j < hi) {
-          b[k++] = a[j++];
-        }
-      }
-      int[] t = a;
-      a = b;
-      b = t;
-    }
-    return a;
-  }
-
-  /**
-   * The labels of each entity of a view, in time order; rows without a full key are left out.
-   *
-   * <p>One hash lookup per label, in label order (the rows as they lie in memory); the time-ordered
-   * pass then only counts and places label indices by entity number.
-   */
-  private static Map<String, AsOfJoin.Group> groups(
-      Labels labels, List<String> keyColumns, int[] byTime) {
-    int[] keyIndex = keyColumns.stream().mapToInt(labels::column).toArray();
-    int n = labels.size();
-    int[] entityOf = new int[n];
-    Map<String, Integer> numbers = new HashMap<>();
-    List<String> keys = new ArrayList<>();
-    String[] parts = new String[keyIndex.length];
-    for (int label = 0; label < n; label++) {
-      String[] row = labels.rows.get(label);
-      boolean complete = true;
-      for (int k = 0; k < keyIndex.length; k++) {
-        parts[k] = row[keyIndex[k]];
-        if (parts[k] == null || parts[k].isEmpty()) {
-          complete = false;
-          break;
-        }
-      }
-      if (!complete) {
-        entityOf[label] = -1;
-        continue;
-      }
-      String key = EntityKey.of(Arrays.asList(parts));
-      Integer number = numbers.putIfAbsent(key, keys.size());
-      if (number == null) {
-        number = keys.size();
-        keys.add(key);
-      }
-      entityOf[label] = number;
-    }
-    int[] counts = new int[keys.size()];
-    for (int label = 0; label < n; label++) {
-      if (entityOf[label] >= 0) {
-        counts[entityOf[label]]++;
-      }
-    }
-    int[][] lists = new int[keys.size()][];
-    for (int e = 0; e < lists.length; e++) {
-      lists[e] = new int[counts[e]];
-      counts[e] = 0;
-    }
-    for (int label : byTime) {
-      int e = entityOf[label];
-      if (e >= 0) {
-        lists[e][counts[e]++] = label;
-      }
-    }
-    Map<String, AsOfJoin.Group> groups = new HashMap<>(keys.size() * 2);
-    for (int e = 0; e < lists.length; e++) {
-      groups.put(keys.get(e), new AsOfJoin.Group(lists[e]));
-    }
-    return groups;
-  }
-
-  // ---- input checks
-
-  private void checkKnown(List<FeatureRef> refs) {
-    List<String> problems = new ArrayList<>();
-    for (FeatureRef r : refs) {
-      ViewPlan plan = catalog.find(r.view());
-      if (plan == null) {
-        problems.add(
-            "unknown feature view '"
-                + r.view()
-                + "' in "
-                + r
-                + " (known views: "
-                + catalog.plans().stream().map(ViewPlan::name).toList()
-                + ")");
-      } else if (plan.parts().stream().noneMatch(p -> p.name().equals(r.feature()))) {
-        problems.add(
-            "feature view '"
-                + r.view()
-                + "' has no feature '"
-                + r.feature()
-                + "' (its features: "
-                + plan.parts().stream().map(FeaturePart::name).toList()
-                + ")");
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new TrainingSetException(String.join("; ", problems));
-    }
-  }
-
-  private Labels readLabels(LabelSource source, String timestampColumn, List<ViewUse> views) {
-    List<Labels.Required> required = new ArrayList<>();
-    for (ViewUse v : views) {
-      for (String k : v.keyColumns()) {
-        required.add(new Labels.Required(k, "entity key of view " + v.plan().name()));
-      }
-    }
-    if (source instanceof LabelSource.CsvFile f) {
-      return Labels.readCsv(f.file(), timestampColumn, required);
-    }
-    TableName table = ((LabelSource.PostgresTable) source).name();
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
-      c.setReadOnly(true);
-      Labels labels = Labels.readTable(c, table, timestampColumn, required);
-      c.commit();
-      return labels;
-    } catch (SQLException e) {
-      throw new TrainingSetException(
-          "could not read label table " + table + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Output names of the features; full names where asked for or where short ones would clash. */
-  static List<String> columnNames(
-      List<FeatureRef> refs, List<String> labelColumns, boolean fullNames) {
-    Map<String, Integer> shortUses = new HashMap<>();
-    for (FeatureRef r : refs) {
-      shortUses.merge(r.feature(), 1, Integer::sum);
-    }
-    List<String> names = new ArrayList<>();
-    for (FeatureRef r : refs) {
-      boolean clash = shortUses.get(r.feature()) > 1 || labelColumns.contains(r.feature());
-      names.add(fullNames || clash ? r.view() + "__" + r.feature() : r.feature());
-    }
-    for (int i = 0; i < names.size(); i++) {
-      if (labelColumns.contains(names.get(i))) {
-        throw new TrainingSetException(
-            "feature "
-                + refs.get(i)
-                + " would be written as column '"
-                + names.get(i)
-                + "', which the labels already have; rename that label column");
-      }
-    }
-    return List.copyOf(names);
-  }
-
-  /** Daemon threads: a pool left behind by a failure never keeps the JVM alive. */
-  private static final class Threads implements ThreadFactory {
-    private static final AtomicInteger COUNT = new AtomicInteger();
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, "freshet-training-" + COUNT.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }
   }
 }

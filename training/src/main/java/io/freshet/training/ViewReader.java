@@ -1,17 +1,14 @@
 package io.freshet.training;
 
+import io.freshet.offline.AsOfScan;
+import io.freshet.offline.CopyInStream;
+import io.freshet.offline.CopyOutStream;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TrainingSession;
 import io.freshet.plan.FeaturePart;
-import io.freshet.storage.OfflineTable;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyManager;
-import org.postgresql.copy.CopyOut;
 
 /**
  * Streams the offline rows of one view that a set of label entities can see, as of a commit time,
@@ -27,15 +24,15 @@ import org.postgresql.copy.CopyOut;
  *       {@code feature_ts} range its labels can use: from (earliest label − TTL) to (latest label −
  *       availability delay). Rows outside it can never be chosen, so they are not read; the bound
  *       is only pruning, the merge applies delay and TTL exactly.
- *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row)
- *       are joined to that table and ordered by {@code entity_key COLLATE "C", feature_ts,
- *       committed_at}: bytewise, so whatever the database's collation (even a nondeterministic one)
- *       each entity's rows come out together. That is the primary key's own order, since the
- *       offline table declares {@code entity_key} with collation {@code "C"}, so the planner reads
- *       the primary key in order and merges the sorted keys into it: no sort of the rows, however
- *       many (on a table created before, with the database's collation, Postgres sorts them
- *       instead; same rows, slower). Java never compares its own string order with Postgres' for
- *       the merge ({@link AsOfJoin} looks entities up by hash).
+ *   <li>The rows as of the commit time ({@link OfflineTable#rowsAsOfQuery()}, one version per row;
+ *       statements in {@link AsOfScan}) are joined to that table and ordered by {@code entity_key
+ *       COLLATE "C", feature_ts, committed_at}: bytewise, so whatever the database's collation
+ *       (even a nondeterministic one) each entity's rows come out together. That is the primary
+ *       key's own order, since the offline table declares {@code entity_key} with collation {@code
+ *       "C"}, so the planner reads the primary key in order and merges the sorted keys into it: no
+ *       sort of the rows, however many (on a table created before, with the database's collation,
+ *       Postgres sorts them instead; same rows, slower). Java never compares its own string order
+ *       with Postgres' for the merge ({@link AsOfJoin} looks entities up by hash).
  *   <li>The read is bounded to the slice's {@link Range}, the bytewise range from its first to its
  *       last entity, so that each slice reads its own contiguous part of the index and not the
  *       whole table.
@@ -89,97 +86,46 @@ final class ViewReader {
       Map<String, AsOfJoin.Group> groups,
       long[] labelTimes,
       String[][] picked)
-      throws SQLException {
-    try (Connection c = Sessions.open(jdbcUrl)) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TEMPORARY TABLE freshet_training_keys"
-                + " (entity_key text NOT NULL, lo timestamptz NOT NULL, hi timestamptz NOT NULL)"
-                + " ON COMMIT DROP");
-        s.execute("SET LOCAL work_mem = '64MB'");
-      }
-      CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-      int keys = writeKeys(copy, job, groups, labelTimes);
+      throws OfflineStoreException {
+    try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
+      s.begin();
+      AsOfScan.prepare(s);
+      int keys = writeKeys(s, job, groups, labelTimes);
       if (keys > 0) {
-        try (Statement s = c.createStatement()) {
-          s.execute("ANALYZE freshet_training_keys");
-        }
+        AsOfScan.analyze(s);
         AsOfJoin join =
             new AsOfJoin(
                 groups, labelTimes, job.delayMicros(), job.ttlMicros(), job.parts().size(), picked);
-        CopyOut out = copy.copyOut(query(job, asOfMicros, range));
+        CopyOutStream out =
+            AsOfScan.rowsOut(
+                s,
+                job.table(),
+                job.parts(),
+                LabelTime.fromMicros(asOfMicros),
+                range.first(),
+                range.last());
         byte[] row;
-        while ((row = out.readFromCopy()) != null) {
+        while ((row = out.readRow()) != null) {
           join.accept(row);
         }
         join.finish();
       }
-      c.commit();
+      s.commit();
     }
   }
 
   /** The query whose rows {@link #read} streams; visible for tests that look at its plan. */
   static String select(Job job, long asOfMicros, Range range) {
-    String asOf = "'" + LabelTime.fromMicros(asOfMicros) + "'::timestamptz";
-    String rowsAsOf = job.table().rowsAsOfQuery();
-    int first = rowsAsOf.indexOf('?');
-    int second = rowsAsOf.indexOf('?', first + 1);
-    if (first < 0 || second < 0 || rowsAsOf.indexOf('?', second + 1) >= 0) {
-      throw new IllegalStateException(
-          "expected the as-of query to take the commit time twice: " + rowsAsOf);
-    }
-    rowsAsOf =
-        rowsAsOf.substring(0, first)
-            + asOf
-            + rowsAsOf.substring(first + 1, second)
-            + asOf
-            + rowsAsOf.substring(second + 1);
-    StringBuilder sb =
-        new StringBuilder(
-            "SELECT r.entity_key, (extract(epoch FROM r.feature_ts) * 1000000)::bigint");
-    for (FeaturePart p : job.parts()) {
-      sb.append(", r.").append(TableName.quote(p.name()));
-    }
-    sb.append(" FROM (")
-        .append(rowsAsOf)
-        .append(") r JOIN freshet_training_keys k ON k.entity_key = r.entity_key")
-        .append(" AND r.feature_ts >= k.lo AND r.feature_ts <= k.hi")
-        .append(" WHERE r.entity_key COLLATE \"C\" >= ")
-        .append(literal(range.first()))
-        .append(" AND r.entity_key COLLATE \"C\" <= ")
-        .append(literal(range.last()))
-        .append(" ORDER BY r.entity_key COLLATE \"C\", r.feature_ts, r.committed_at");
-    return sb.toString();
-  }
-
-  private static String query(Job job, long asOfMicros, Range range) {
-    return "COPY (" + select(job, asOfMicros, range) + ") TO STDOUT";
-  }
-
-  /**
-   * A string constant, whatever {@code standard_conforming_strings} says: {@code E'...'} with
-   * backslash and quote doubled. (COPY takes no parameters.)
-   */
-  static String literal(String value) {
-    StringBuilder sb = new StringBuilder(value.length() + 3).append("E'");
-    for (int i = 0; i < value.length(); i++) {
-      char ch = value.charAt(i);
-      if (ch == '\\' || ch == '\'') {
-        sb.append(ch);
-      }
-      sb.append(ch);
-    }
-    return sb.append('\'').toString();
+    return AsOfScan.select(
+        job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
   /** Writes each entity with its usable feature_ts range; returns how many were written. */
   private static int writeKeys(
-      CopyManager copy, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
-      throws SQLException {
-    CopyIn in = copy.copyIn("COPY freshet_training_keys FROM STDIN");
+      TrainingSession s, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
+      throws OfflineStoreException {
     int written = 0;
-    try {
+    try (CopyInStream in = AsOfScan.keysIn(s)) {
       StringBuilder lines = new StringBuilder();
       for (Map.Entry<String, AsOfJoin.Group> e : groups.entrySet()) {
         int[] labels = e.getValue().labels;
@@ -199,22 +145,12 @@ final class ViewReader {
         lines.append('\t').append(LabelTime.fromMicros(hi)).append('\n');
         written++;
         if (lines.length() >= 1 << 16) {
-          flush(in, lines);
+          in.write(lines);
         }
       }
-      flush(in, lines);
-      in.endCopy();
-    } finally {
-      if (in.isActive()) {
-        in.cancelCopy();
-      }
+      in.write(lines);
+      in.end();
     }
     return written;
-  }
-
-  private static void flush(CopyIn in, StringBuilder lines) throws SQLException {
-    byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
-    in.writeToCopy(bytes, 0, bytes.length);
-    lines.setLength(0);
   }
 }

@@ -57,9 +57,8 @@ class AsOfJoinTest {
 
   @Test
   void labels_are_ordered_by_time_then_by_label_order() {
-    assertThat(TrainingSetBuilder.byTime(new long[] {5, 3, 5, 1, 3, 5}))
-        .containsExactly(3, 1, 4, 0, 2, 5);
-    assertThat(TrainingSetBuilder.byTime(new long[0])).isEmpty();
+    assertThat(LabelIndex.byTime(new long[] {5, 3, 5, 1, 3, 5})).containsExactly(3, 1, 4, 0, 2, 5);
+    assertThat(LabelIndex.byTime(new long[0])).isEmpty();
   }
 
   private static String[] values(String[][] picked) {

@@ -4,7 +4,7 @@ import static io.freshet.training.OfflineDatabase.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import io.freshet.training.OfflineDatabase.Row;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

@@ -15,15 +15,15 @@ class ColumnNamesTest {
 
   @Test
   void short_names_unless_they_collide_or_full_names_are_asked_for() {
-    assertThat(TrainingSetBuilder.columnNames(REFS, List.of("user_id"), false))
+    assertThat(RequestResolution.columnNames(REFS, List.of("user_id"), false))
         .containsExactly(
             "event_count_1h", "user_activity__last_platform", "merchant_orders__last_platform");
-    assertThat(TrainingSetBuilder.columnNames(REFS, List.of("event_count_1h"), false))
+    assertThat(RequestResolution.columnNames(REFS, List.of("event_count_1h"), false))
         .containsExactly(
             "user_activity__event_count_1h",
             "user_activity__last_platform",
             "merchant_orders__last_platform");
-    assertThat(TrainingSetBuilder.columnNames(REFS.subList(0, 1), List.of(), true))
+    assertThat(RequestResolution.columnNames(REFS.subList(0, 1), List.of(), true))
         .containsExactly("user_activity__event_count_1h");
   }
 }

@@ -6,11 +6,12 @@ import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.SlidingWindow;
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.ListValues;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -191,7 +192,7 @@ final class OfflineDatabase implements AutoCloseable {
                   case STRING_LIST -> {
                     for (int i = 0; i < column.length; i++) {
                       column[i] =
-                          column[i] == null ? null : OfflineTable.listLiteral((List<?>) column[i]);
+                          column[i] == null ? null : ListValues.literal((List<?>) column[i]);
                     }
                     yield "text";
                   }

@@ -235,8 +235,8 @@ class PointInTimeOracleTest {
   // ---- the oracle: every version of every row, for every label
 
   private static Object[] bruteForce(List<Row> rows, ViewPlan plan, String key, long labelMicros) {
-    long delay = micros(plan.view().availabilityDelay());
-    long ttl = micros(plan.view().ttl());
+    long delay = micros(plan.availabilityDelay());
+    long ttl = micros(plan.ttl());
     Row best = null;
     for (Row r : rows) {
       boolean visibleAsOf =
@@ -329,8 +329,8 @@ class PointInTimeOracleTest {
   }
 
   private static Duration[] edges(ViewPlan plan) {
-    Duration delay = plan.view().availabilityDelay();
-    Duration ttl = plan.view().ttl();
+    Duration delay = plan.availabilityDelay();
+    Duration ttl = plan.ttl();
     Duration ms = Duration.ofMillis(1);
     Duration us = Duration.ofNanos(1000);
     return new Duration[] {

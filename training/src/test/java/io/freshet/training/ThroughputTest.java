@@ -3,7 +3,7 @@ package io.freshet.training;
 import static io.freshet.training.OfflineDatabase.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.freshet.storage.OfflineTable;
+import io.freshet.offline.OfflineTable;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

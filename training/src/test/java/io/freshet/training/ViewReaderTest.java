@@ -2,6 +2,7 @@ package io.freshet.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.offline.AsOfScan;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +27,6 @@ class ViewReaderTest {
 
   @Test
   void literals_escape_quotes_and_backslashes() {
-    assertThat(ViewReader.literal("it's a \\ key")).isEqualTo("E'it''s a \\\\ key'");
+    assertThat(AsOfScan.literal("it's a \\ key")).isEqualTo("E'it''s a \\\\ key'");
   }
 }

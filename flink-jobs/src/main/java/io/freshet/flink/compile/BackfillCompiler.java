@@ -1,5 +1,6 @@
 package io.freshet.flink.compile;
 
+import io.freshet.flink.job.JobContract;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
@@ -48,26 +49,25 @@ public final class BackfillCompiler {
     for (ViewPlan plan : plans) {
       DataStream<Decoded> decoded = read(env, plan, source);
       FeatureJobCompiler.ViewStreams streams = FeatureJobCompiler.windows(decoded, plan);
-      String version = FeatureJobCompiler.stateName(plan);
       streams
           .rows()
           .sinkTo(PostgresOfflineSink.exactlyOnce(plan, pgUrl))
-          .name("offline: " + plan.name())
-          .uid("backfill-offline-sink-" + version);
+          .name(JobContract.offlineSinkName(plan))
+          .uid(JobContract.backfillOfflineSinkUid(plan));
       if (redisUrl != null) {
         streams
             .rows()
             .sinkTo(RedisOnlineSink.exactlyOnce(plan, redisUrl))
-            .name("online: " + plan.name())
-            .uid("backfill-online-sink-" + version);
+            .name(JobContract.onlineSinkName(plan))
+            .uid(JobContract.backfillOnlineSinkUid(plan));
       }
       rejected = rejected == null ? streams.rejected() : rejected.union(streams.rejected());
     }
     if (rejected != null) {
       rejected
           .sinkTo(new PostgresRejectedEventsSink(pgUrl))
-          .name("rejected events: Postgres")
-          .uid("backfill-rejected-events-sink");
+          .name(JobContract.REJECTED_POSTGRES_NAME)
+          .uid(JobContract.BACKFILL_REJECTED_POSTGRES_UID);
     }
   }
 
@@ -79,16 +79,19 @@ public final class BackfillCompiler {
           FileSource.forRecordStreamFormat(new TextLineInputFormat(), new Path(lines.path()))
               .build();
       DataStream<String> payloads =
-          env.fromSource(files, WatermarkStrategy.noWatermarks(), "file: " + lines.path())
-              .uid("backfill-file-" + FeatureJobCompiler.stateName(plan));
+          env.fromSource(
+                  files,
+                  WatermarkStrategy.noWatermarks(),
+                  JobContract.backfillFileName(lines.path()))
+              .uid(JobContract.backfillFileUid(plan));
       return FeatureJobCompiler.decode(payloads, plan, "file:" + lines.path());
     }
     BackfillSource.KafkaRange range = (BackfillSource.KafkaRange) source;
     KafkaSource<Decoded> kafka =
         KafkaSource.<Decoded>builder()
             .setBootstrapServers(range.bootstrapServers())
-            .setTopics(plan.view().source().topic())
-            .setGroupId("freshet-backfill-" + plan.name())
+            .setTopics(plan.source().topic())
+            .setGroupId(JobContract.backfillGroupId(plan))
             .setStartingOffsets(
                 range.from() == null
                     ? OffsetsInitializer.earliest()
@@ -97,9 +100,7 @@ public final class BackfillCompiler {
             .setDeserializer(new KafkaEventDeserializer(new EventDecoder(plan)))
             .build();
     return env.fromSource(
-            kafka,
-            FeatureJobCompiler.watermarks(plan),
-            "kafka range: " + plan.view().source().topic() + " → " + plan.name())
-        .uid("backfill-kafka-" + FeatureJobCompiler.stateName(plan));
+            kafka, FeatureJobCompiler.watermarks(plan), JobContract.backfillKafkaName(plan))
+        .uid(JobContract.backfillKafkaUid(plan));
   }
 }

@@ -1,5 +1,6 @@
 package io.freshet.flink.compile;
 
+import io.freshet.flink.job.JobContract;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.flink.sink.rejected.KafkaRejectedEventsSink;
@@ -26,8 +27,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * Compiles feature views into a Flink job graph: per view, a Kafka source that decodes in place and
  * assigns watermarks, the split of dead letters, the keyed sliced window operator, and the offline,
- * online and rejected-event sinks. Operator uids derive from the view name, so state maps to the
- * same operators across redeploys.
+ * online and rejected-event sinks. Operator names and uids are {@link JobContract}'s: they derive
+ * from the view version, so state maps to the same operators across redeploys.
  */
 public final class FeatureJobCompiler {
   private FeatureJobCompiler() {}
@@ -63,27 +64,17 @@ public final class FeatureJobCompiler {
       if (settings.rejectedEventsTopic() == null) {
         rejected
             .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
-            .name("rejected events: Postgres")
-            .uid("rejected-events-sink");
+            .name(JobContract.REJECTED_POSTGRES_NAME)
+            .uid(JobContract.REJECTED_POSTGRES_UID);
       } else {
         rejected
             .sinkTo(
                 KafkaRejectedEventsSink.create(
                     settings.kafkaBootstrap(), settings.rejectedEventsTopic()))
-            .name("rejected events: Kafka " + settings.rejectedEventsTopic())
-            .uid("rejected-events-kafka-sink");
+            .name(JobContract.rejectedKafkaName(settings.rejectedEventsTopic()))
+            .uid(JobContract.REJECTED_KAFKA_UID);
       }
     }
-  }
-
-  /**
-   * The name under which a view version keeps its state, {@code {view}-{versionTag}}: part of every
-   * operator uid. A change of meaning is a new version and starts from fresh state (Kafka offsets
-   * and windows alike) rather than reading slices built under the old meaning; its history comes
-   * from a backfill. A redeploy of the same meaning keeps its uids, so its state survives.
-   */
-  public static String stateName(ViewPlan plan) {
-    return plan.name() + "-" + plan.versionTag();
   }
 
   /** The decoded records of a view's topic, with timestamps and watermarks. */
@@ -98,7 +89,7 @@ public final class FeatureJobCompiler {
       ViewPlan plan,
       JobSettings settings,
       OffsetsInitializer stoppingOffsets) {
-    var source = plan.view().source();
+    var source = plan.source();
     OffsetsInitializer start =
         switch (settings.startingOffsets()) {
           case EARLIEST -> OffsetsInitializer.earliest();
@@ -116,8 +107,8 @@ public final class FeatureJobCompiler {
       builder.setBounded(stoppingOffsets);
     }
     KafkaSource<Decoded> kafka = builder.build();
-    return env.fromSource(kafka, watermarks(plan), "kafka: " + source.topic() + " → " + plan.name())
-        .uid("source-" + stateName(plan));
+    return env.fromSource(kafka, watermarks(plan), JobContract.sourceName(plan))
+        .uid(JobContract.sourceUid(plan));
   }
 
   /**
@@ -139,11 +130,11 @@ public final class FeatureJobCompiler {
     EventDecoder decoder = new EventDecoder(plan);
     return payloads
         .map(new DecodeLines(decoder, origin), TypeInformation.of(Decoded.class))
-        .name("decode json: " + plan.name())
-        .uid("decode-json-" + stateName(plan))
+        .name(JobContract.decodeJsonName(plan))
+        .uid(JobContract.decodeJsonUid(plan))
         .assignTimestampsAndWatermarks(watermarks)
-        .name("watermarks: " + plan.name())
-        .uid("watermarks-" + stateName(plan));
+        .name(JobContract.watermarksName(plan))
+        .uid(JobContract.watermarksUid(plan));
   }
 
   /** Decodes one payload per record, naming each by its position. */
@@ -173,7 +164,7 @@ public final class FeatureJobCompiler {
 
   /** Bounded out-of-orderness watermarks with idleness, as the view's source declares. */
   public static WatermarkStrategy<Decoded> watermarks(ViewPlan plan) {
-    var source = plan.view().source();
+    var source = plan.source();
     return WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(source.maxOutOfOrderness())
         .withTimestampAssigner((d, ts) -> d.timestampOrMin())
         .withIdleness(source.idleTimeout());
@@ -187,14 +178,14 @@ public final class FeatureJobCompiler {
     SingleOutputStreamOperator<Event> events =
         decoded
             .process(new SplitRejected(plan.name()), TypeInformation.of(Event.class))
-            .name("decode: " + plan.name())
-            .uid("decode-" + stateName(plan));
+            .name(JobContract.decodeName(plan))
+            .uid(JobContract.decodeUid(plan));
     SingleOutputStreamOperator<FeatureRow> rows =
         events
             .keyBy(e -> e.key, TypeInformation.of(String.class))
             .process(new SlicingWindowFunction(plan), TypeInformation.of(FeatureRow.class))
-            .name("windows: " + plan.name() + "@" + plan.versionTag())
-            .uid("windows-" + stateName(plan));
+            .name(JobContract.windowsName(plan))
+            .uid(JobContract.windowsUid(plan));
     DataStream<RejectedEvent> rejected =
         events
             .getSideOutput(SplitRejected.DEAD_LETTERS)
@@ -206,12 +197,11 @@ public final class FeatureJobCompiler {
   public static void sinkRows(DataStream<FeatureRow> rows, ViewPlan plan, JobSettings settings) {
     // The version tag is part of the uids: a view whose meaning changed gets fresh sink state and
     // never commits rows prepared under another meaning.
-    String version = stateName(plan);
     rows.sinkTo(PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl()))
-        .name("offline: " + plan.name())
-        .uid("offline-sink-" + version);
+        .name(JobContract.offlineSinkName(plan))
+        .uid(JobContract.offlineSinkUid(plan));
     rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()))
-        .name("online: " + plan.name())
-        .uid("online-sink-" + version);
+        .name(JobContract.onlineSinkName(plan))
+        .uid(JobContract.onlineSinkUid(plan));
   }
 }

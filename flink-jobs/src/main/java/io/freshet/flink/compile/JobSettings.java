@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param pgUrl JDBC URL of the Postgres holding the offline tables
  * @param redisUrl URI of the online table: {@code redis://} for one server, {@code
  *     redis-cluster://host1:port,host2:port} for a Redis Cluster ({@link
- *     io.freshet.storage.OnlineStoreUri})
+ *     io.freshet.online.OnlineStoreUri})
  * @param checkpointIntervalMillis checkpoint interval; rows become visible at each checkpoint
  * @param maxBufferedRows rows a sink writer buffers before writing early
  * @param rejectedEventsTopic Kafka topic for dead letters and late events, or null to keep them in

@@ -1,6 +1,7 @@
 package io.freshet.flink.sink;
 
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Varints;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ public final class RowCommittableSerializer implements SimpleVersionedSerializer
                 + " values; a committable holds rows of one view version only");
       }
       writeString(out, row.entityKey());
-      writeVarint(out, zigzag(row.featureTs()));
+      writeVarint(out, Varints.zigzag(row.featureTs()));
       for (Object v : values) {
         writeValue(out, v, c.view());
       }
@@ -106,7 +107,7 @@ public final class RowCommittableSerializer implements SimpleVersionedSerializer
       List<FeatureRow> rows = new ArrayList<>(count);
       for (int r = 0; r < count; r++) {
         String key = readString(in);
-        long ts = unzigzag(readVarint(in));
+        long ts = Varints.unzigzag(readVarint(in));
         Object[] values = new Object[width];
         for (int i = 0; i < width; i++) {
           values[i] = readValue(in, bytes.length);
@@ -128,7 +129,7 @@ public final class RowCommittableSerializer implements SimpleVersionedSerializer
       out.writeByte(NULL);
     } else if (v instanceof Long l) {
       out.writeByte(INT64);
-      writeVarint(out, zigzag(l));
+      writeVarint(out, Varints.zigzag(l));
     } else if (v instanceof Double d) {
       out.writeByte(FLOAT64);
       out.writeDouble(d);
@@ -155,7 +156,7 @@ public final class RowCommittableSerializer implements SimpleVersionedSerializer
     int tag = in.readUnsignedByte();
     return switch (tag) {
       case NULL -> null;
-      case INT64 -> unzigzag(readVarint(in));
+      case INT64 -> Varints.unzigzag(readVarint(in));
       case FLOAT64 -> in.readDouble();
       case STRING -> readString(in);
       case STRING_LIST -> {
@@ -193,30 +194,10 @@ public final class RowCommittableSerializer implements SimpleVersionedSerializer
   }
 
   private static void writeVarint(DataOutputSerializer out, long v) throws IOException {
-    while ((v & ~0x7FL) != 0) {
-      out.writeByte((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.writeByte((int) v);
+    Varints.write(out, v);
   }
 
   private static long readVarint(DataInputDeserializer in) throws IOException {
-    long result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      int b = in.readUnsignedByte();
-      result |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return result;
-      }
-    }
-    throw new IOException("committable is corrupt: a varint runs over 10 bytes");
-  }
-
-  private static long zigzag(long v) {
-    return (v << 1) ^ (v >> 63);
-  }
-
-  private static long unzigzag(long v) {
-    return (v >>> 1) ^ -(v & 1);
+    return Varints.read(in, "committable");
   }
 }

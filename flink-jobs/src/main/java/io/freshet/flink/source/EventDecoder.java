@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshet.dsl.Aggregation;
+import io.freshet.dsl.AggregationKind;
 import io.freshet.dsl.Filter;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
@@ -36,7 +37,7 @@ public final class EventDecoder implements Serializable {
   private final String viewName;
   private final List<String> keyFields;
   private final String timeField;
-  private final List<FeaturePart> parts;
+  private final List<FeaturePart.Aggregated> parts;
   private final int maxPayloadBytes;
   private final long maxFutureMillis;
   private transient ObjectMapper mapper;
@@ -47,9 +48,9 @@ public final class EventDecoder implements Serializable {
 
   public EventDecoder(ViewPlan plan, int maxPayloadBytes, long maxFutureMillis) {
     this.viewName = plan.name();
-    this.keyFields = plan.view().source().keyFields();
-    this.timeField = plan.view().source().eventTimeField();
-    this.parts = new ArrayList<>(plan.parts().stream().filter(p -> !p.isDerived()).toList());
+    this.keyFields = plan.source().keyFields();
+    this.timeField = plan.source().eventTimeField();
+    this.parts = plan.aggregatedParts();
     this.maxPayloadBytes = maxPayloadBytes;
     this.maxFutureMillis = maxFutureMillis;
   }
@@ -151,13 +152,14 @@ public final class EventDecoder implements Serializable {
     double[] numbers = new double[parts.size()];
     String[] texts = null;
     for (int i = 0; i < numbers.length; i++) {
-      FeaturePart p = parts.get(i);
+      FeaturePart.Aggregated p = parts.get(i);
       numbers[i] = Double.NaN;
       if (p.filter() != null && !matches(p.filter(), node)) {
         continue;
       }
       Aggregation a = p.aggregation();
-      if (a instanceof Aggregation.Count) {
+      AggregationKind.Input input = a.kind().input();
+      if (input == AggregationKind.Input.NONE) {
         numbers[i] = 1;
         continue;
       }
@@ -165,7 +167,7 @@ public final class EventDecoder implements Serializable {
       if (v == null || v.isNull()) {
         continue;
       }
-      if (readsText(a)) {
+      if (input == AggregationKind.Input.TEXT) {
         if (!v.isValueNode()) {
           return Decoded.rejected(
               "field '" + a.inputField() + "' must be a string or number, got " + v.getNodeType(),
@@ -197,15 +199,6 @@ public final class EventDecoder implements Serializable {
   /** The name of the view this decoder serves. */
   public String viewName() {
     return viewName;
-  }
-
-  /** Whether the aggregation reads its field as text (first, last, distinct counts, last-k). */
-  public static boolean readsText(Aggregation a) {
-    return a instanceof Aggregation.First
-        || a instanceof Aggregation.Last
-        || a instanceof Aggregation.CountDistinct
-        || a instanceof Aggregation.ApproxCountDistinct
-        || a instanceof Aggregation.LastK;
   }
 
   private static boolean matches(Filter f, JsonNode node) {

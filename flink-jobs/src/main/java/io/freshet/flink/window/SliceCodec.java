@@ -7,23 +7,44 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * The compact state form of one slice: every aggregated part's accumulator in one byte array.
+ * The compact state form of one slice: every aggregated part's accumulator in one byte array. This
+ * is the one place that draws the slice bytes of every aggregation kind; the {@link
+ * PartAggregator}s in {@code window.agg} write and read them. The bytes are Flink state: a change
+ * here breaks the restore of every savepoint, so a new layout needs a new format version.
  *
  * <pre>
  * byte 0          format version, 1
- * ceil(n/8) bytes presence bitmap: bit i set when part i has an accumulator
- * ...             each present accumulator, in part order, as its {@link PartAggregator} writes it
+ * ceil(n/8) bytes presence bitmap over the n aggregated parts: bit (i % 8) of byte (i / 8) set
+ *                 when aggregated part i has an accumulator (an empty slice part is absent)
+ * ...             each present accumulator, in aggregated-part order, in its kind's layout:
+ *
+ * kind                   layout of one accumulator
+ * count                  varint  number of events
+ * sum                    exact sum: varint m, then m non-overlapping partials as float64
+ * min, max               float64 the extreme so far
+ * avg                    exact sum (as for sum), then varint number of values
+ * first, last            int64 event time, then UTF the value
+ * count_distinct         varint m, then m distinct values as UTF, in no particular order
+ * approx_count_distinct  varint length, then the HLL_8 sketch's compact bytes (DataSketches)
+ * approx_percentile      varint length, then the KLL doubles sketch's bytes (DataSketches)
+ * last_k                 varint m (at most k), then m times: int64 event time, UTF value,
+ *                        newest first
  * </pre>
+ *
+ * <p>Encodings: varint is unsigned LEB128 (7 bits a byte, low group first, high bit set on every
+ * byte but the last); int64 and float64 are 8 bytes big-endian (float64 as IEEE 754 bits); UTF is
+ * Java's modified UTF-8 as {@link java.io.DataOutput#writeUTF} writes it (2-byte big-endian length,
+ * then the bytes).
  */
 final class SliceCodec implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final byte VERSION = 1;
 
-  private final PartAggregator[] aggregators;
+  private final PartAggregator<Object, Object>[] aggregators;
   private transient DataOutputSerializer out;
   private transient DataInputDeserializer in;
 
-  SliceCodec(PartAggregator[] aggregators) {
+  SliceCodec(PartAggregator<Object, Object>[] aggregators) {
     this.aggregators = aggregators;
   }
 

@@ -23,8 +23,9 @@ public final class SliceLayout implements Serializable {
     this.slice = plan.sliceMillis();
     this.slide = plan.slideMillis();
     this.maxSize = plan.maxWindowMillis();
-    List<FeaturePart> aggregated = plan.parts().stream().filter(p -> !p.isDerived()).toList();
-    this.partSizes = aggregated.stream().mapToLong(FeaturePart::windowSizeMillis).toArray();
+    List<FeaturePart.Aggregated> aggregated = plan.aggregatedParts();
+    this.partSizes =
+        aggregated.stream().mapToLong(FeaturePart.Aggregated::windowSizeMillis).toArray();
     this.partNames = aggregated.stream().map(FeaturePart::name).toArray(String[]::new);
   }
 

@@ -8,7 +8,6 @@ import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -70,10 +69,11 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   private final String view;
   private final SliceLayout layout;
   private final long lateness;
-  private final PartAggregator[] aggregators;
+  private final PartAggregator<Object, Object>[] aggregators;
+  private final int[] partIndexes;
   private final DerivedValues derivedValues;
   private final int partCount;
-  private final OnlineCodec resultCodec;
+  private final LastEmittedCodec resultCodec;
   private final SliceCodec sliceCodec;
 
   /** What {@link #fire} returns when a key has no slices and an empty result: no next window. */
@@ -92,14 +92,17 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     this.view = plan.name();
     this.layout = new SliceLayout(plan);
     this.lateness = plan.allowedLatenessMillis();
-    List<FeaturePart> aggregated = plan.parts().stream().filter(p -> !p.isDerived()).toList();
-    this.aggregators =
-        aggregated.stream()
-            .map(p -> PartAggregators.of(p.aggregation()))
-            .toArray(PartAggregator[]::new);
+    List<FeaturePart.Aggregated> aggregated = plan.aggregatedParts();
+    @SuppressWarnings("unchecked")
+    PartAggregator<Object, Object>[] byPart = new PartAggregator[aggregated.size()];
+    for (int i = 0; i < byPart.length; i++) {
+      byPart[i] = PartAggregators.erased(aggregated.get(i).aggregation());
+    }
+    this.aggregators = byPart;
+    this.partIndexes = aggregated.stream().mapToInt(FeaturePart::index).toArray();
     this.derivedValues = DerivedValues.of(plan);
     this.partCount = plan.parts().size();
-    this.resultCodec = new OnlineCodec(plan);
+    this.resultCodec = new LastEmittedCodec(plan);
     this.sliceCodec = new SliceCodec(aggregators);
   }
 
@@ -181,7 +184,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       out.collect(new FeatureRow(key, end, r.values));
       rowsEmitted.inc();
       if (end == lastFinal) {
-        lastEmitted.update(resultCodec.encode(new FeatureRow(key, 0, r.values)));
+        lastEmitted.update(resultCodec.encode(r.values));
       }
     }
     ctx.timerService().registerEventTimeTimer(lastFinal + layout.slide() - 1);
@@ -236,7 +239,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       }
     }
     Result r = compute(end, decoded);
-    byte[] encoded = resultCodec.encode(new FeatureRow(key, 0, r.values));
+    byte[] encoded = resultCodec.encode(r.values);
     byte[] previous = lastEmitted.value();
     boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
     if (changed) {
@@ -298,7 +301,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     boolean empty = true;
     for (int i = 0; i < merged.length; i++) {
       empty &= merged[i] == null;
-      values[i] = aggregators[i].result(merged[i]);
+      values[partIndexes[i]] = aggregators[i].result(merged[i]);
     }
     derivedValues.fill(values);
     return new Result(values, empty);

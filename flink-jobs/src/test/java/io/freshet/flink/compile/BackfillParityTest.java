@@ -34,7 +34,7 @@ class BackfillParityTest {
   @Test
   void backfill_rows_equal_streaming_rows(@TempDir Path dir) throws Exception {
     ViewPlan plan = ViewPlan.of(UserActivity.view());
-    long bound = plan.view().source().maxOutOfOrderness().toMillis();
+    long bound = plan.source().maxOutOfOrderness().toMillis();
     Random r = new Random(11);
     List<String> lines = new ArrayList<>();
     long t = 1_767_225_600_000L;

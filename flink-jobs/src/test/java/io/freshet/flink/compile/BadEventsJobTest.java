@@ -103,7 +103,7 @@ class BadEventsJobTest {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
     // Watermarks on every event, so lateness does not depend on when a periodic one fires.
-    long bound = plan.view().source().maxOutOfOrderness().toMillis();
+    long bound = plan.source().maxOutOfOrderness().toMillis();
     WatermarkStrategy<Decoded> everyEvent =
         WatermarkStrategy.<Decoded>forGenerator(ctx -> new EveryEventWatermarks(bound))
             .withTimestampAssigner((d, ts) -> d.timestampOrMin());

@@ -1,11 +1,11 @@
 package io.freshet.flink.sink;
 
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;

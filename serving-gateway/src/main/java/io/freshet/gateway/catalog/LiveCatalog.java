@@ -129,7 +129,7 @@ public final class LiveCatalog implements AutoCloseable {
   private static Map<String, String> versions(Catalog catalog) {
     Map<String, String> m = new LinkedHashMap<>();
     for (ViewPlan p : catalog.plans()) {
-      m.put(p.name(), p.versionTag() + " ttl " + p.view().ttl());
+      m.put(p.name(), p.versionTag() + " ttl " + p.ttl());
     }
     return m;
   }

@@ -6,12 +6,12 @@ import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.gateway.catalog.LiveCatalog;
 import io.freshet.gateway.metrics.GatewayMetrics;
-import io.freshet.gateway.online.OnlineStoreUnavailableException;
 import io.freshet.gateway.online.OnlineTableReader;
-import io.freshet.gateway.online.RedisOnlineStore;
 import io.freshet.gateway.online.UndecodableOnlineValueException;
 import io.freshet.gateway.query.JsonText;
 import io.freshet.gateway.query.RequestRejection;
+import io.freshet.online.OnlineReader;
+import io.freshet.online.OnlineStoreUnavailableException;
 import io.freshet.plan.Catalog;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -67,7 +67,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,19}");
 
   private final LiveCatalog catalog;
-  private final RedisOnlineStore store;
+  private final OnlineReader store;
   private final GatewayMetrics metrics;
   private final BearerTokens tokens;
   private final FeastEndpoint feast;
@@ -78,7 +78,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
       LiveCatalog catalog,
       FeatureServiceResolver services,
       OnlineTableReader reader,
-      RedisOnlineStore store,
+      OnlineReader store,
       GatewayMetrics metrics,
       GatewayLimits limits,
       BearerTokens tokens) {

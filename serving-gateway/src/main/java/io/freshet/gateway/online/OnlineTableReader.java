@@ -1,9 +1,11 @@
 package io.freshet.gateway.online;
 
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineReader;
+import io.freshet.online.OnlineStoreUnavailableException;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +17,10 @@ import java.util.concurrent.CompletionStage;
  * OnlineCodec}) and judges their age against the view's TTL. Thread-safe and non-blocking.
  */
 public final class OnlineTableReader {
-  private final RedisOnlineStore store;
+  private final OnlineReader store;
   private final Clock clock;
 
-  public OnlineTableReader(RedisOnlineStore store, Clock clock) {
+  public OnlineTableReader(OnlineReader store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }
@@ -86,6 +88,6 @@ public final class OnlineTableReader {
       throw new UndecodableOnlineValueException(key, e);
     }
     return new OnlineFeatures(
-        plan, row, FeatureStatus.of(row.featureTs(), plan.view().ttl(), clock.instant()));
+        plan, row, FeatureStatus.of(row.featureTs(), plan.ttl(), clock.instant()));
   }
 }

@@ -1,7 +1,7 @@
 package io.freshet.gateway.online;
 
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OnlineKeys;
 import java.util.Objects;
 
 /**

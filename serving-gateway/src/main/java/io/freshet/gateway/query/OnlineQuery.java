@@ -55,7 +55,7 @@ public final class OnlineQuery {
     Map<String, List<JsonNode>> entities = request.entities();
     Set<String> used = new LinkedHashSet<>();
     for (ViewPlan plan : columns.views()) {
-      for (String joinKey : plan.view().source().keyFields()) {
+      for (String joinKey : plan.source().keyFields()) {
         if (!entities.containsKey(joinKey)) {
           throw new RequestRejection(
               400,
@@ -93,7 +93,7 @@ public final class OnlineQuery {
     int[][] keyIndex = new int[columns.views().size()][rows];
     for (int v = 0; v < columns.views().size(); v++) {
       ViewPlan plan = columns.views().get(v);
-      List<String> joinKeys = plan.view().source().keyFields();
+      List<String> joinKeys = plan.source().keyFields();
       List<String> parts = new ArrayList<>(joinKeys.size());
       for (int r = 0; r < rows; r++) {
         parts.clear();

@@ -8,19 +8,18 @@ import io.freshet.deploy.stack.ChildJvm;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
-import io.freshet.plan.Catalog;
+import io.freshet.flink.job.BackfillJobArguments;
+import io.freshet.flink.job.JobContract;
+import io.freshet.offline.OfflineSession;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables.VersionCounts;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -68,7 +67,6 @@ import picocli.CommandLine.Spec;
       "2:the definitions or the command line are invalid"
     })
 final class BackfillCommand implements Callable<Integer> {
-  static final String ENTRY_CLASS = "io.freshet.flink.BackfillJob";
   private static final DateTimeFormatter LOG_NAME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -158,7 +156,8 @@ final class BackfillCommand implements Callable<Integer> {
   }
 
   /** Where the history is read from, settled before anything runs. */
-  private record Source(List<String> args, String description) {}
+  /** Where the history is: a file of JSON lines, or a Kafka range ending at {@code to}. */
+  private record Source(String input, String kafka, Instant from, Instant to, String description) {}
 
   @Override
   public Integer call() throws IOException {
@@ -187,7 +186,7 @@ final class BackfillCommand implements Callable<Integer> {
         jobJar == null || flinkSetting == null ? Installation.fromSystemProperties() : null;
     Path jar =
         jobJar != null ? SubmitCommand.requireFile(jobJar, "--job-jar") : installation.jobJar();
-    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+    DefinitionsCheck.requireSameDefinitions(jar);
 
     out.printf(
         "freshet backfill: %s from %s%n",
@@ -200,19 +199,19 @@ final class BackfillCommand implements Callable<Integer> {
     Steps.step(out, "registry", "views registered as these definitions", t);
     Steps.note(out, "source", source.description());
 
-    List<String> args = new ArrayList<>();
-    args.add("--views");
-    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
-    args.addAll(source.args());
-    args.add("--pg-url");
-    args.add(pgSetting.value());
-    if (redisSetting != null) {
-      args.add("--online");
-      args.add("--redis-url");
-      args.add(redisSetting.value());
-    }
+    List<String> args =
+        new BackfillJobArguments(
+                plans.stream().map(ViewPlan::name).toList(),
+                source.input(),
+                source.kafka(),
+                source.from(),
+                source.to(),
+                pgSetting.value(),
+                redisSetting != null,
+                redisSetting == null ? null : redisSetting.value())
+            .format();
 
-    Map<ViewPlan, Counts> before = counts(pgSetting, plans);
+    Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
     Path tmp = Files.createTempDirectory("freshet-backfill");
     try {
       Path jobJarForDefs = defs.jobJar(jar, tmp);
@@ -225,12 +224,12 @@ final class BackfillCommand implements Callable<Integer> {
     } finally {
       Steps.deleteQuietly(tmp);
     }
-    Map<ViewPlan, Counts> after = counts(pgSetting, plans);
+    Map<ViewPlan, VersionCounts> after = counts(pgSetting, plans);
 
     out.println();
     for (ViewPlan p : plans) {
-      Counts b = before.get(p);
-      Counts a = after.get(p);
+      VersionCounts b = before.get(p);
+      VersionCounts a = after.get(p);
       OfflineTable table = OfflineTable.of(p);
       long added = a.rows() - b.rows();
       long superseded = a.superseded() - b.superseded();
@@ -275,7 +274,10 @@ final class BackfillCommand implements Callable<Integer> {
         throw new UsageException("--input " + input + ": there is no such file or folder");
       }
       return new Source(
-          List.of("--input", path),
+          path,
+          null,
+          null,
+          null,
           "JSON lines in "
               + path
               + (onCluster ? " (read by the cluster's TaskManagers)" : "")
@@ -297,15 +299,11 @@ final class BackfillCommand implements Callable<Integer> {
       throw new UsageException(
           "--from " + from + " is not before --to " + to + ": the range would be empty");
     }
-    List<String> args = new ArrayList<>(List.of("--kafka", kafkaSetting.value()));
-    if (start != null) {
-      args.add("--from");
-      args.add(start.toString());
-    }
-    args.add("--to");
-    args.add(end.toString());
     return new Source(
-        args,
+        null,
+        kafkaSetting.value(),
+        start,
+        end,
         "Kafka "
             + kafkaSetting.value()
             + ", records from "
@@ -339,7 +337,7 @@ final class BackfillCommand implements Callable<Integer> {
         "local backfill",
         List.of(installation.flinkClasspath(), jar),
         jvmArgs,
-        ENTRY_CLASS,
+        JobContract.BACKFILL_JOB_CLASS,
         args,
         dir.resolve(name + ".out"),
         timeout);
@@ -351,7 +349,9 @@ final class BackfillCommand implements Callable<Integer> {
     String jarId = rest.uploadJar(jar);
     try {
       String jobId =
-          rest.runJar(jarId, new JarRunRequest(ENTRY_CLASS, args, parallelism, null, false));
+          rest.runJar(
+              jarId,
+              new JarRunRequest(JobContract.BACKFILL_JOB_CLASS, args, parallelism, null, false));
       rest.awaitFinished(jobId, timeout);
       return "on " + rest.baseUri() + " as job " + jobId + ", FINISHED";
     } finally {
@@ -363,30 +363,14 @@ final class BackfillCommand implements Callable<Integer> {
     }
   }
 
-  /** Row versions of an offline table: all of them, and those a newer version replaced. */
-  private record Counts(long rows, long superseded) {}
-
-  private static Map<ViewPlan, Counts> counts(Setting pg, List<ViewPlan> plans) {
-    Map<ViewPlan, Counts> counts = new LinkedHashMap<>();
-    try (Connection c = DriverManager.getConnection(pg.value())) {
+  private static Map<ViewPlan, VersionCounts> counts(Setting pg, List<ViewPlan> plans) {
+    Map<ViewPlan, VersionCounts> counts = new LinkedHashMap<>();
+    try (OfflineSession session = OfflineTableChecks.open(pg)) {
       for (ViewPlan p : plans) {
-        OfflineTable table = OfflineTable.of(p);
-        boolean exists = OfflineTables.exists(c, table);
-        if (!exists) {
-          counts.put(p, new Counts(0, 0));
-          continue;
-        }
-        try (Statement s = c.createStatement();
-            ResultSet rs =
-                s.executeQuery(
-                    "SELECT count(*), count(*) FILTER (WHERE superseded_at IS NOT NULL) FROM "
-                        + table.qualifiedName())) {
-          rs.next();
-          counts.put(p, new Counts(rs.getLong(1), rs.getLong(2)));
-        }
+        counts.put(p, session.counts(OfflineTable.of(p)));
       }
-    } catch (SQLException e) {
-      throw OfflineTables.unreachable(pg, e);
+    } catch (OfflineStoreException e) {
+      throw OfflineTableChecks.unreachable(pg, e);
     }
     return counts;
   }

@@ -3,33 +3,22 @@ package io.freshet.deploy.cli;
 import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.FlinkRestException;
-import io.freshet.deploy.flink.JarRunRequest;
-import io.freshet.deploy.flink.JobDetails;
 import io.freshet.deploy.generator.EventGenerator;
 import io.freshet.deploy.generator.EventProducer;
 import io.freshet.deploy.generator.UserEvent;
 import io.freshet.deploy.stack.DefinitionsCheck;
-import io.freshet.deploy.stack.FlinkClusterConfig;
-import io.freshet.deploy.stack.FlinkSessionCluster;
 import io.freshet.deploy.stack.Installation;
-import io.freshet.deploy.stack.KafkaBroker;
-import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.deploy.stack.Ports;
 import io.freshet.deploy.stack.PostgresEndpoint;
-import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.deploy.stack.SupervisedGateway;
 import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
-import io.freshet.gateway.GatewayConfig;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
-import io.freshet.registry.Plan;
-import io.freshet.registry.Registry;
-import io.freshet.registry.RegistryException;
-import io.freshet.storage.OfflineTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -48,8 +37,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -83,9 +70,7 @@ import picocli.CommandLine.Spec;
     })
 final class DemoCommand implements Callable<Integer> {
   static final List<String> VIEWS = List.of("user_activity", "user_activity_live");
-  static final String JOB_ENTRY_CLASS = "io.freshet.flink.FeatureJob";
   static final Duration HISTORY = Duration.ofMinutes(70);
-  private static final int TOPIC_PARTITIONS = 2;
   private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
 
   @Spec CommandSpec spec;
@@ -220,7 +205,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       // Preconditions first, so that a wrong port or a missing build fails before anything starts.
       Path jar = jobJar != null ? requireFile(jobJar, "--job-jar") : installation.jobJar();
-      DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
+      DefinitionsCheck.requireSameDefinitions(jar);
       Path flinkClasspath = flinkSetting == null ? installation.flinkClasspath() : null;
       Path kafkaClasspath = kafkaSetting == null ? installation.kafkaClasspath() : null;
       Ports.requireFree(port, "the gateway", "--port");
@@ -242,7 +227,7 @@ final class DemoCommand implements Callable<Integer> {
             out,
             stop,
             teardown,
-            new Setup(
+            new LocalStack.Setup(
                 workDir,
                 jar,
                 flinkClasspath,
@@ -281,189 +266,24 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * What {@link #run} starts, resolved before anything starts.
-   *
-   * @param flinkClasspath null when {@code flink} names a cluster to use
-   * @param kafkaClasspath null when {@code kafka} names a Kafka to use
-   * @param pg null (look on the default port) or the configured Postgres; likewise redis, kafka,
-   *     flink
-   */
-  private record Setup(
-      Path workDir,
-      Path jobJar,
-      Path flinkClasspath,
-      Path kafkaClasspath,
-      Setting pg,
-      Setting redis,
-      Setting kafka,
-      Setting flink) {}
-
-  private void run(PrintWriter out, StopSignal stop, Teardown teardown, Setup setup)
+  private void run(PrintWriter out, StopSignal stop, Teardown teardown, LocalStack.Setup setup)
       throws Exception {
     Path workDir = setup.workDir();
-    Path jar = setup.jobJar();
-    Path flinkClasspath = setup.flinkClasspath();
-    Path kafkaClasspath = setup.kafkaClasspath();
-    Setting pgSetting = setup.pg();
-    Setting redisSetting = setup.redis();
-    Setting kafkaSetting = setup.kafka();
-    Setting flinkSetting = setup.flink();
     Instant started = Instant.now(clock);
     // Restarts what dies once everything is up; stopped first in the teardown.
     Supervisor supervisor = new Supervisor(out, stop::isRequested);
-    Path checkpoints = null;
     Definitions defs = definitions.load();
     Catalog catalog = defs.catalog();
     boolean examples = defs.jar() == null;
     List<ViewPlan> views = examples ? defs.plans(VIEWS) : catalog.plans();
-    List<String> topics = views.stream().map(v -> v.view().source().topic()).distinct().toList();
-
-    long t = System.nanoTime();
-    PostgresEndpoint pg =
-        PostgresEndpoint.locate(Setting.valueOrNull(pgSetting), Setting.sourceOrNull(pgSetting));
-    if (pg.startedHere()) {
-      teardown.add("embedded Postgres", pg::close);
-    }
-    step(out, "postgres", pg.displayUrl() + " (" + pg.origin() + ")", t);
-
-    t = System.nanoTime();
-    Registry registry = openRegistry(pg);
-    step(out, "registry", register(registry, catalog, defs, pg), t);
-
-    t = System.nanoTime();
-    RedisEndpoint redis =
-        RedisEndpoint.locate(
-            Setting.valueOrNull(redisSetting), Setting.sourceOrNull(redisSetting), workDir);
-    if (redis.startedHere()) {
-      teardown.add("embedded Redis", redis::close);
-    }
-    step(out, "redis", redis.url() + " (" + redis.origin() + ")", t);
-
-    // The broker starts in the background while Flink comes up.
-    CompletableFuture<KafkaBroker> brokerStart = null;
-    long kafkaStart = System.nanoTime();
-    if (kafkaSetting == null) {
-      int kafkaPort = Ports.free();
-      brokerStart =
-          CompletableFuture.supplyAsync(
-              () -> KafkaBroker.start(kafkaClasspath, workDir, kafkaPort));
-      CompletableFuture<KafkaBroker> f = brokerStart;
-      teardown.add(
-          "Kafka broker",
-          () -> {
-            KafkaBroker b = joinQuietly(f);
-            if (b != null) {
-              b.close();
-            }
-          });
-    }
-
-    t = System.nanoTime();
-    FlinkRestClient rest;
-    if (flinkSetting == null) {
-      FlinkClusterConfig config =
-          FlinkClusterConfig.local(flinkUiPort, Ports.free(), workDir.resolve("flink/data"));
-      FlinkSessionCluster cluster = FlinkSessionCluster.start(flinkClasspath, workDir, config);
-      teardown.add("Flink JobManager and TaskManager", cluster::close);
-      supervisor.watch(cluster);
-      checkpoints = config.checkpointsDir();
-      rest = cluster.rest();
-      step(
-          out,
-          "flink",
-          "session cluster: 1 TaskManager, "
-              + config.taskSlots()
-              + " slots, RocksDB, web UI "
-              + rest.baseUri(),
-          t);
-    } else {
-      rest = new FlinkRestClient(URI.create(flinkSetting.value()));
-      var overview = rest.overview();
-      step(
-          out,
-          "flink",
-          "cluster at "
-              + rest.baseUri()
-              + " (from "
-              + flinkSetting.source()
-              + "): Flink "
-              + overview.flinkVersion()
-              + ", "
-              + overview.slotsAvailable()
-              + " free slots",
-          t);
-    }
-
-    String bootstrap;
-    String topicList = String.join(", ", topics);
-    if (brokerStart != null) {
-      KafkaBroker broker = join(brokerStart);
-      supervisor.watch(broker);
-      for (String topic : topics) {
-        broker.createTopic(topic, TOPIC_PARTITIONS);
-      }
-      bootstrap = broker.bootstrapServers();
-      step(
-          out,
-          "kafka",
-          "broker on "
-              + bootstrap
-              + ", "
-              + (topics.size() == 1 ? "topic " : "topics ")
-              + topicList
-              + " ("
-              + TOPIC_PARTITIONS
-              + " partitions)",
-          kafkaStart);
-    } else {
-      t = System.nanoTime();
-      bootstrap = kafkaSetting.value();
-      for (String topic : topics) {
-        KafkaTopics.ensure(bootstrap, kafkaSetting.source(), topic, TOPIC_PARTITIONS);
-      }
-      step(
-          out,
-          "kafka",
-          bootstrap
-              + " (from "
-              + kafkaSetting.source()
-              + "), "
-              + (topics.size() == 1 ? "topic " : "topics ")
-              + topicList,
-          t);
-    }
-
-    t = System.nanoTime();
-    List<String> viewNames = views.stream().map(ViewPlan::name).toList();
-    SupervisedJob supervisedJob =
-        SupervisedJob.submit(
-            rest,
-            defs.jobJar(jar, workDir.resolve("job")),
-            JarRunRequest.of(
-                JOB_ENTRY_CLASS, jobArgs(viewNames, bootstrap, pg.jdbcUrl(), redis.url())),
-            checkpoints);
-    String jobId = supervisedJob.id();
-    teardown.add("Flink job", supervisedJob::cancel);
-    if (checkpoints != null) {
-      supervisor.watch(supervisedJob);
-    }
-    JobDetails job = rest.awaitRunning(jobId, Duration.ofMinutes(2));
-    step(out, "job", jobId + " \"" + job.name() + "\" RUNNING", t);
-
-    t = System.nanoTime();
-    SupervisedGateway gateway =
-        SupervisedGateway.start(
-            new GatewayConfig(port, redis.url(), catalog).withViews(Registries.follow(registry)));
-    teardown.add("gateway", gateway::close);
-    step(
-        out,
-        "gateway",
-        "http://localhost:" + gateway.port() + " (serves every view applied to the registry)",
-        t);
-    supervisor.watch(gateway);
-    supervisor.start();
-    teardown.add("supervisor", supervisor::close);
+    LocalStack.Running stack =
+        LocalStack.start(
+            out, teardown, supervisor, setup, defs, views, flinkUiPort, port, checkpointInterval);
+    FlinkRestClient rest = stack.rest();
+    PostgresEndpoint pg = stack.pg();
+    String bootstrap = stack.bootstrap();
+    SupervisedJob supervisedJob = stack.job();
+    SupervisedGateway gateway = stack.gateway();
 
     if (!examples) {
       printOwnGuide(out, views, bootstrap, rest.baseUri(), gateway.port(), started, workDir);
@@ -472,7 +292,7 @@ final class DemoCommand implements Callable<Integer> {
       return;
     }
 
-    t = System.nanoTime();
+    long t = System.nanoTime();
     EventGenerator generator = new EventGenerator(seed, users);
     List<UserEvent> history = generator.history(Instant.now(clock), HISTORY, eventsPerSecond);
     String user = EventGenerator.mostActive(history);
@@ -487,7 +307,7 @@ final class DemoCommand implements Callable<Integer> {
           "the event generator could not send the replayed history within 2 minutes; see "
               + display(workDir.resolve("logs/freshet.log")));
     }
-    step(
+    LocalStack.step(
         out,
         "events",
         String.format(
@@ -500,52 +320,8 @@ final class DemoCommand implements Callable<Integer> {
     watch(out, stop, rest, supervisedJob::id, gateway.port(), user, started, previousVector);
   }
 
-  private static Registry openRegistry(PostgresEndpoint pg) {
-    try {
-      return Registry.open(pg.jdbcUrl());
-    } catch (RegistryException e) {
-      throw new StackException(
-          "could not open the registry in " + pg.displayUrl() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Registers the views of {@code defs} in the registry, as {@code freshet apply} would. */
-  private static String register(
-      Registry registry, Catalog catalog, Definitions defs, PostgresEndpoint pg) {
-    try {
-      Plan plan =
-          registry.apply(registry.plan(catalog.plans().stream().map(ViewPlan::view).toList()));
-      String summary = plan.describe().lines().findFirst().orElse("");
-      return (defs.jar() == null ? "example views" : "views of " + defs.describe())
-          + " applied ("
-          + (summary.startsWith("Plan: ") ? summary.substring(6) : summary)
-          + ")";
-    } catch (RegistryException e) {
-      throw new StackException(
-          "could not register the views of "
-              + defs.describe()
-              + " in "
-              + pg.displayUrl()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-  }
-
   List<String> jobArgs(List<String> views, String bootstrap, String jdbcUrl, String redisUri) {
-    return List.of(
-        "--views",
-        String.join(",", views),
-        "--kafka",
-        bootstrap,
-        "--pg-url",
-        jdbcUrl,
-        "--redis-url",
-        redisUri,
-        "--checkpoint-interval",
-        Long.toString(checkpointInterval.toMillis()),
-        "--starting-offsets",
-        "earliest");
+    return LocalStack.jobArgs(views, bootstrap, jdbcUrl, redisUri, checkpointInterval);
   }
 
   /** Where to look when the demo runs the user's views: no generator, events come from them. */
@@ -563,7 +339,7 @@ final class DemoCommand implements Callable<Integer> {
     for (ViewPlan v : views) {
       out.printf(
           "  %-15s curl %s/features/%s/<%s>%n",
-          v.name(), gatewayUri, v.name(), String.join(",", v.view().source().keyFields()));
+          v.name(), gatewayUri, v.name(), String.join(",", v.source().keyFields()));
       out.printf(
           "  %-15s deploy/bin/freshet produce --view %s --definitions %s --kafka %s"
               + " --input events.jsonl%n",
@@ -575,7 +351,7 @@ final class DemoCommand implements Callable<Integer> {
         "No sample events for %s: the generator knows only the example views. Send your own"
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
-        views.stream().map(v -> v.view().source().topic()).distinct().toList());
+        views.stream().map(v -> v.source().topic()).distinct().toList());
     printGuideTail(out, ", once a window closes");
   }
 
@@ -601,7 +377,7 @@ final class DemoCommand implements Callable<Integer> {
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
             + " LIMIT 5;%n",
         table.qualifiedName(), user);
-    out.printf("  Kafka           %s, topic %s%n", bootstrap, main.view().source().topic());
+    out.printf("  Kafka           %s, topic %s%n", bootstrap, main.source().topic());
     String produce = "deploy/bin/freshet produce --view " + main.name() + " --kafka " + bootstrap;
     out.printf("  Send events     %s --input events.jsonl%n", produce);
     out.printf(
@@ -618,11 +394,11 @@ final class DemoCommand implements Callable<Integer> {
         "%s windows end every %s and close when the newest event is %s past their end;"
             + " %s every %s, %s.%n",
         main.name(),
-        Durations.format(main.view().slide()),
-        Durations.format(main.view().source().maxOutOfOrderness()),
+        Durations.format(main.slide()),
+        Durations.format(main.source().maxOutOfOrderness()),
         live.name(),
-        Durations.format(live.view().slide()),
-        Durations.format(live.view().source().maxOutOfOrderness()));
+        Durations.format(live.slide()),
+        Durations.format(live.source().maxOutOfOrderness()));
     printGuideTail(out, "");
   }
 
@@ -780,11 +556,6 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void step(PrintWriter out, String name, String what, long startNanos) {
-    out.printf("  %-9s %5.1f s  %s%n", name, (System.nanoTime() - startNanos) / 1e9, what);
-    out.flush();
-  }
-
   private static String formatRate(double rate) {
     return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
   }
@@ -793,24 +564,5 @@ final class DemoCommand implements Callable<Integer> {
     Path cwd = Path.of("").toAbsolutePath();
     Path abs = p.toAbsolutePath();
     return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
-  }
-
-  private static <T> T join(CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
-  }
-
-  private static <T> T joinQuietly(CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.PostgresEndpoint;
+import io.freshet.storage.StoreUrls;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -35,6 +36,6 @@ final class PostgresOption {
 
   /** A JDBC URL without its password, for printing. */
   static String display(String jdbcUrl) {
-    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return StoreUrls.redact(jdbcUrl);
   }
 }

@@ -135,7 +135,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
     Definitions defs = definitions.load();
     ViewPlan plan = DefinitionsOption.plans(defs, List.of(view)).get(0);
-    String topic = plan.view().source().topic();
+    String topic = plan.source().topic();
     boolean fromStdin = input == null || STDIN.equals(input);
     if (!fromStdin && !Files.isRegularFile(Path.of(input))) {
       throw new UsageException(

@@ -1,7 +1,8 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
-import io.freshet.storage.OnlineStoreUri;
+import io.freshet.online.OnlineStoreUri;
+import io.freshet.storage.StoreUrls;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -38,6 +39,6 @@ final class RedisOption {
 
   /** A Redis URL without its password, for printing. */
   static String display(String redisUrl) {
-    return redisUrl.replaceAll("//[^@/]*@", "//***@");
+    return StoreUrls.redact(redisUrl);
   }
 }

@@ -4,11 +4,11 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineRestorer;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
-import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +82,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
         PostgresOption.display(pgSetting.value()),
         redisDisplay);
     out.flush();
-    OfflineTables.requireExist(pgSetting, plans, "restore");
+    OfflineTableChecks.requireExist(pgSetting, plans, "restore");
 
     OnlineRestorer restorer = new OnlineRestorer(pgSetting.value(), redisSetting.value(), clock);
     for (ViewPlan plan : plans) {
@@ -90,9 +90,12 @@ final class RestoreOnlineCommand implements Callable<Integer> {
       OnlineRestorer.Result r;
       try {
         r = restorer.restore(plan);
-      } catch (SQLException e) {
-        throw OfflineTables.unreachable(pgSetting, e);
-      } catch (RedisException e) {
+      } catch (OfflineStoreException e) {
+        throw OfflineTableChecks.unreachable(pgSetting, e);
+      } catch (RuntimeException e) {
+        if (!OnlineStoreErrors.isStoreFailure(e)) {
+          throw e;
+        }
         throw new StackException(
             "could not write the online table at "
                 + redisDisplay
@@ -109,7 +112,7 @@ final class RestoreOnlineCommand implements Callable<Integer> {
           r.rowsRead(),
           r.rowsRead() == 1 ? "" : "s",
           OfflineTable.of(plan).qualifiedName(),
-          Durations.format(plan.view().ttl()),
+          Durations.format(plan.ttl()),
           r.keysWritten(),
           r.keysWritten() == 1 ? "" : "s",
           (System.nanoTime() - t) / 1e9,

@@ -10,6 +10,7 @@ import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Registry;
+import io.freshet.storage.StoreUrls;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -113,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
       out.printf(
           "freshet serve: gateway on http://localhost:%d, online table in %s, views %s%n",
           gateway.port(),
-          uri.replaceAll("//[^@/]*@", "//***@"),
+          StoreUrls.redact(uri),
           fromRegistry
               ? "from the registry"
               : catalog.plans().stream().map(ViewPlan::name).toList().toString());

@@ -15,9 +15,10 @@ import io.freshet.deploy.stack.Installation;
 import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
-import io.freshet.plan.Catalog;
+import io.freshet.flink.compile.JobSettings;
+import io.freshet.flink.job.FeatureJobArguments;
+import io.freshet.flink.job.JobContract;
 import io.freshet.plan.ViewPlan;
-import io.freshet.registry.RegisteredView;
 import io.freshet.registry.Registry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,15 +28,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,18 +76,8 @@ import picocli.CommandLine.Spec;
       "2:the definitions or the command line are invalid"
     })
 final class SubmitCommand implements Callable<Integer> {
-  /** The entry class of the job jar. */
-  static final String ENTRY_CLASS = "io.freshet.flink.FeatureJob";
-
   /** Failures before every task ran after which a new job counts as unable to start. */
   static final int STARTUP_FAILURES = 3;
-
-  /** FeatureJob names its job this, followed by its views joined by commas. */
-  static final String JOB_NAME_PREFIX = "freshet: ";
-
-  /** How FeatureJobCompiler names a window operator: {@code windows: <view>@<versionTag>}. */
-  private static final Pattern WINDOW_OPERATOR =
-      Pattern.compile("windows: ([A-Za-z0-9_]+)@([0-9a-f]+)");
 
   @Spec CommandSpec spec;
 
@@ -244,9 +231,8 @@ final class SubmitCommand implements Callable<Integer> {
         jobJar != null
             ? requireFile(jobJar, "--job-jar")
             : Installation.fromSystemProperties().jobJar();
-    DefinitionsCheck.requireSameDefinitions(jar, Catalog.class);
-    String jobName =
-        JOB_NAME_PREFIX + String.join(",", plans.stream().map(ViewPlan::name).toList());
+    DefinitionsCheck.requireSameDefinitions(jar);
+    String jobName = JobContract.jobName(plans.stream().map(ViewPlan::name).toList());
 
     out.printf(
         "freshet submit: %s from %s%n",
@@ -276,9 +262,9 @@ final class SubmitCommand implements Callable<Integer> {
             overview.slotsTotal()),
         t);
 
-    JobSummary previous = findRunningJob(rest, plans);
-    Map<String, String> runningTags = previous == null ? Map.of() : runningVersions(rest, previous);
-    List<String> changed = changedMeanings(registry, runningTags, plans);
+    UpgradePlan upgradePlan = UpgradePlan.of(rest, registry, plans, upgrade);
+    JobSummary previous = upgradePlan.previous();
+    List<String> changed = upgradePlan.changed();
     int slots = requireSlots(out, rest, overview, previous);
     requireTopics(out, plans, kafkaSetting, slots);
 
@@ -330,7 +316,7 @@ final class SubmitCommand implements Callable<Integer> {
             rest.runJar(
                 jarId,
                 new JarRunRequest(
-                    ENTRY_CLASS,
+                    JobContract.FEATURE_JOB_CLASS,
                     jobArgs(plans, kafkaSetting, pgSetting, redisSetting),
                     parallelism,
                     startFrom,
@@ -387,7 +373,7 @@ final class SubmitCommand implements Callable<Integer> {
             jobId);
       }
       if (previous != null) {
-        describeUpgrade(out, previous, plans, runningTags);
+        upgradePlan.describe(out, plans);
         if (!changed.isEmpty()) {
           out.printf(
               "  %s: meaning changed, so this is a new view version with its own tables; it starts"
@@ -510,7 +496,7 @@ final class SubmitCommand implements Callable<Integer> {
     long t = System.nanoTime();
     Map<String, String> users = new LinkedHashMap<>();
     for (ViewPlan p : plans) {
-      users.merge(p.view().source().topic(), "view " + p.name(), (a, b) -> a + ", " + b);
+      users.merge(p.source().topic(), "view " + p.name(), (a, b) -> a + ", " + b);
     }
     if (rejectedEventsTopic != null) {
       users.merge(rejectedEventsTopic, "--rejected-events-topic", (a, b) -> a + ", " + b);
@@ -629,213 +615,24 @@ final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  /** The program arguments of FeatureJob (see its Javadoc). */
+  /** The program arguments of the streaming job. */
   List<String> jobArgs(
       List<ViewPlan> plans, Setting kafkaSetting, Setting pgSetting, Setting redisSetting) {
-    List<String> args = new ArrayList<>();
-    args.add("--views");
-    args.add(String.join(",", plans.stream().map(ViewPlan::name).toList()));
-    args.add("--kafka");
-    args.add(kafkaSetting.value());
-    args.add("--pg-url");
-    args.add(pgSetting.value());
-    args.add("--redis-url");
-    args.add(redisSetting.value());
-    args.add("--checkpoint-interval");
-    args.add(Long.toString(checkpointInterval.toMillis()));
+    FeatureJobArguments args =
+        FeatureJobArguments.of(
+                plans.stream().map(ViewPlan::name).toList(),
+                kafkaSetting.value(),
+                pgSetting.value(),
+                redisSetting.value())
+            .withCheckpointIntervalMillis(checkpointInterval.toMillis())
+            .withGroupId(groupId)
+            .withRejectedEventsTopic(rejectedEventsTopic);
     if (startingOffsets != null) {
-      args.add("--starting-offsets");
-      args.add(startingOffsets.toLowerCase(Locale.ROOT));
+      args =
+          args.withStartingOffsets(
+              JobSettings.StartingOffsets.valueOf(startingOffsets.toUpperCase(Locale.ROOT)));
     }
-    if (groupId != null) {
-      args.add("--group-id");
-      args.add(groupId);
-    }
-    if (rejectedEventsTopic != null) {
-      args.add("--rejected-events-topic");
-      args.add(rejectedEventsTopic);
-    }
-    return args;
-  }
-
-  /**
-   * The active Freshet job that runs any of these views: with {@code --upgrade}, the one to replace
-   * (required); without, none may exist, since two jobs would write the same tables.
-   */
-  private JobSummary findRunningJob(FlinkRestClient rest, List<ViewPlan> plans) {
-    Set<String> wanted = new LinkedHashSet<>(plans.stream().map(ViewPlan::name).toList());
-    List<JobSummary> overlapping = new ArrayList<>();
-    List<String> others = new ArrayList<>();
-    for (JobSummary j : rest.jobs()) {
-      Set<String> jobViews = viewsOf(j.name());
-      if (!j.isActive() || jobViews.isEmpty()) {
-        continue;
-      }
-      if (jobViews.stream().anyMatch(wanted::contains)) {
-        overlapping.add(j);
-      } else {
-        others.add(j.id() + " \"" + j.name() + "\"");
-      }
-    }
-    if (!upgrade) {
-      if (!overlapping.isEmpty()) {
-        JobSummary j = overlapping.get(0);
-        throw new StackException(
-            "job "
-                + j.id()
-                + " \""
-                + j.name()
-                + "\" ("
-                + j.state()
-                + ") already runs "
-                + String.join(", ", intersection(viewsOf(j.name()), wanted))
-                + "; two jobs must not write one view: replace it with --upgrade, or stop it"
-                + " first");
-      }
-      return null;
-    }
-    if (overlapping.isEmpty()) {
-      throw new StackException(
-          "--upgrade: no running job runs "
-              + String.join(", ", wanted)
-              + " on this cluster"
-              + (others.isEmpty() ? "" : " (other Freshet jobs: " + String.join(", ", others) + ")")
-              + "; submit without --upgrade to start one");
-    }
-    if (overlapping.size() > 1) {
-      throw new StackException(
-          "--upgrade: several running jobs run these views ("
-              + String.join(
-                  ", ", overlapping.stream().map(j -> j.id() + " \"" + j.name() + "\"").toList())
-              + "); upgrade one at a time, with --views naming all of that job's views");
-    }
-    JobSummary j = overlapping.get(0);
-    Set<String> dropped = new LinkedHashSet<>(viewsOf(j.name()));
-    dropped.removeAll(wanted);
-    if (!dropped.isEmpty()) {
-      throw new StackException(
-          "--upgrade: job "
-              + j.id()
-              + " \""
-              + j.name()
-              + "\" also runs "
-              + String.join(", ", dropped)
-              + ", which --views leaves out: its state would be lost. Name every view of that"
-              + " job in --views (views may be added, not removed)");
-    }
-    if (!"RUNNING".equals(j.state())) {
-      throw new StackException(
-          "--upgrade: job "
-              + j.id()
-              + " \""
-              + j.name()
-              + "\" is "
-              + j.state()
-              + ", and only a RUNNING job can take a savepoint; wait until it runs, or cancel it"
-              + " and start from its latest retained checkpoint with --savepoint");
-    }
-    return j;
-  }
-
-  /**
-   * For each view the running job runs, its version tag there (read from its window operators'
-   * names, {@code windows: <view>@<versionTag>}).
-   */
-  private static Map<String, String> runningVersions(FlinkRestClient rest, JobSummary previous) {
-    Map<String, String> runningTags = new LinkedHashMap<>();
-    for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
-      Matcher m = WINDOW_OPERATOR.matcher(v.name());
-      while (m.find()) {
-        runningTags.put(m.group(1), m.group(2));
-      }
-    }
-    return runningTags;
-  }
-
-  /**
-   * The views whose meaning changed since the running job started them, described for a person.
-   * Every operator uid of a view names its version, so a changed view's old state (windows, Kafka
-   * offsets, pending commits) is simply not restored: the new version starts fresh and its history
-   * comes from a backfill.
-   */
-  private static List<String> changedMeanings(
-      Registry registry, Map<String, String> runningTags, List<ViewPlan> plans) {
-    List<String> changed = new ArrayList<>();
-    for (ViewPlan p : plans) {
-      String running = runningTags.get(p.name());
-      if (running != null && !running.equals(p.versionTag())) {
-        changed.add(
-            p.name()
-                + " runs as "
-                + versionName(registry, p.name(), running)
-                + ", these definitions are "
-                + versionName(registry, p.name(), p.versionTag()));
-      }
-    }
-    return changed;
-  }
-
-  private static String versionName(Registry registry, String view, String tag) {
-    try {
-      for (RegisteredView r : registry.versions(view)) {
-        if (r.versionTag().equals(tag)) {
-          return "version " + r.version() + " (tag " + tag + ")";
-        }
-      }
-    } catch (RuntimeException e) {
-      // the tag alone still says which version
-    }
-    return "tag " + tag;
-  }
-
-  private static void describeUpgrade(
-      PrintWriter out, JobSummary previous, List<ViewPlan> plans, Map<String, String> runningTags) {
-    Set<String> before = viewsOf(previous.name());
-    List<String> kept = new ArrayList<>();
-    List<String> added = new ArrayList<>();
-    for (ViewPlan p : plans) {
-      String running = runningTags.get(p.name());
-      if (running != null && !running.equals(p.versionTag())) {
-        continue;
-      }
-      (before.contains(p.name()) ? kept : added)
-          .add(p.name() + " (version " + p.versionTag() + ")");
-    }
-    out.println();
-    out.printf(
-        "Upgraded: job %s was stopped with a savepoint and the new job resumed from it.%n",
-        previous.id());
-    if (!kept.isEmpty()) {
-      out.printf(
-          "  %s: same meaning, window state and Kafka offsets carried over%n",
-          String.join(", ", kept));
-    }
-    if (!added.isEmpty()) {
-      out.printf("  %s: new in this job, starts with empty windows%n", String.join(", ", added));
-    }
-    if (runningTags.isEmpty()) {
-      out.println(
-          "  (the previous job's operators did not name their view versions, so a change of"
-              + " meaning could not be checked)");
-    }
-  }
-
-  /** The views in a job name {@code freshet: a,b}; empty for other jobs. */
-  static Set<String> viewsOf(String jobName) {
-    if (jobName == null || !jobName.startsWith(JOB_NAME_PREFIX)) {
-      return Set.of();
-    }
-    Set<String> views = new LinkedHashSet<>();
-    for (String v : jobName.substring(JOB_NAME_PREFIX.length()).split(",")) {
-      if (!v.isBlank()) {
-        views.add(v.strip());
-      }
-    }
-    return views;
-  }
-
-  private static List<String> intersection(Set<String> a, Set<String> b) {
-    return a.stream().filter(b::contains).toList();
+    return args.format();
   }
 
   private void validateOptions() {

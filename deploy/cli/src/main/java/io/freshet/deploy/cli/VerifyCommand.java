@@ -6,12 +6,12 @@ import io.freshet.dsl.Durations;
 import io.freshet.maintenance.OnlineVerifier;
 import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
-import io.freshet.storage.OfflineTable;
-import io.lettuce.core.RedisException;
 import java.io.PrintWriter;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
         PostgresOption.display(pgSetting.value()),
         RedisOption.display(redisSetting.value()));
     out.flush();
-    OfflineTables.requireExist(pgSetting, plans, "verify");
+    OfflineTableChecks.requireExist(pgSetting, plans, "verify");
 
     OnlineVerifier verifier = new OnlineVerifier(pgSetting.value(), redisSetting.value(), clock);
     List<String> failing = new ArrayList<>();
@@ -124,9 +124,12 @@ final class VerifyCommand implements Callable<Integer> {
       Report report;
       try {
         report = verifier.verify(plan, sample, recheckAfter);
-      } catch (SQLException e) {
-        throw OfflineTables.unreachable(pgSetting, e);
-      } catch (RedisException e) {
+      } catch (OfflineStoreException e) {
+        throw OfflineTableChecks.unreachable(pgSetting, e);
+      } catch (RuntimeException e) {
+        if (!OnlineStoreErrors.isStoreFailure(e)) {
+          throw e;
+        }
         throw new StackException(
             "could not read the online table at "
                 + RedisOption.display(redisSetting.value())

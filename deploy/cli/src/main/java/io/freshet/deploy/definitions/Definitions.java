@@ -230,8 +230,9 @@ public final class Definitions {
 
   /**
    * A class loader for a user's jar whose {@value #SERVICE_FILE} is the jar's alone: classes come
-   * from the parent first, as usual, but the parent's service file (which lists the bundled
-   * examples) is hidden, so a user's jar replaces the examples instead of adding to them.
+   * from the parent first, as usual, but the parent's service file (the examples module's, which
+   * this command ships for the demo and the bundled definitions) is hidden, so a user's jar
+   * replaces the examples instead of adding to them.
    */
   private static final class OwnServicesLoader extends URLClassLoader {
     static {

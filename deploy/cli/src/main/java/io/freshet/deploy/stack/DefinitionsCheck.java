@@ -1,5 +1,7 @@
 package io.freshet.deploy.stack;
 
+import io.freshet.examples.ExampleDefinitions;
+import io.freshet.plan.Catalog;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -21,8 +23,17 @@ public final class DefinitionsCheck {
   private DefinitionsCheck() {}
 
   /**
-   * Fails when a class of the jar holding {@code definitionsClass} (the feature-dsl jar) is missing
-   * from {@code jobJar} or differs there.
+   * Fails when a class of the DSL jar or of the examples jar this command runs with is missing from
+   * {@code jobJar} or differs there.
+   */
+  public static void requireSameDefinitions(Path jobJar) {
+    requireSameDefinitions(jobJar, Catalog.class);
+    requireSameDefinitions(jobJar, ExampleDefinitions.class);
+  }
+
+  /**
+   * Fails when a class of the jar holding {@code definitionsClass} (the feature-dsl jar, or the
+   * examples jar) is missing from {@code jobJar} or differs there.
    */
   public static void requireSameDefinitions(Path jobJar, Class<?> definitionsClass) {
     Path dslJar;

@@ -1,10 +1,10 @@
 package io.freshet.deploy.stack;
 
+import io.freshet.offline.OfflineStoreException;
+import io.freshet.offline.PostgresProbe;
+import io.freshet.storage.StoreUrls;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 
 /**
  * The Postgres the stack uses: the one configured, else a server on 127.0.0.1:5432, else an
@@ -72,9 +72,9 @@ public final class PostgresEndpoint implements AutoCloseable {
   }
 
   private static void requireConnects(String url, String what) {
-    try (Connection c = DriverManager.getConnection(url)) {
-      c.isValid(5);
-    } catch (SQLException e) {
+    try {
+      PostgresProbe.connect(url);
+    } catch (OfflineStoreException e) {
       throw new StackException(
           "could not connect to "
               + what
@@ -100,7 +100,7 @@ public final class PostgresEndpoint implements AutoCloseable {
 
   /** The URL without a password, for printing. */
   public String displayUrl() {
-    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return StoreUrls.redact(jdbcUrl);
   }
 
   /** True when this run started the server (and {@link #close()} stops it). */

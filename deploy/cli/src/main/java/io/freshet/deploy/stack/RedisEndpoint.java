@@ -1,8 +1,6 @@
 package io.freshet.deploy.stack;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.freshet.online.OnlineClients;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,16 +76,13 @@ public final class RedisEndpoint implements AutoCloseable {
   }
 
   private static void requirePong(String url, String what) {
-    RedisURI uri;
     try {
-      uri = RedisURI.create(url);
+      OnlineClients.requireValid(url);
     } catch (RuntimeException e) {
       throw new StackException("'" + url + "' is not a valid Redis URL: " + e.getMessage(), e);
     }
-    uri.setTimeout(Duration.ofSeconds(3));
-    RedisClient client = RedisClient.create(uri);
-    try (StatefulRedisConnection<String, String> c = client.connect()) {
-      c.sync().ping();
+    try {
+      OnlineClients.ping(url, Duration.ofSeconds(3));
     } catch (RuntimeException e) {
       throw new StackException(
           "could not reach "
@@ -98,8 +93,6 @@ public final class RedisEndpoint implements AutoCloseable {
               + e.getMessage()
               + ". Fix the server or the URL in FRESHET_REDIS_URL or --redis-url.",
           e);
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 

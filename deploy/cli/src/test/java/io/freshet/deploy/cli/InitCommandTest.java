@@ -9,6 +9,7 @@ import io.freshet.plan.DeclaredDefinitions;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.net.URISyntaxException;
@@ -18,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +89,7 @@ class InitCommandTest {
               classes.toUri().toURL(),
               project.resolve("src/main/resources").toUri().toURL()
             },
-            getClass().getClassLoader())) {
+            withoutExamples(getClass().getClassLoader()))) {
       Class<?> test = loader.loadClass("com.acme.features.PageClickFeaturesTest");
       List<String> ran = new ArrayList<>();
       Object instance = construct(test);
@@ -101,7 +104,7 @@ class InitCommandTest {
 
       Catalog catalog = DeclaredDefinitions.check(loader);
       ViewPlan plan = catalog.plan("page_clicks");
-      assertThat(plan.view().source().topic()).isEqualTo("page-clicks");
+      assertThat(plan.source().topic()).isEqualTo("page-clicks");
       assertThat(plan.parts())
           .extracting(FeaturePart::name)
           .containsExactly("views_10m", "clicks_10m", "visitors_10m", "click_through_rate_10m");
@@ -302,5 +305,20 @@ class InitCommandTest {
 
   private static String text(Element parent, String tag) {
     return child(parent, tag).getTextContent().strip();
+  }
+
+  /**
+   * This command's class path as a project's test sees it: without the examples module's service
+   * file, since a project depends on the DSL alone.
+   */
+  private static ClassLoader withoutExamples(ClassLoader parent) {
+    return new ClassLoader(parent) {
+      @Override
+      public Enumeration<URL> getResources(String name) throws IOException {
+        return DeclaredDefinitions.SERVICE_FILE.equals(name)
+            ? Collections.emptyEnumeration()
+            : super.getResources(name);
+      }
+    };
   }
 }

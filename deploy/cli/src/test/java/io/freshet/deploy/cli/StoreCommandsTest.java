@@ -3,13 +3,13 @@ package io.freshet.deploy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;

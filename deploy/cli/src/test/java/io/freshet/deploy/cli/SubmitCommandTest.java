@@ -3,6 +3,7 @@ package io.freshet.deploy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.examples.UserActivity;
+import io.freshet.flink.job.JobContract;
 import io.freshet.plan.ViewPlan;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +50,10 @@ class SubmitCommandTest {
 
   @Test
   void reads_the_views_of_a_job_from_its_name() {
-    assertThat(SubmitCommand.viewsOf("freshet: user_activity,user_activity_live"))
+    assertThat(JobContract.viewsOfJob("freshet: user_activity,user_activity_live"))
         .containsExactly("user_activity", "user_activity_live");
-    assertThat(SubmitCommand.viewsOf("freshet backfill: user_activity")).isEmpty();
-    assertThat(SubmitCommand.viewsOf("WordCount")).isEmpty();
+    assertThat(JobContract.viewsOfJob("freshet backfill: user_activity")).isEmpty();
+    assertThat(JobContract.viewsOfJob("WordCount")).isEmpty();
   }
 
   @Test

@@ -3,8 +3,8 @@ package io.freshet.deploy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -13,11 +13,11 @@ import io.freshet.deploy.stack.KafkaBroker;
 import io.freshet.deploy.stack.Ports;
 import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.examples.UserActivity;
+import io.freshet.offline.OfflineTable;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestPostgres;
 import io.freshet.testing.TestRedis;
 import io.freshet.testing.UserActivityOracle;
@@ -443,7 +443,7 @@ final class ClusterRun implements AutoCloseable {
   }
 
   private static boolean expired(Row row) {
-    return row.featureTs() + PLAN.view().ttl().toMillis() <= System.currentTimeMillis() + 60_000;
+    return row.featureTs() + PLAN.ttl().toMillis() <= System.currentTimeMillis() + 60_000;
   }
 
   private void assertOfflineEquals(Map<String, List<Row>> expected, long finalWatermark)

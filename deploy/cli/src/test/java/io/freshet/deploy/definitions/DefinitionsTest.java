@@ -37,7 +37,7 @@ class DefinitionsTest {
     Definitions d = Definitions.fromJar(jar);
     assertThat(d.catalog().plans()).extracting(ViewPlan::name).containsExactly("page_clicks");
     assertThat(d.describe()).isEqualTo("clicks.jar");
-    assertThat(d.plans(List.of("page_clicks")).get(0).view().source().topic()).isEqualTo("clicks");
+    assertThat(d.plans(List.of("page_clicks")).get(0).source().topic()).isEqualTo("clicks");
   }
 
   @Test

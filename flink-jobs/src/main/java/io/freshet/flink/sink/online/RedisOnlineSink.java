@@ -3,12 +3,12 @@ package io.freshet.flink.sink.online;
 import io.freshet.flink.sink.Backoff;
 import io.freshet.flink.sink.ExactlyOnceRowSink;
 import io.freshet.flink.sink.RowCommittable;
+import io.freshet.online.NewestWinsScript;
+import io.freshet.online.OnlineClients;
+import io.freshet.online.OnlineCodec;
+import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
-import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OnlineCodec;
-import io.freshet.storage.OnlineKeys;
-import io.freshet.storage.OnlineStoreUri;
-import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.connector.sink2.Committer;
@@ -45,9 +45,7 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
     super(plan, Keep.NEWEST_PER_ENTITY);
     this.redisUri = Objects.requireNonNull(redisUri, "redisUri");
     try {
-      for (String node : OnlineStoreUri.parse(redisUri).nodes()) {
-        RedisURI.create(node);
-      }
+      OnlineClients.requireValid(redisUri);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "online sink of "

@@ -1,14 +1,10 @@
 package io.freshet.flink.sink.rejected;
 
-import io.freshet.flink.sink.offline.PostgresSessions;
 import io.freshet.flink.source.RejectedEvent;
+import io.freshet.offline.FreshetSchema;
+import io.freshet.offline.RejectedEvents;
+import io.freshet.offline.RejectedEventsWriter;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -18,30 +14,18 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 /**
  * Keeps dead letters and late events in {@code freshet.rejected_events}, one row per event and
  * view. The origin ({@code topic/partition@offset}) is unique per record, so a replay after a
- * restart inserts nothing twice.
+ * restart inserts nothing twice. Layout, statement and writer in the offline store ({@link
+ * RejectedEvents}, {@link RejectedEventsWriter}); the table comes from {@link FreshetSchema}, which
+ * the writer applies when it starts and finds no table.
  */
 public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
   private static final long serialVersionUID = 1L;
 
   /** The table holding rejected events. */
-  public static final String TABLE = "freshet.rejected_events";
+  public static final String TABLE = RejectedEvents.TABLE;
 
   /** The {@code application_name} of the sink's sessions. */
   public static final String APPLICATION_NAME = "freshet-rejected-events-sink";
-
-  private static final String DDL =
-      "CREATE TABLE IF NOT EXISTS "
-          + TABLE
-          + " (\n"
-          + "  view_name text NOT NULL,\n"
-          + "  kind text NOT NULL,\n"
-          + "  origin text NOT NULL,\n"
-          + "  reason text NOT NULL,\n"
-          + "  payload text,\n"
-          + "  event_ts timestamptz,\n"
-          + "  received_at timestamptz NOT NULL DEFAULT now(),\n"
-          + "  PRIMARY KEY (view_name, kind, origin)\n"
-          + ")";
 
   private final String jdbcUrl;
 
@@ -51,30 +35,15 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
 
   @Override
   public SinkWriter<RejectedEvent> createWriter(WriterInitContext context) throws IOException {
-    try {
-      return new Writer(jdbcUrl);
-    } catch (SQLException e) {
-      throw new IOException("could not prepare " + TABLE, e);
-    }
+    return new Writer(RejectedEventsWriter.open(jdbcUrl, APPLICATION_NAME));
   }
 
   static final class Writer implements SinkWriter<RejectedEvent> {
-    private final String jdbcUrl;
+    private final RejectedEventsWriter store;
     private final List<RejectedEvent> buffer = new ArrayList<>();
-    private Connection connection;
 
-    Writer(String jdbcUrl) throws SQLException {
-      this.jdbcUrl = jdbcUrl;
-      Connection c = connection();
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
-        s.execute("CREATE SCHEMA IF NOT EXISTS freshet");
-        s.execute(DDL);
-        c.commit();
-      } catch (SQLException e) {
-        close();
-        throw e;
-      }
+    Writer(RejectedEventsWriter store) {
+      this.store = store;
     }
 
     @Override
@@ -90,62 +59,19 @@ public final class PostgresRejectedEventsSink implements Sink<RejectedEvent> {
       if (buffer.isEmpty()) {
         return;
       }
-      try {
-        Connection c = connection();
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + TABLE
-                    + " (view_name, kind, origin, reason, payload, event_ts)"
-                    + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-          for (RejectedEvent r : buffer) {
-            ps.setString(1, r.view);
-            ps.setString(2, r.kind.name());
-            ps.setString(3, r.origin == null ? "unknown" : r.origin);
-            ps.setString(4, r.reason);
-            ps.setString(5, r.payload == null ? null : r.payload.replace("\u0000", ""));
-            if (r.eventTs == null) {
-              ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
-            } else {
-              ps.setTimestamp(6, new Timestamp(r.eventTs));
-            }
-            ps.addBatch();
-          }
-          ps.executeBatch();
-          c.commit();
-        } catch (SQLException e) {
-          try {
-            c.rollback();
-          } catch (SQLException ignored) {
-            // replaced below
-          }
-          throw e;
-        }
-        buffer.clear();
-      } catch (SQLException e) {
-        close();
-        throw new IOException("could not keep " + buffer.size() + " rejected events", e);
+      List<RejectedEventsWriter.Event> events = new ArrayList<>(buffer.size());
+      for (RejectedEvent r : buffer) {
+        events.add(
+            new RejectedEventsWriter.Event(
+                r.view, r.kind.name(), r.origin, r.reason, r.payload, r.eventTs));
       }
-    }
-
-    private Connection connection() throws SQLException {
-      if (connection == null || connection.isClosed()) {
-        connection = PostgresSessions.open(jdbcUrl, APPLICATION_NAME);
-        connection.setAutoCommit(false);
-      }
-      return connection;
+      store.write(events);
+      buffer.clear();
     }
 
     @Override
     public void close() {
-      try {
-        if (connection != null) {
-          connection.close();
-        }
-      } catch (SQLException ignored) {
-        // already broken
-      }
-      connection = null;
+      store.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.freshet.flink.window.agg;
 
+import io.freshet.storage.Varints;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.core.memory.DataInputView;
@@ -77,7 +78,7 @@ final class ExactSum {
   }
 
   void write(DataOutputView out) throws IOException {
-    Varints.writeLong(out, size);
+    Varints.write(out, size);
     for (int j = 0; j < size; j++) {
       out.writeDouble(partials[j]);
     }
@@ -85,7 +86,7 @@ final class ExactSum {
 
   static ExactSum read(DataInputView in) throws IOException {
     ExactSum s = new ExactSum();
-    int n = (int) Varints.readLong(in);
+    int n = (int) Varints.read(in, "window state");
     s.partials = new double[Math.max(2, n)];
     for (int j = 0; j < n; j++) {
       s.partials[j] = in.readDouble();

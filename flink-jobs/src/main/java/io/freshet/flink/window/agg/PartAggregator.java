@@ -13,21 +13,25 @@ import org.apache.flink.core.memory.DataOutputView;
  * return a new accumulator when it is null) but never mutate {@code from}, which belongs to state.
  * Merging is associative and commutative, so a window's value does not depend on the order of its
  * slices. A null accumulator is the empty one.
+ *
+ * @param <A> a slice's accumulator, the one kept in state
+ * @param <M> a window's merged accumulator; the same as {@code A} for every kind but the
+ *     approximate distinct count, whose slices are HLL sketches and whose windows are HLL unions
  */
-public interface PartAggregator extends Serializable {
+public interface PartAggregator<A, M> extends Serializable {
 
   /** Adds one event's input: its number (NaN if none), its text (null if none), its time. */
-  Object add(Object acc, double number, String text, long timestamp);
+  A add(A acc, double number, String text, long timestamp);
 
   /** Merges {@code from} (never modified) into {@code into} (null: start a new one). */
-  Object mergeInto(Object into, Object from);
+  M mergeInto(M into, A from);
 
-  /** The feature value of a merged accumulator; {@code acc} null means an empty window. */
-  Object result(Object acc);
+  /** The feature value of a merged accumulator; {@code merged} null means an empty window. */
+  Object result(M merged);
 
-  /** Writes a slice accumulator (never null). */
-  void write(DataOutputView out, Object acc) throws IOException;
+  /** Writes a slice accumulator (never null) as {@code SliceCodec}'s layout draws it. */
+  void write(DataOutputView out, A acc) throws IOException;
 
   /** Reads what {@link #write} wrote. */
-  Object read(DataInputView in) throws IOException;
+  A read(DataInputView in) throws IOException;
 }

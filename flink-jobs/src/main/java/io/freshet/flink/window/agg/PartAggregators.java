@@ -1,6 +1,7 @@
 package io.freshet.flink.window.agg;
 
 import io.freshet.dsl.Aggregation;
+import io.freshet.storage.Varints;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,32 +21,34 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class PartAggregators {
   private PartAggregators() {}
 
-  /** The aggregator for an aggregation of the DSL. */
-  public static PartAggregator of(Aggregation a) {
-    if (a instanceof Aggregation.Count) {
-      return new CountAgg();
-    } else if (a instanceof Aggregation.Sum) {
-      return new SumAgg();
-    } else if (a instanceof Aggregation.Min) {
-      return new ExtremeAgg(false);
-    } else if (a instanceof Aggregation.Max) {
-      return new ExtremeAgg(true);
-    } else if (a instanceof Aggregation.Avg) {
-      return new AvgAgg();
-    } else if (a instanceof Aggregation.First) {
-      return new PickAgg(false);
-    } else if (a instanceof Aggregation.Last) {
-      return new PickAgg(true);
-    } else if (a instanceof Aggregation.CountDistinct) {
-      return new DistinctAgg();
-    } else if (a instanceof Aggregation.ApproxCountDistinct h) {
-      return new HllAgg(h.lgK());
-    } else if (a instanceof Aggregation.ApproxPercentile q) {
-      return new KllAgg(q.quantile(), q.k());
-    } else if (a instanceof Aggregation.LastK k) {
-      return new LastKAgg(k.k());
-    }
-    throw new IllegalArgumentException("no aggregator for " + a);
+  /** The aggregator of an aggregated part, chosen by its kind. */
+  public static PartAggregator<?, ?> of(Aggregation a) {
+    return switch (a.kind()) {
+      case COUNT -> new CountAgg();
+      case SUM -> new SumAgg();
+      case MIN -> new ExtremeAgg(false);
+      case MAX -> new ExtremeAgg(true);
+      case AVG -> new AvgAgg();
+      case FIRST -> new PickAgg(false);
+      case LAST -> new PickAgg(true);
+      case COUNT_DISTINCT -> new DistinctAgg();
+      case APPROX_COUNT_DISTINCT -> new HllAgg(((Aggregation.ApproxCountDistinct) a).lgK());
+      case APPROX_PERCENTILE -> {
+        Aggregation.ApproxPercentile q = (Aggregation.ApproxPercentile) a;
+        yield new KllAgg(q.quantile(), q.k());
+      }
+      case LAST_K -> new LastKAgg(((Aggregation.LastK) a).k());
+    };
+  }
+
+  /**
+   * The aggregator of a part with its types erased, for the operator, which keeps the accumulators
+   * of parts of different kinds side by side in one array; each accumulator is only ever handed
+   * back to the aggregator that made it.
+   */
+  @SuppressWarnings("unchecked")
+  public static PartAggregator<Object, Object> erased(Aggregation a) {
+    return (PartAggregator<Object, Object>) of(a);
   }
 
   /** A mutable long. */
@@ -67,86 +70,86 @@ public final class PartAggregators {
   }
 
   /** Counts events; 0 over an empty window. */
-  static final class CountAgg implements PartAggregator {
+  static final class CountAgg implements PartAggregator<LongCell, LongCell> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public LongCell add(LongCell acc, double number, String text, long ts) {
       if (Double.isNaN(number)) {
         return acc;
       }
       if (acc == null) {
         return new LongCell(1);
       }
-      ((LongCell) acc).value++;
+      acc.value++;
       return acc;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      long v = ((LongCell) from).value;
+    public LongCell mergeInto(LongCell into, LongCell from) {
+      long v = from.value;
       if (into == null) {
         return new LongCell(v);
       }
-      ((LongCell) into).value += v;
+      into.value += v;
       return into;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? 0L : ((LongCell) acc).value;
+    public Object result(LongCell acc) {
+      return acc == null ? 0L : acc.value;
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      Varints.writeLong(out, ((LongCell) acc).value);
+    public void write(DataOutputView out, LongCell acc) throws IOException {
+      Varints.write(out, acc.value);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
-      return new LongCell(Varints.readLong(in));
+    public LongCell read(DataInputView in) throws IOException {
+      return new LongCell(Varints.read(in, "window state"));
     }
   }
 
   /** Sums numbers exactly (see {@link ExactSum}); 0 over an empty window. */
-  static final class SumAgg implements PartAggregator {
+  static final class SumAgg implements PartAggregator<ExactSum, ExactSum> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public ExactSum add(ExactSum acc, double number, String text, long ts) {
       if (Double.isNaN(number)) {
         return acc;
       }
-      ExactSum s = acc == null ? new ExactSum() : (ExactSum) acc;
+      ExactSum s = acc == null ? new ExactSum() : acc;
       s.add(number);
       return s;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      ExactSum s = into == null ? new ExactSum() : (ExactSum) into;
-      s.addAll((ExactSum) from);
+    public ExactSum mergeInto(ExactSum into, ExactSum from) {
+      ExactSum s = into == null ? new ExactSum() : into;
+      s.addAll(from);
       return s;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? 0.0 : ((ExactSum) acc).value();
+    public Object result(ExactSum acc) {
+      return acc == null ? 0.0 : acc.value();
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      ((ExactSum) acc).write(out);
+    public void write(DataOutputView out, ExactSum acc) throws IOException {
+      acc.write(out);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
+    public ExactSum read(DataInputView in) throws IOException {
       return ExactSum.read(in);
     }
   }
 
   /** The minimum or maximum; null over an empty window. */
-  static final class ExtremeAgg implements PartAggregator {
+  static final class ExtremeAgg implements PartAggregator<DoubleCell, DoubleCell> {
     private static final long serialVersionUID = 1L;
     private final boolean max;
 
@@ -159,47 +162,45 @@ public final class PartAggregators {
     }
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public DoubleCell add(DoubleCell acc, double number, String text, long ts) {
       if (Double.isNaN(number)) {
         return acc;
       }
       if (acc == null) {
         return new DoubleCell(number);
       }
-      DoubleCell c = (DoubleCell) acc;
-      c.value = pick(c.value, number);
+      acc.value = pick(acc.value, number);
       return acc;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      double v = ((DoubleCell) from).value;
+    public DoubleCell mergeInto(DoubleCell into, DoubleCell from) {
+      double v = from.value;
       if (into == null) {
         return new DoubleCell(v);
       }
-      DoubleCell c = (DoubleCell) into;
-      c.value = pick(c.value, v);
+      into.value = pick(into.value, v);
       return into;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? null : ((DoubleCell) acc).value;
+    public Object result(DoubleCell acc) {
+      return acc == null ? null : acc.value;
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      out.writeDouble(((DoubleCell) acc).value);
+    public void write(DataOutputView out, DoubleCell acc) throws IOException {
+      out.writeDouble(acc.value);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
+    public DoubleCell read(DataInputView in) throws IOException {
       return new DoubleCell(in.readDouble());
     }
   }
 
   /** The mean, as an exact sum and a count; null over an empty window. */
-  static final class AvgAgg implements PartAggregator {
+  static final class AvgAgg implements PartAggregator<AvgAgg.Acc, AvgAgg.Acc> {
     private static final long serialVersionUID = 1L;
 
     /** Sum and count. */
@@ -209,41 +210,40 @@ public final class PartAggregators {
     }
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public AvgAgg.Acc add(AvgAgg.Acc acc, double number, String text, long ts) {
       if (Double.isNaN(number)) {
         return acc;
       }
-      Acc a = acc == null ? new Acc() : (Acc) acc;
+      Acc a = acc == null ? new Acc() : acc;
       a.sum.add(number);
       a.count++;
       return a;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      Acc f = (Acc) from;
-      Acc a = into == null ? new Acc() : (Acc) into;
-      a.sum.addAll(f.sum);
-      a.count += f.count;
+    public AvgAgg.Acc mergeInto(AvgAgg.Acc into, AvgAgg.Acc from) {
+      Acc a = into == null ? new Acc() : into;
+      a.sum.addAll(from.sum);
+      a.count += from.count;
       return a;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? null : ((Acc) acc).sum.value() / ((Acc) acc).count;
+    public Object result(AvgAgg.Acc acc) {
+      return acc == null ? null : acc.sum.value() / acc.count;
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      ((Acc) acc).sum.write(out);
-      Varints.writeLong(out, ((Acc) acc).count);
+    public void write(DataOutputView out, AvgAgg.Acc acc) throws IOException {
+      acc.sum.write(out);
+      Varints.write(out, acc.count);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
+    public AvgAgg.Acc read(DataInputView in) throws IOException {
       Acc a = new Acc();
       a.sum.addAll(ExactSum.read(in));
-      a.count = Varints.readLong(in);
+      a.count = Varints.read(in, "window state");
       return a;
     }
   }
@@ -255,7 +255,7 @@ public final class PartAggregators {
    * The value on the latest (or earliest) event. Ties on event time go to the greatest value for
    * last and the smallest for first, so the result never depends on arrival order.
    */
-  static final class PickAgg implements PartAggregator {
+  static final class PickAgg implements PartAggregator<Pick, Pick> {
     private static final long serialVersionUID = 1L;
     private final boolean last;
 
@@ -272,82 +272,78 @@ public final class PartAggregators {
     }
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public Pick add(Pick acc, double number, String text, long ts) {
       if (text == null) {
         return acc;
       }
-      if (acc == null || better(ts, text, (Pick) acc)) {
+      if (acc == null || better(ts, text, acc)) {
         return new Pick(ts, text);
       }
       return acc;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      Pick f = (Pick) from;
-      if (into == null || better(f.ts(), f.value(), (Pick) into)) {
-        return f;
+    public Pick mergeInto(Pick into, Pick from) {
+      if (into == null || better(from.ts(), from.value(), into)) {
+        return from;
       }
       return into;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? null : ((Pick) acc).value();
+    public Object result(Pick acc) {
+      return acc == null ? null : acc.value();
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      out.writeLong(((Pick) acc).ts());
-      out.writeUTF(((Pick) acc).value());
+    public void write(DataOutputView out, Pick acc) throws IOException {
+      out.writeLong(acc.ts());
+      out.writeUTF(acc.value());
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
+    public Pick read(DataInputView in) throws IOException {
       return new Pick(in.readLong(), in.readUTF());
     }
   }
 
   /** The exact number of distinct values: a set per slice, unioned per window. */
-  static final class DistinctAgg implements PartAggregator {
+  static final class DistinctAgg implements PartAggregator<Set<String>, Set<String>> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Object add(Object acc, double number, String text, long ts) {
+    public Set<String> add(Set<String> acc, double number, String text, long ts) {
       if (text == null) {
         return acc;
       }
-      Set<String> set = acc == null ? new HashSet<>() : (Set<String>) acc;
+      Set<String> set = acc == null ? new HashSet<>() : acc;
       set.add(text);
       return set;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Object mergeInto(Object into, Object from) {
-      Set<String> set = into == null ? new HashSet<>() : (Set<String>) into;
-      set.addAll((Set<String>) from);
+    public Set<String> mergeInto(Set<String> into, Set<String> from) {
+      Set<String> set = into == null ? new HashSet<>() : into;
+      set.addAll(from);
       return set;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? 0L : (long) ((Set<?>) acc).size();
+    public Object result(Set<String> acc) {
+      return acc == null ? 0L : (long) acc.size();
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      Set<?> set = (Set<?>) acc;
-      Varints.writeLong(out, set.size());
-      for (Object s : set) {
-        out.writeUTF((String) s);
+    public void write(DataOutputView out, Set<String> acc) throws IOException {
+      Varints.write(out, acc.size());
+      for (String s : acc) {
+        out.writeUTF(s);
       }
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+    public Set<String> read(DataInputView in) throws IOException {
+      int n = (int) Varints.read(in, "window state");
       Set<String> set = new HashSet<>(Math.max(4, n * 2));
       for (int i = 0; i < n; i++) {
         set.add(in.readUTF());
@@ -357,7 +353,7 @@ public final class PartAggregators {
   }
 
   /** Approximate distinct count with an HLL sketch per slice and a union per window. */
-  static final class HllAgg implements PartAggregator {
+  static final class HllAgg implements PartAggregator<HllSketch, Union> {
     private static final long serialVersionUID = 1L;
     private final int lgK;
 
@@ -366,44 +362,44 @@ public final class PartAggregators {
     }
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public HllSketch add(HllSketch acc, double number, String text, long ts) {
       if (text == null) {
         return acc;
       }
-      HllSketch s = acc == null ? new HllSketch(lgK, TgtHllType.HLL_8) : (HllSketch) acc;
+      HllSketch s = acc == null ? new HllSketch(lgK, TgtHllType.HLL_8) : acc;
       s.update(text);
       return s;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      Union u = into == null ? new Union(lgK) : (Union) into;
-      u.update((HllSketch) from);
+    public Union mergeInto(Union into, HllSketch from) {
+      Union u = into == null ? new Union(lgK) : into;
+      u.update(from);
       return u;
     }
 
     @Override
-    public Object result(Object acc) {
-      return acc == null ? 0L : Math.round(((Union) acc).getEstimate());
+    public Object result(Union acc) {
+      return acc == null ? 0L : Math.round(acc.getEstimate());
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      byte[] b = ((HllSketch) acc).toCompactByteArray();
-      Varints.writeLong(out, b.length);
+    public void write(DataOutputView out, HllSketch acc) throws IOException {
+      byte[] b = acc.toCompactByteArray();
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+    public HllSketch read(DataInputView in) throws IOException {
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return HllSketch.heapify(b);
     }
   }
 
   /** Approximate quantile with a KLL sketch per slice, merged per window. */
-  static final class KllAgg implements PartAggregator {
+  static final class KllAgg implements PartAggregator<KllDoublesSketch, KllDoublesSketch> {
     private static final long serialVersionUID = 1L;
     private final double quantile;
     private final int k;
@@ -414,42 +410,40 @@ public final class PartAggregators {
     }
 
     @Override
-    public Object add(Object acc, double number, String text, long ts) {
+    public KllDoublesSketch add(KllDoublesSketch acc, double number, String text, long ts) {
       if (Double.isNaN(number)) {
         return acc;
       }
-      KllDoublesSketch s =
-          acc == null ? KllDoublesSketch.newHeapInstance(k) : (KllDoublesSketch) acc;
+      KllDoublesSketch s = acc == null ? KllDoublesSketch.newHeapInstance(k) : acc;
       s.update(number);
       return s;
     }
 
     @Override
-    public Object mergeInto(Object into, Object from) {
-      KllDoublesSketch s =
-          into == null ? KllDoublesSketch.newHeapInstance(k) : (KllDoublesSketch) into;
-      s.merge((KllDoublesSketch) from);
+    public KllDoublesSketch mergeInto(KllDoublesSketch into, KllDoublesSketch from) {
+      KllDoublesSketch s = into == null ? KllDoublesSketch.newHeapInstance(k) : into;
+      s.merge(from);
       return s;
     }
 
     @Override
-    public Object result(Object acc) {
-      if (acc == null || ((KllDoublesSketch) acc).isEmpty()) {
+    public Object result(KllDoublesSketch acc) {
+      if (acc == null || acc.isEmpty()) {
         return null;
       }
-      return ((KllDoublesSketch) acc).getQuantile(quantile, QuantileSearchCriteria.INCLUSIVE);
+      return acc.getQuantile(quantile, QuantileSearchCriteria.INCLUSIVE);
     }
 
     @Override
-    public void write(DataOutputView out, Object acc) throws IOException {
-      byte[] b = ((KllDoublesSketch) acc).toByteArray();
-      Varints.writeLong(out, b.length);
+    public void write(DataOutputView out, KllDoublesSketch acc) throws IOException {
+      byte[] b = acc.toByteArray();
+      Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
-      byte[] b = new byte[(int) Varints.readLong(in)];
+    public KllDoublesSketch read(DataInputView in) throws IOException {
+      byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return KllDoublesSketch.heapify(Memory.wrap(b));
     }
@@ -459,7 +453,7 @@ public final class PartAggregators {
    * The values of the k latest events, newest first; ties on event time put the greater value
    * first. A slice keeps its own k latest, which is all a window can need from it.
    */
-  static final class LastKAgg implements PartAggregator {
+  static final class LastKAgg implements PartAggregator<List<Pick>, List<Pick>> {
     private static final long serialVersionUID = 1L;
     private final int k;
 
@@ -485,49 +479,44 @@ public final class PartAggregators {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Object add(Object acc, double number, String text, long ts) {
+    public List<Pick> add(List<Pick> acc, double number, String text, long ts) {
       if (text == null) {
         return acc;
       }
-      List<Pick> list = acc == null ? new ArrayList<>(k) : (List<Pick>) acc;
+      List<Pick> list = acc == null ? new ArrayList<>(k) : acc;
       insert(list, new Pick(ts, text));
       return list;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Object mergeInto(Object into, Object from) {
-      List<Pick> list = into == null ? new ArrayList<>(k) : (List<Pick>) into;
-      for (Pick p : (List<Pick>) from) {
+    public List<Pick> mergeInto(List<Pick> into, List<Pick> from) {
+      List<Pick> list = into == null ? new ArrayList<>(k) : into;
+      for (Pick p : from) {
         insert(list, p);
       }
       return list;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Object result(Object acc) {
+    public Object result(List<Pick> acc) {
       if (acc == null) {
         return List.of();
       }
-      return ((List<Pick>) acc).stream().map(Pick::value).toList();
+      return acc.stream().map(Pick::value).toList();
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public void write(DataOutputView out, Object acc) throws IOException {
-      List<Pick> list = (List<Pick>) acc;
-      Varints.writeLong(out, list.size());
-      for (Pick p : list) {
+    public void write(DataOutputView out, List<Pick> acc) throws IOException {
+      Varints.write(out, acc.size());
+      for (Pick p : acc) {
         out.writeLong(p.ts());
         out.writeUTF(p.value());
       }
     }
 
     @Override
-    public Object read(DataInputView in) throws IOException {
-      int n = (int) Varints.readLong(in);
+    public List<Pick> read(DataInputView in) throws IOException {
+      int n = (int) Varints.read(in, "window state");
       List<Pick> list = new ArrayList<>(k);
       for (int i = 0; i < n; i++) {
         list.add(new Pick(in.readLong(), in.readUTF()));

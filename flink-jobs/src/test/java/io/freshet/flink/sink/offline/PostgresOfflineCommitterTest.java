@@ -12,8 +12,10 @@ import io.freshet.flink.sink.RowCommittable;
 import io.freshet.flink.sink.StoreContents;
 import io.freshet.flink.sink.StoreContents.Version;
 import io.freshet.flink.sink.StoreContents.WindowKey;
+import io.freshet.offline.OfflineTable;
+import io.freshet.offline.OfflineTables;
+import io.freshet.offline.PostgresSessions;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OfflineTable;
 import io.freshet.testing.TestPostgres;
 import java.net.URI;
 import java.sql.Connection;
@@ -232,7 +234,8 @@ class PostgresOfflineCommitterTest extends CommitterContractTest {
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  PostgresOfflineSink.ensureTables(waiter, TABLE);
+                  OfflineTables.ensure(
+                      waiter, TABLE, PostgresSessions.dataSource(jdbcUrl, "freshet-test-waiter"));
                 } catch (SQLException e) {
                   throw new CompletionException(e);
                 }
@@ -254,7 +257,8 @@ class PostgresOfflineCommitterTest extends CommitterContractTest {
             }
           });
 
-      PostgresOfflineSink.ensureTables(creator, TABLE);
+      OfflineTables.ensure(
+          creator, TABLE, PostgresSessions.dataSource(jdbcUrl, "freshet-test-creator"));
       creator.setAutoCommit(false);
       onCreator.execute(
           "LOCK TABLE "

@@ -3,9 +3,9 @@ package io.freshet.flink.sink.online;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.flink.sink.GeneratedRows;
+import io.freshet.online.NewestWinsScript;
+import io.freshet.online.OnlineCodec;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.NewestWinsScript;
-import io.freshet.storage.OnlineCodec;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;

@@ -10,8 +10,8 @@ import io.freshet.flink.sink.RecordingCommitRequest;
 import io.freshet.flink.sink.RecordingCommitRequest.Signal;
 import io.freshet.flink.sink.RowCommittable;
 import io.freshet.flink.sink.StoreContents;
+import io.freshet.online.OnlineKeys;
 import io.freshet.storage.FeatureRow;
-import io.freshet.storage.OnlineKeys;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -124,7 +124,7 @@ class RedisOnlineCommitterTest extends CommitterContractTest {
   @Test
   void keys_expire_at_feature_ts_plus_ttl_and_expired_rows_are_not_written() throws Exception {
     long now = System.currentTimeMillis();
-    long ttl = PLAN.view().ttl().toMillis();
+    long ttl = PLAN.ttl().toMillis();
     FeatureRow live = new FeatureRow("live", now - 60_000, new Object[] {1L, null, null, null});
     FeatureRow dead = new FeatureRow("dead", now - ttl - 1, new Object[] {2L, null, null, null});
     RecordingCommitRequest.commit(committer(), committable(1, List.of(live, dead)));

@@ -41,7 +41,7 @@ class PartAggregatorsMergeOrderTest {
   @MethodSource("aggregations")
   void merge_order_and_slicing_do_not_change_the_result(Aggregation aggregation) throws Exception {
     PartAggregator agg = PartAggregators.of(aggregation);
-    Random r = new Random(aggregation.op().hashCode());
+    Random r = new Random(aggregation.namePart().hashCode());
     for (int round = 0; round < 200; round++) {
       int n = r.nextInt(300);
       List<Input> inputs = new ArrayList<>();

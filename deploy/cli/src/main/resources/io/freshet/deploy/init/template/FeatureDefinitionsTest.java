@@ -23,7 +23,7 @@ class PageClickFeaturesTest {
   @Test
   void page_clicks_reads_its_own_topic_keyed_by_page() {
     ViewPlan plan = ViewPlan.of(PageClickFeatures.pageClicks());
-    assertEquals("page-clicks", plan.view().source().topic());
-    assertEquals(List.of("page_id"), plan.view().source().keyFields());
+    assertEquals("page-clicks", plan.source().topic());
+    assertEquals(List.of("page_id"), plan.source().keyFields());
   }
 }

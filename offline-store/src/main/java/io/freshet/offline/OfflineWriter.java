@@ -1,0 +1,335 @@
+package io.freshet.offline;
+
+import io.freshet.plan.FeaturePart;
+import io.freshet.storage.FeatureRow;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The offline sink's session with one offline table: applies a committable's rows and its commit
+ * marker in one transaction, and says which of its errors are worth waiting for. It opens its
+ * connection when first needed, creates the tables then if they are missing, and purges old markers
+ * every ten minutes.
+ *
+ * <p>One transaction per committable: the marker ({@link SinkCommits#claim}), then for each batch
+ * the two statements of {@link OfflineTable}, then COMMIT. A marker already there means the rows
+ * are in: nothing is written. Not thread-safe; one per committer.
+ */
+public final class OfflineWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OfflineWriter.class);
+
+  /** SQLStates worth waiting for besides connection (08) and resource (53) errors. */
+  private static final Set<String> TRANSIENT_STATES =
+      Set.of(
+          "40001", // serialization_failure
+          "40P01", // deadlock_detected
+          "55P03", // lock_not_available
+          "57014", // query_canceled (statement timeout)
+          "57P01", // admin_shutdown: the server is restarting
+          "57P02", // crash_shutdown
+          "57P03", // cannot_connect_now: the server is starting
+          "58000", // system_error
+          "58030"); // io_error
+
+  private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
+
+  /** What applying one committable did. */
+  public enum Outcome {
+    /** The marker and the rows were committed. */
+    APPLIED,
+    /** The marker was there: the rows had been committed before, nothing was written. */
+    ALREADY_COMMITTED
+  }
+
+  /** Hears about a transaction in progress, and may stop it by throwing. */
+  public interface Progress {
+    /** Before each batch statement. */
+    void beforeBatch() throws IOException, InterruptedException;
+
+    /** Once, after the batch that completes the first half of the batches. */
+    void halfWritten() throws IOException;
+  }
+
+  private final OfflineTable table;
+  private final String jdbcUrl;
+  private final int rowsPerStatement;
+  private final Duration markerRetention;
+  private Connection connection;
+  private boolean tablesReady;
+  private long nextPurge = System.nanoTime();
+
+  /**
+   * A writer of {@code table}; it connects when first used.
+   *
+   * @param jdbcUrl {@code jdbc:postgresql://host:5432/db?user=...}
+   * @param rowsPerStatement rows per batch statement inside a commit
+   * @param markerRetention how long commit markers are kept
+   */
+  public OfflineWriter(
+      OfflineTable table, String jdbcUrl, int rowsPerStatement, Duration markerRetention) {
+    this.table = Objects.requireNonNull(table, "table");
+    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    this.rowsPerStatement = rowsPerStatement;
+    this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
+  }
+
+  /**
+   * Writes the rows of a committable and its marker in one transaction, or finds the marker and
+   * writes nothing. On any error the transaction is rolled back, so calling again is correct.
+   */
+  public Outcome apply(List<FeatureRow> rows, SinkCommits.Marker marker, Progress progress)
+      throws SQLException, IOException, InterruptedException {
+    Connection c = connection();
+    try {
+      if (!SinkCommits.claim(c, table.tableName(), marker, rows.size())) {
+        c.rollback();
+        return Outcome.ALREADY_COMMITTED;
+      }
+      writeRows(c, rows, progress);
+      c.commit();
+    } catch (Exception e) {
+      rollbackQuietly(c);
+      throw e;
+    }
+    purgeMarkersIfDue(c);
+    return Outcome.APPLIED;
+  }
+
+  private void writeRows(Connection c, List<FeatureRow> rows, Progress progress)
+      throws SQLException, IOException, InterruptedException {
+    int batches = (rows.size() + rowsPerStatement - 1) / rowsPerStatement;
+    int half = (batches + 1) / 2;
+    try (PreparedStatement insertOrSupersede =
+            c.prepareStatement(table.insertOrSupersedeStatement());
+        PreparedStatement insert = c.prepareStatement(table.insertStatement())) {
+      for (int b = 0; b < batches; b++) {
+        progress.beforeBatch();
+        List<FeatureRow> batch =
+            rows.subList(b * rowsPerStatement, Math.min(rows.size(), (b + 1) * rowsPerStatement));
+        Array[] columns = columns(c, batch);
+        try {
+          for (int i = 0; i < columns.length; i++) {
+            insertOrSupersede.setArray(i + 1, columns[i]);
+            insert.setArray(i + 1, columns[i]);
+          }
+          insertOrSupersede.executeUpdate();
+          insert.executeUpdate();
+        } finally {
+          for (Array a : columns) {
+            a.free();
+          }
+        }
+        if (b + 1 == half) {
+          progress.halfWritten();
+        }
+      }
+    }
+  }
+
+  /**
+   * The batch as one array per column, as {@link OfflineTable#insertOrSupersedeStatement()} takes
+   * it.
+   */
+  private Array[] columns(Connection c, List<FeatureRow> batch) throws SQLException {
+    List<FeaturePart> parts = table.plan().parts();
+    int n = batch.size();
+    String[] keys = new String[n];
+    Long[] ts = new Long[n];
+    Object[][] values = new Object[parts.size()][n];
+    for (int r = 0; r < n; r++) {
+      FeatureRow row = batch.get(r);
+      keys[r] = row.entityKey();
+      ts[r] = row.featureTs();
+      Object[] v = row.values();
+      if (v.length != parts.size()) {
+        throw new SQLException(
+            "a row of entity '"
+                + row.entityKey()
+                + "' has "
+                + v.length
+                + " values, the plan of "
+                + table.qualifiedName()
+                + " has "
+                + parts.size(),
+            "22023");
+      }
+      for (int p = 0; p < v.length; p++) {
+        values[p][r] = v[p];
+      }
+    }
+    Array[] arrays = new Array[2 + parts.size()];
+    arrays[0] = c.createArrayOf("text", keys);
+    arrays[1] = c.createArrayOf("int8", ts);
+    for (FeaturePart p : parts) {
+      Object[] column = values[p.index()];
+      arrays[2 + p.index()] =
+          switch (p.type()) {
+            case INT64 -> c.createArrayOf("int8", numbers(column, false));
+            case FLOAT64 -> c.createArrayOf("float8", numbers(column, true));
+            case STRING -> c.createArrayOf("text", strings(column));
+            case STRING_LIST -> c.createArrayOf("text", listLiterals(column));
+          };
+    }
+    return arrays;
+  }
+
+  private static Object[] numbers(Object[] column, boolean floating) {
+    Object[] out = floating ? new Double[column.length] : new Long[column.length];
+    for (int i = 0; i < column.length; i++) {
+      Object v = column[i];
+      if (v == null) {
+        continue;
+      }
+      if (floating) {
+        out[i] = ((Number) v).doubleValue();
+      } else {
+        out[i] = ((Number) v).longValue();
+      }
+    }
+    return out;
+  }
+
+  private static String[] strings(Object[] column) {
+    String[] out = new String[column.length];
+    for (int i = 0; i < column.length; i++) {
+      out[i] = column[i] == null ? null : column[i].toString();
+    }
+    return out;
+  }
+
+  private static String[] listLiterals(Object[] column) {
+    String[] out = new String[column.length];
+    for (int i = 0; i < column.length; i++) {
+      out[i] = column[i] == null ? null : ListValues.literal((List<?>) column[i]);
+    }
+    return out;
+  }
+
+  private void purgeMarkersIfDue(Connection c) {
+    long now = System.nanoTime();
+    if (now - nextPurge < 0) {
+      return;
+    }
+    nextPurge = now + PURGE_EVERY.toNanos();
+    try {
+      int purged = SinkCommits.purge(c, table.tableName(), markerRetention);
+      c.commit();
+      LOG.debug("purged {} commit markers of {}", purged, table.qualifiedName());
+    } catch (SQLException e) {
+      rollbackQuietly(c);
+      LOG.warn("could not purge old commit markers of {}: {}", table.qualifiedName(), e.toString());
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      Connection c = PostgresSessions.open(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME);
+      try {
+        c.setAutoCommit(false);
+        if (!tablesReady) {
+          OfflineTables.ensure(
+              c, table, PostgresSessions.dataSource(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME));
+          tablesReady = true;
+        }
+      } catch (SQLException e) {
+        closeQuietly(c);
+        throw e;
+      }
+      connection = c;
+    }
+    return connection;
+  }
+
+  /** Whether an error of {@link #apply} may go away by waiting (a restart, a failover). */
+  public static boolean isTransient(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+        return true;
+      }
+      if (t instanceof SQLException s && s.getSQLState() != null && !s.getSQLState().isEmpty()) {
+        String state = s.getSQLState();
+        return state.startsWith("08") || state.startsWith("53") || TRANSIENT_STATES.contains(state);
+      }
+      if (t instanceof SocketException
+          || t instanceof SocketTimeoutException
+          || t instanceof EOFException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A sentence about a permanent error of {@link #apply} that says what to do. */
+  public String explain(Exception e) {
+    String state = null;
+    for (Throwable t = e; t != null && state == null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        state = s.getSQLState();
+      }
+    }
+    String hint =
+        state == null
+            ? ""
+            : switch (state) {
+              case "42501" ->
+                  "; the role lacks a privilege: grant it SELECT, INSERT, UPDATE on "
+                      + table.qualifiedName()
+                      + " and SELECT, INSERT, DELETE on "
+                      + SinkCommits.TABLE
+                      + ", or create both in advance";
+              case "28000", "28P01" ->
+                  "; Postgres refused the login: check user and password of the JDBC URL";
+              case "3D000" -> "; the database named in the JDBC URL does not exist";
+              case "42P01", "42703" ->
+                  "; the table does not have the layout of this Freshet version (see"
+                      + " OfflineTable.createStatements())";
+              default -> "";
+            };
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    return message + (state == null ? "" : " (SQLState " + state + ")") + hint;
+  }
+
+  /** Drops the connection, so that the next {@link #apply} opens a new one. */
+  public void discardConnection() {
+    closeQuietly(connection);
+    connection = null;
+  }
+
+  @Override
+  public void close() {
+    discardConnection();
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; it is discarded before the next attempt
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // already broken
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.freshet.online;
+
+import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one writer of the online table: rows of one view version, each the value of {@link
+ * OnlineCodec} under the key of {@link OnlineKeys}, written with the {@link NewestWinsScript} so
+ * that an older row never replaces a newer one, and expiring at {@code feature_ts + ttl}. The
+ * streaming sink's committer and the restore of a lost online table both write through it.
+ *
+ * <p>Rows are written in batches, one script call per batch, all calls of a {@link #write}
+ * pipelined. On a Redis Cluster ({@code redis-cluster://}, see {@link OnlineStoreUri}) one script
+ * call may only hold keys of one slot, so {@link #batches} groups the rows by the slot of their key
+ * ({@link SlotHash#getSlot}; online keys are hash-tagged by entity, so the entities spread over the
+ * cluster) and Lettuce routes each call to the master of its slot, following redirections while
+ * slots move. The script is loaded on every master.
+ *
+ * <p>The connection is made on first use; after a failure, {@link #disconnect} drops it and the
+ * next call makes a new one. Failures are Lettuce's exceptions, classified by {@link
+ * OnlineStoreErrors}. Not thread-safe: one writer per thread.
+ */
+public final class OnlineWriter implements AutoCloseable {
+  private final ViewPlan plan;
+  private final OnlineCodec codec;
+  private final long ttlMillis;
+  private final boolean cluster;
+  private final OnlineStoreUri uri;
+  private final OnlineClients.Settings settings;
+  private AbstractRedisClient client;
+  private StatefulConnection<byte[], byte[]> connection;
+  private RedisClusterCommands<byte[], byte[]> sync;
+  private RedisClusterAsyncCommands<byte[], byte[]> async;
+  private String scriptSha;
+
+  private OnlineWriter(ViewPlan plan, OnlineStoreUri uri, OnlineClients.Settings settings) {
+    this.plan = plan;
+    this.codec = new OnlineCodec(plan);
+    this.ttlMillis = plan.ttl().toMillis();
+    this.uri = uri;
+    this.cluster = uri.cluster();
+    this.settings = settings;
+  }
+
+  /**
+   * A writer of {@code plan}'s rows to the store at {@code redisUri}; connects on first use.
+   *
+   * @throws IllegalArgumentException on a malformed cluster URI
+   */
+  public static OnlineWriter create(
+      ViewPlan plan, String redisUri, OnlineClients.Settings settings) {
+    return new OnlineWriter(plan, OnlineStoreUri.parse(redisUri), settings);
+  }
+
+  /** Whether the commit marker {@code marker} ({@link OnlineKeys#commitMarker}) is set. */
+  public boolean hasMarker(byte[] marker) {
+    connect();
+    return sync.exists(marker) > 0;
+  }
+
+  /**
+   * Sets the commit marker {@code marker} to the number of rows it stands for, expiring after ttl.
+   */
+  public void setMarker(byte[] marker, int rows, Duration ttl) {
+    connect();
+    sync.set(
+        marker,
+        Integer.toString(rows).getBytes(StandardCharsets.US_ASCII),
+        SetArgs.Builder.px(ttl.toMillis()));
+  }
+
+  /**
+   * The rows to write, as the rows of one script call each: rows whose {@code feature_ts + ttl} is
+   * not after {@code now} are left out, since they would expire at once; the rest are in order on
+   * one server and, on a cluster, grouped by the slot of their key, so that no call holds keys of
+   * two slots.
+   */
+  public List<List<FeatureRow>> batches(List<FeatureRow> rows, long now, int rowsPerScript) {
+    List<FeatureRow> live = new ArrayList<>(rows.size());
+    for (FeatureRow row : rows) {
+      if (row.featureTs() + ttlMillis > now) {
+        live.add(row);
+      }
+    }
+    if (!cluster) {
+      return chunks(live, rowsPerScript);
+    }
+    Map<Integer, List<FeatureRow>> bySlot = new LinkedHashMap<>();
+    for (FeatureRow row : live) {
+      int slot = SlotHash.getSlot(OnlineKeys.keyBytes(plan, row.entityKey()));
+      bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(row);
+    }
+    List<List<FeatureRow>> batches = new ArrayList<>();
+    for (List<FeatureRow> slotRows : bySlot.values()) {
+      batches.addAll(chunks(slotRows, rowsPerScript));
+    }
+    return batches;
+  }
+
+  private static List<List<FeatureRow>> chunks(List<FeatureRow> rows, int rowsPerScript) {
+    List<List<FeatureRow>> batches = new ArrayList<>();
+    List<FeatureRow> batch = new ArrayList<>(rowsPerScript);
+    for (FeatureRow row : rows) {
+      batch.add(row);
+      if (batch.size() == rowsPerScript) {
+        batches.add(batch);
+        batch = new ArrayList<>(rowsPerScript);
+      }
+    }
+    if (!batch.isEmpty()) {
+      batches.add(batch);
+    }
+    return batches;
+  }
+
+  /**
+   * Sends every batch as one script call, pipelined, then waits for all replies, at most the
+   * command timeout. On one server the calls are flushed together; on a cluster each is sent as it
+   * is routed (Lettuce may still be connecting to a node, which a held-back flush would not reach).
+   *
+   * @return how many keys the script wrote (a key holding a newer row is not written)
+   */
+  public long write(List<List<FeatureRow>> batches) throws Exception {
+    if (batches.isEmpty()) {
+      return 0;
+    }
+    connect();
+    StatefulConnection<byte[], byte[]> c = connection;
+    List<RedisFuture<Long>> replies = new ArrayList<>(batches.size());
+    c.setAutoFlushCommands(cluster);
+    try {
+      for (List<FeatureRow> batch : batches) {
+        byte[][] keys = new byte[batch.size()][];
+        byte[][] args = new byte[2 * batch.size()][];
+        for (int i = 0; i < batch.size(); i++) {
+          FeatureRow row = batch.get(i);
+          keys[i] = OnlineKeys.keyBytes(plan, row.entityKey());
+          args[2 * i] = codec.encode(row);
+          args[2 * i + 1] =
+              Long.toString(row.featureTs() + ttlMillis).getBytes(StandardCharsets.US_ASCII);
+        }
+        replies.add(async.evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args));
+      }
+      c.flushCommands();
+    } finally {
+      c.setAutoFlushCommands(true);
+    }
+    Duration timeout = settings.commandTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long written = 0;
+    for (RedisFuture<Long> reply : replies) {
+      try {
+        Long n = reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        written += n == null ? 0 : n;
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
+      } catch (TimeoutException e) {
+        throw new RedisCommandTimeoutException(
+            "no reply to " + replies.size() + " script calls within " + timeout);
+      }
+    }
+    return written;
+  }
+
+  /**
+   * {@link #batches} and {@link #write} in one, for a caller without a retry loop of its own (a
+   * restore): every failure is a Lettuce {@link RedisException}, a failure of the socket wrapped in
+   * one.
+   *
+   * @return how many keys the script wrote
+   */
+  public long writeAll(List<FeatureRow> rows, long now, int rowsPerScript) {
+    try {
+      return write(batches(rows, now, rowsPerScript));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new RedisException(e);
+    }
+  }
+
+  /** Makes the connection and loads the script, unless there is a connection. */
+  public void connect() {
+    if (client == null) {
+      client = OnlineClients.create(uri, settings, null);
+    }
+    if (connection == null) {
+      StatefulConnection<byte[], byte[]> c = OnlineClients.connect(client, ByteArrayCodec.INSTANCE);
+      try {
+        // On a cluster, Lettuce sends SCRIPT LOAD to every master.
+        scriptSha = OnlineClients.sync(c).scriptLoad(NewestWinsScript.BYTES);
+      } catch (RuntimeException e) {
+        c.close();
+        throw e;
+      }
+      connection = c;
+      sync = OnlineClients.sync(c);
+      async = OnlineClients.async(c);
+    }
+  }
+
+  /** Drops the connection, broken or not; the next call makes a new one. */
+  public void disconnect() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (RuntimeException ignored) {
+        // already broken
+      }
+      connection = null;
+      sync = null;
+      async = null;
+    }
+  }
+
+  /**
+   * Closes the connection and shuts the client down, waiting for it at most 5 seconds; also on an
+   * interrupted thread (Flink closes a cancelled task's committer on one), whose interrupt it
+   * keeps.
+   */
+  @Override
+  public void close() {
+    disconnect();
+    if (client == null) {
+      return;
+    }
+    boolean interrupted = Thread.interrupted();
+    try {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+    } finally {
+      client = null;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

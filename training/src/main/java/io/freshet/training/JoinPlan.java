@@ -1,0 +1,113 @@
+package io.freshet.training;
+
+import io.freshet.plan.FeaturePart;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plans and runs the as-of join of a build: cuts each view's entities into slices and reads each
+ * slice on a connection of its own, with up to {@code parallelism} at once.
+ */
+final class JoinPlan {
+  private final String jdbcUrl;
+  private final int parallelism;
+  private final int minEntitiesPerSlice;
+
+  JoinPlan(String jdbcUrl, int parallelism, int minEntitiesPerSlice) {
+    this.jdbcUrl = jdbcUrl;
+    this.parallelism = parallelism;
+    this.minEntitiesPerSlice = minEntitiesPerSlice;
+  }
+
+  /**
+   * Joins every view: per view, the labels are grouped by entity (each group in time order), the
+   * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
+   * read on its own connection, from its own part of the primary key.
+   */
+  String[][][] join(Work w, List<List<FeaturePart>> parts, long asOf) {
+    Labels labels = w.labels();
+    int[] byTime = LabelIndex.byTime(labels.timeMicros);
+    String[][][] picked = new String[w.views().size()][][];
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism, new Threads());
+    try {
+      List<Future<?>> tasks = new ArrayList<>();
+      List<String> what = new ArrayList<>();
+      for (int v = 0; v < w.views().size(); v++) {
+        ViewUse view = w.views().get(v);
+        picked[v] = new String[labels.size()][];
+        Map<String, AsOfJoin.Group> groups = LabelIndex.groups(labels, view.keyColumns(), byTime);
+        int slices = Math.max(1, Math.min(parallelism, groups.size() / minEntitiesPerSlice));
+        List<String> keys = new ArrayList<>(groups.keySet());
+        keys.sort(ViewReader::compareBytewise);
+        List<Map<String, AsOfJoin.Group>> sliced = new ArrayList<>();
+        List<ViewReader.Range> ranges = new ArrayList<>();
+        for (int i = 0; i < slices; i++) {
+          int from = (int) ((long) keys.size() * i / slices);
+          int to = (int) ((long) keys.size() * (i + 1) / slices);
+          Map<String, AsOfJoin.Group> slice = new HashMap<>(Math.max(16, (to - from) * 4 / 3 + 1));
+          for (String k : keys.subList(from, to)) {
+            slice.put(k, groups.get(k));
+          }
+          sliced.add(slice);
+          ranges.add(from < to ? new ViewReader.Range(keys.get(from), keys.get(to - 1)) : null);
+        }
+        ViewReader.Job job =
+            new ViewReader.Job(
+                view.table(),
+                parts.get(v),
+                LabelTime.ceilMicros(view.delay()),
+                LabelTime.ceilMicros(view.ttl()));
+        String[][] out = picked[v];
+        for (int i = 0; i < slices; i++) {
+          Map<String, AsOfJoin.Group> slice = sliced.get(i);
+          ViewReader.Range range = ranges.get(i);
+          if (slice.isEmpty()) {
+            continue;
+          }
+          tasks.add(
+              pool.submit(
+                  () -> {
+                    ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                    return null;
+                  }));
+          what.add("view " + view.plan().name() + " from " + view.table().qualifiedName());
+        }
+      }
+      for (int i = 0; i < tasks.size(); i++) {
+        try {
+          tasks.get(i).get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw new TrainingSetException(
+              "reading " + what.get(i) + " failed: " + cause.getMessage(), cause);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrainingSetException("interrupted while reading the offline tables", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    return picked;
+  }
+
+  /** Daemon threads: a pool left behind by a failure never keeps the JVM alive. */
+  private static final class Threads implements ThreadFactory {
+    private static final AtomicInteger COUNT = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "freshet-training-" + COUNT.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+}
