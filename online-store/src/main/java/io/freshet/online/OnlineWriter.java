@@ -2,6 +2,7 @@ package io.freshet.online;
 
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Tile;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
@@ -180,6 +181,21 @@ public final class OnlineWriter implements AutoCloseable {
       }
     }
     return written;
+  }
+
+  /**
+   * Writes tile versions of a request-time view with the tile script, one call per batch of
+   * entities (on a cluster, per slot), all calls pipelined; see {@code TileScripts}.
+   *
+   * @param tiles at most one version per (entity, tile start)
+   * @param tilesPerScript how many tiles one script call carries at most
+   * @return per tile, in input order, the instant in epoch microseconds of the online store's clock
+   *     from which the stored version can be read: when this call stored it, or when an earlier
+   *     call stored the same version (a replay); -1 when a newer version was already stored, so
+   *     this one is never served
+   */
+  public long[] writeTiles(List<Tile> tiles, int tilesPerScript) throws Exception {
+    throw new UnsupportedOperationException("tiles are not written yet");
   }
 
   /**
