@@ -10,7 +10,7 @@ import java.util.Objects;
  * completes. It carries the rows themselves: Flink keeps it in the committer's state until the
  * store has them, and replays it after a restart.
  */
-public final class RowCommittable {
+public final class RowCommittable implements CheckpointCommittable {
   private final String view;
   private final CommitId id;
   private final List<FeatureRow> rows;
@@ -31,10 +31,12 @@ public final class RowCommittable {
     return plan.name() + "@" + plan.versionTag();
   }
 
+  @Override
   public String view() {
     return view;
   }
 
+  @Override
   public CommitId id() {
     return id;
   }

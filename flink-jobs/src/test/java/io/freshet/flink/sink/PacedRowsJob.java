@@ -164,7 +164,7 @@ final class PacedRowsJob {
   }
 
   private static void atCommitPoint(
-      CommitFaults.Store store, CommitFaults.Point point, RowCommittable committable)
+      CommitFaults.Store store, CommitFaults.Point point, CheckpointCommittable committable)
       throws IOException {
     observer.reached(store, point, committable);
     if (point == CommitFaults.Point.ALREADY_COMMITTED) {
