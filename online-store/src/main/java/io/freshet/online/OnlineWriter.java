@@ -53,6 +53,7 @@ public final class OnlineWriter implements AutoCloseable {
   private RedisClusterCommands<byte[], byte[]> sync;
   private RedisClusterAsyncCommands<byte[], byte[]> async;
   private String scriptSha;
+  private String tileScriptSha;
 
   private OnlineWriter(ViewPlan plan, OnlineStoreUri uri, OnlineClients.Settings settings) {
     this.plan = plan;
@@ -185,7 +186,7 @@ public final class OnlineWriter implements AutoCloseable {
 
   /**
    * Writes tile versions of a request-time view with the tile script, one call per batch of
-   * entities (on a cluster, per slot), all calls pipelined; see {@code TileScripts}.
+   * entities (on a cluster, per slot), all calls pipelined; see {@link TileScripts}.
    *
    * @param tiles at most one version per (entity, tile start)
    * @param tilesPerScript how many tiles one script call carries at most
@@ -195,7 +196,117 @@ public final class OnlineWriter implements AutoCloseable {
    *     this one is never served
    */
   public long[] writeTiles(List<Tile> tiles, int tilesPerScript) throws Exception {
-    throw new UnsupportedOperationException("tiles are not written yet");
+    if (tilesPerScript < 1) {
+      throw new IllegalArgumentException("tilesPerScript must be at least 1: " + tilesPerScript);
+    }
+    long[] stamps = new long[tiles.size()];
+    if (tiles.isEmpty()) {
+      return stamps;
+    }
+    List<List<int[]>> calls = tileCalls(tiles, tilesPerScript);
+    connect();
+    if (tileScriptSha == null) {
+      tileScriptSha = sync.scriptLoad(TileScripts.WRITE_BYTES);
+    }
+    byte[] tile = ascii(plan.tileMillis());
+    byte[] maxWindow = ascii(plan.maxWindowMillis());
+    byte[] ttl = ascii(ttlMillis);
+    StatefulConnection<byte[], byte[]> c = connection;
+    List<RedisFuture<List<Object>>> replies = new ArrayList<>(calls.size());
+    c.setAutoFlushCommands(cluster);
+    try {
+      for (List<int[]> call : calls) {
+        // one int[] per key: the indexes into tiles of its tiles in this call
+        byte[][] keys = new byte[call.size()][];
+        List<byte[]> args = new ArrayList<>();
+        args.add(tile);
+        args.add(maxWindow);
+        args.add(ttl);
+        for (int k = 0; k < call.size(); k++) {
+          int[] indexes = call.get(k);
+          keys[k] = OnlineKeys.keyBytes(plan, tiles.get(indexes[0]).entityKey());
+          args.add(ascii(indexes.length));
+          for (int i : indexes) {
+            Tile t = tiles.get(i);
+            args.add(ascii(t.start()));
+            args.add(ascii(t.version()));
+            args.add(t.payload());
+          }
+        }
+        replies.add(
+            async.evalsha(
+                tileScriptSha, ScriptOutputType.MULTI, keys, args.toArray(byte[][]::new)));
+      }
+      c.flushCommands();
+    } finally {
+      c.setAutoFlushCommands(true);
+    }
+    Duration timeout = settings.commandTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int r = 0; r < replies.size(); r++) {
+      List<Object> reply;
+      try {
+        reply = replies.get(r).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
+      } catch (TimeoutException e) {
+        throw new RedisCommandTimeoutException(
+            "no reply to " + replies.size() + " tile script calls within " + timeout);
+      }
+      int j = 0;
+      for (int[] indexes : calls.get(r)) {
+        for (int i : indexes) {
+          stamps[i] = (Long) reply.get(j++);
+        }
+      }
+    }
+    return stamps;
+  }
+
+  /**
+   * The script calls of {@link #writeTiles}: per call, per key, the indexes of its tiles. Tiles are
+   * grouped by entity in order of first appearance; a call holds at most {@code tilesPerScript}
+   * tiles (an entity with more is split over calls) and, on a cluster, keys of one slot only.
+   */
+  private List<List<int[]>> tileCalls(List<Tile> tiles, int tilesPerScript) {
+    Map<String, List<Integer>> byEntity = new LinkedHashMap<>();
+    for (int i = 0; i < tiles.size(); i++) {
+      byEntity.computeIfAbsent(tiles.get(i).entityKey(), e -> new ArrayList<>()).add(i);
+    }
+    Map<Integer, List<int[]>> groups = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Integer>> e : byEntity.entrySet()) {
+      int group = cluster ? SlotHash.getSlot(OnlineKeys.keyBytes(plan, e.getKey())) : 0;
+      List<int[]> pieces = groups.computeIfAbsent(group, g -> new ArrayList<>());
+      List<Integer> indexes = e.getValue();
+      for (int from = 0; from < indexes.size(); from += tilesPerScript) {
+        pieces.add(
+            indexes.subList(from, Math.min(indexes.size(), from + tilesPerScript)).stream()
+                .mapToInt(Integer::intValue)
+                .toArray());
+      }
+    }
+    List<List<int[]>> calls = new ArrayList<>();
+    for (List<int[]> pieces : groups.values()) {
+      List<int[]> call = new ArrayList<>();
+      int size = 0;
+      for (int[] piece : pieces) {
+        if (size + piece.length > tilesPerScript && !call.isEmpty()) {
+          calls.add(call);
+          call = new ArrayList<>();
+          size = 0;
+        }
+        call.add(piece);
+        size += piece.length;
+      }
+      if (!call.isEmpty()) {
+        calls.add(call);
+      }
+    }
+    return calls;
+  }
+
+  private static byte[] ascii(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
   }
 
   /**
@@ -246,6 +357,7 @@ public final class OnlineWriter implements AutoCloseable {
       connection = null;
       sync = null;
       async = null;
+      tileScriptSha = null;
     }
   }
 
