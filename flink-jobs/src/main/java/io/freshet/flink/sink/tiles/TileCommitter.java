@@ -16,7 +16,6 @@ import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.StoreUrls;
 import java.io.IOException;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -119,7 +118,7 @@ final class TileCommitter extends CheckpointCommitter<TileCommittable> {
   protected boolean isTransient(Exception e) {
     return OnlineStoreErrors.isStoreFailure(e)
         ? OnlineStoreErrors.isTransient(e)
-        : OfflineWriter.isTransient(e);
+        : OfflineTileWriter.isTransient(e);
   }
 
   @Override
@@ -127,20 +126,7 @@ final class TileCommitter extends CheckpointCommitter<TileCommittable> {
     if (OnlineStoreErrors.isStoreFailure(e)) {
       return "online store: " + OnlineStoreErrors.explain(e);
     }
-    String state = null;
-    for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        state = s.getSQLState();
-      }
-    }
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    String hint =
-        "42501".equals(state)
-            ? "; the role lacks a privilege: grant it SELECT, INSERT on the tile table and SELECT,"
-                + " INSERT, DELETE on "
-                + SinkCommits.TABLE
-            : "";
-    return "offline store: " + message + (state == null ? "" : " (SQLState " + state + ")") + hint;
+    return "offline store: " + offline.explain(e);
   }
 
   @Override
