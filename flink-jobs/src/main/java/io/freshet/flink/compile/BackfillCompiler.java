@@ -30,10 +30,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * complete, so every valid event counts: history has no late events. For events the stream received
  * on time (or within the allowed lateness) the rows are identical.
  *
- * <p>A request-time view's backfill writes its tiles (the final version of each) to the view's tile
- * table with no visibility instant ({@code visible_at} NULL): history for {@code --semantics
- * window-end}-style reads and checks, never served and never read by as-served training. Its online
- * table is not touched, even with {@code redisUrl}.
+ * <p>A request-time view's backfill writes the final version of each of its tiles to the view's
+ * tile table with no visibility instant ({@code visible_at} NULL): history that no online store
+ * ever served, so as-served training never reads it. Its online table is not touched, even with
+ * {@code redisUrl}.
  */
 public final class BackfillCompiler {
   private BackfillCompiler() {}

@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * its last completed checkpoint and commits the same committable again.
  */
 public abstract class CheckpointCommitter<C extends CheckpointCommittable> implements Committer<C> {
-  private static final Logger LOG = LoggerFactory.getLogger(CheckpointCommitter.class);
-
   /** What applying one committable did. */
   protected enum Outcome {
     APPLIED,
@@ -34,6 +32,7 @@ public abstract class CheckpointCommitter<C extends CheckpointCommittable> imple
   private final String view;
   private final Backoff backoff;
   private final String units;
+  private final Logger log;
 
   /**
    * @param store which store, for test hooks
@@ -41,14 +40,16 @@ public abstract class CheckpointCommitter<C extends CheckpointCommittable> imple
    * @param view the view version of the sink, see {@link RowCommittable#viewOf}
    * @param backoff how transient errors are retried
    * @param units what a committable holds, in messages: "rows", "tiles"
+   * @param logger the class whose logger reports commits, retries and replays
    */
   protected CheckpointCommitter(
-      Store store, String target, String view, Backoff backoff, String units) {
+      Store store, String target, String view, Backoff backoff, String units, Class<?> logger) {
     this.store = Objects.requireNonNull(store, "store");
     this.target = Objects.requireNonNull(target, "target");
     this.view = Objects.requireNonNull(view, "view");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.units = Objects.requireNonNull(units, "units");
+    this.log = LoggerFactory.getLogger(logger);
   }
 
   /**
@@ -90,14 +91,14 @@ public abstract class CheckpointCommitter<C extends CheckpointCommittable> imple
       reached(Point.BEFORE_APPLY, committable);
       long started = System.nanoTime();
       Outcome outcome = applyWithRetries(committable);
-      LOG.debug(
+      log.debug(
           "{} {} to {} in {} ms",
           outcome == Outcome.APPLIED ? "committed" : "found already committed",
           committable,
           target,
           (System.nanoTime() - started) / 1_000_000);
       if (outcome == Outcome.ALREADY_COMMITTED) {
-        LOG.info("{} was already committed to {}; skipped", committable, target);
+        log.info("{} was already committed to {}; skipped", committable, target);
         reached(Point.ALREADY_COMMITTED, committable);
         request.signalAlreadyCommitted();
       } else {
@@ -143,7 +144,7 @@ public abstract class CheckpointCommitter<C extends CheckpointCommittable> imple
               e);
         }
         long waitNanos = Math.min(delay.toNanos(), giveUpAt - now);
-        LOG.warn(
+        log.warn(
             "committing {} to {} failed (attempt {}), retrying in {} ms: {}",
             committable,
             target,

@@ -14,6 +14,6 @@ public abstract class RowCommitter extends CheckpointCommitter<RowCommittable> {
    * @param backoff how transient errors are retried
    */
   protected RowCommitter(Store store, String target, String view, Backoff backoff) {
-    super(store, target, view, backoff, "rows");
+    super(store, target, view, backoff, "rows", RowCommitter.class);
   }
 }

@@ -67,7 +67,8 @@ final class TileCommitter extends CheckpointCommitter<TileCommittable> {
             + TileTable.of(plan).qualifiedName(),
         RowCommittable.viewOf(plan),
         backoff,
-        "tiles");
+        "tiles",
+        TileCommitter.class);
     this.online = redisUri == null ? null : OnlineWriter.create(plan, redisUri, CLIENT);
     this.offline =
         new OfflineTileWriter(TileTable.of(plan), jdbcUrl, tilesPerStatement, markerRetention);
