@@ -192,8 +192,9 @@ public final class OnlineWriter implements AutoCloseable {
    * @param tilesPerScript how many tiles one script call carries at most
    * @return per tile, in input order, the instant in epoch microseconds of the online store's clock
    *     from which the stored version can be read: when this call stored it, or when an earlier
-   *     call stored the same version (a replay); -1 when a newer version was already stored, so
-   *     this one is never served
+   *     call stored the same version (a replay); -1 when this version is never served: a newer
+   *     version was already stored, or no read from now on can select it (it is older than the
+   *     longest window, or the entity has expired)
    */
   public long[] writeTiles(List<Tile> tiles, int tilesPerScript) throws Exception {
     if (tilesPerScript < 1) {
