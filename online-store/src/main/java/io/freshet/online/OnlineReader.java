@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every failure to answer in time surfaces as {@link OnlineStoreUnavailableException}.
  * Thread-safe.
  *
+ * <p>Rows of window-end views are read with GET and MGET; tiles of request-time views with {@link
+ * #tiles}, one run of {@link TileScripts#READ} per entity, which also returns the store's clock:
+ * the request instant of the entity's value.
+ *
  * <p>The URI names one server or a Redis Cluster ({@code redis-cluster://host1:port,host2:port},
  * see {@link OnlineStoreUri}). On a cluster the store holds one cluster connection, made from the
  * first seed node that answers; an MGET over entities of several slots is split by Lettuce into one

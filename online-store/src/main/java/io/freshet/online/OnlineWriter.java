@@ -197,6 +197,12 @@ public final class OnlineWriter implements AutoCloseable {
    *     longest window, or the entity has expired)
    */
   public long[] writeTiles(List<Tile> tiles, int tilesPerScript) throws Exception {
+    if (!plan.requestTime()) {
+      throw new IllegalStateException(
+          "view '"
+              + plan.name()
+              + "' is served at window ends and has no tiles; write its rows with write()");
+    }
     if (tilesPerScript < 1) {
       throw new IllegalArgumentException("tilesPerScript must be at least 1: " + tilesPerScript);
     }
