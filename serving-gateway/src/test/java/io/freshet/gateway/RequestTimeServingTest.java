@@ -329,6 +329,28 @@ class RequestTimeServingTest {
   }
 
   @Test
+  void a_tile_that_cannot_be_read_spoils_only_its_entity() {
+    String key = OnlineKeys.key(clicks, "broken");
+    fixture.table.writeRawField(
+        key,
+        Long.toString(Math.floorDiv(System.currentTimeMillis(), TILE) * TILE),
+        "no header".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    HttpResponse<String> lookup = client.get("/features/clicks_rt/broken");
+    HttpResponse<String> feast =
+        client.post(
+            "/get-online-features",
+            "{\"features\": [\"clicks_rt:clicks_5m\"],"
+                + " \"entities\": {\"user_id\": [\"broken\", \"recent\"]}}");
+
+    assertThat(lookup.statusCode()).as(lookup.body()).isEqualTo(500);
+    assertThat(lookup.body()).contains("undecodable_online_value").contains(key);
+    assertThat(feast.statusCode()).as(feast.body()).isEqualTo(200);
+    assertThat(json(feast).get("results").get(1).get("statuses").toString())
+        .isEqualTo("[\"INVALID\",\"PRESENT\"]");
+  }
+
+  @Test
   void an_unknown_entity_is_not_found() {
     HttpResponse<String> response = client.get("/features/clicks_rt/nobody");
 

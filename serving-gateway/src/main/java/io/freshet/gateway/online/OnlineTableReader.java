@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -59,9 +60,15 @@ public final class OnlineTableReader {
   public CompletionStage<Optional<OnlineFeatures>> read(ViewPlan plan, String entityKey) {
     String key = OnlineKeys.key(plan, entityKey);
     if (plan.requestTime()) {
-      return store
-          .tiles(List.of(key))
-          .thenApply(tiles -> Optional.ofNullable(valueAt(plan, entityKey, key, tiles.get(0))));
+      return tilesEach(List.of(key))
+          .thenApply(
+              tiles -> {
+                if (tiles.get(0) instanceof UndecodableOnlineValueException undecodable) {
+                  throw undecodable;
+                }
+                return Optional.ofNullable(
+                    valueAt(plan, entityKey, key, (EntityTiles) tiles.get(0)));
+              });
     }
     return store
         .get(key)
@@ -86,8 +93,7 @@ public final class OnlineTableReader {
     }
     CompletionStage<List<byte[]>> rows =
         rowKeys.isEmpty() ? CompletableFuture.completedFuture(List.of()) : store.mget(rowKeys);
-    CompletionStage<List<EntityTiles>> tiles =
-        tileKeys.isEmpty() ? CompletableFuture.completedFuture(List.of()) : store.tiles(tileKeys);
+    CompletionStage<List<Object>> tiles = tilesEach(tileKeys);
     return rows.thenCombine(
         tiles,
         (values, entityTiles) -> {
@@ -97,10 +103,16 @@ public final class OnlineTableReader {
           for (RowKey k : keys) {
             String redisKey = k.redisKey();
             try {
-              OnlineFeatures found =
-                  k.plan().requestTime()
-                      ? valueAt(k.plan(), k.entityKey(), redisKey, entityTiles.get(tile++))
-                      : decodeOrNull(k, redisKey, values.get(row++));
+              OnlineFeatures found;
+              if (k.plan().requestTime()) {
+                Object read = entityTiles.get(tile++);
+                if (read instanceof UndecodableOnlineValueException undecodable) {
+                  throw undecodable;
+                }
+                found = valueAt(k.plan(), k.entityKey(), redisKey, (EntityTiles) read);
+              } else {
+                found = decodeOrNull(k, redisKey, values.get(row++));
+              }
               reads.add(new RowRead(k, found, null));
             } catch (UndecodableOnlineValueException e) {
               reads.add(new RowRead(k, null, e));
@@ -108,6 +120,39 @@ public final class OnlineTableReader {
           }
           return reads;
         });
+  }
+
+  /**
+   * The tiles at {@code keys}, each read on its own (all sent at once) so that a stored tile that
+   * cannot be parsed spoils only its key: per key its {@link EntityTiles}, or the {@link
+   * UndecodableOnlineValueException} saying why not. Any other failure fails the whole stage.
+   */
+  private CompletionStage<List<Object>> tilesEach(List<String> keys) {
+    List<CompletableFuture<Object>> each = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      each.add(
+          store
+              .tiles(List.of(key))
+              .<Object>handle(
+                  (read, failure) -> {
+                    if (failure == null) {
+                      return read.get(0);
+                    }
+                    Throwable cause =
+                        failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+                    if (cause instanceof IllegalArgumentException corrupt) {
+                      return new UndecodableOnlineValueException(key, corrupt);
+                    }
+                    throw failure instanceof CompletionException c
+                        ? c
+                        : new CompletionException(failure);
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
   }
 
   /** The clock that judges window-end rows' age, and the staleness of served values. */
