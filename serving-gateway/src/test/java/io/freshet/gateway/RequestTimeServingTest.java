@@ -351,6 +351,33 @@ class RequestTimeServingTest {
   }
 
   @Test
+  void redis_that_stops_answering_is_a_503_after_the_command_timeout() throws Exception {
+    fixture.proxy.freeze();
+    HttpResponse<String> lookup;
+    HttpResponse<String> feast;
+    try {
+      lookup = client.get("/features/clicks_rt/busy");
+      feast =
+          client.post(
+              "/get-online-features",
+              "{\"features\": [\"clicks_rt:clicks_5m\", \"user_activity:event_count_1h\"],"
+                  + " \"entities\": {\"user_id\": [\"busy\"]}}");
+    } finally {
+      fixture.proxy.thaw();
+    }
+
+    assertThat(lookup.statusCode()).as(lookup.body()).isEqualTo(503);
+    assertThat(json(lookup).get("message").asText()).contains("timed out after 250 millisecond");
+    assertThat(feast.statusCode()).as(feast.body()).isEqualTo(503);
+    // serves again once Redis answers (the other tests of this class need it)
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (client.get("/features/clicks_rt/busy").statusCode() != 200) {
+      assertThat(System.nanoTime()).as("serving again within 10 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   void an_unknown_entity_is_not_found() {
     HttpResponse<String> response = client.get("/features/clicks_rt/nobody");
 
