@@ -4,6 +4,7 @@ import io.freshet.dsl.FeatureService.FeatureRef;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OutputTables;
+import io.freshet.offline.TileHistory;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
@@ -200,8 +201,17 @@ public final class TrainingSetBuilder {
 
   private TrainingSetManifest execute(Work w) {
     long asOf;
+    long[] firstServed = new long[w.views().size()];
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
       asOf = checkDatabase(s, w);
+      for (int v = 0; v < firstServed.length; v++) {
+        ViewUse view = w.views().get(v);
+        firstServed[v] =
+            view.plan().requestTime()
+                ? TileHistory.firstServedMicros(s, view.tileTable(), LabelTime.fromMicros(asOf))
+                    .orElse(Long.MAX_VALUE)
+                : Long.MAX_VALUE;
+      }
     } catch (OfflineStoreException e) {
       throw new TrainingSetException("could not check the database: " + e.getMessage(), e);
     }
@@ -223,10 +233,13 @@ public final class TrainingSetBuilder {
       columns.add(
           new OutputWriter.Column(w.names().get(i), view, viewParts.indexOf(part), part.type()));
     }
+    long[] beforeFirstServed = new long[w.views().size()];
     String[][][] picked =
-        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice).join(w, parts, asOf);
+        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice)
+            .join(w, parts, asOf, firstServed, beforeFirstServed);
     List<ViewVersion> versions = new ArrayList<>();
-    for (ViewUse v : w.views()) {
+    for (int i = 0; i < w.views().size(); i++) {
+      ViewUse v = w.views().get(i);
       versions.add(
           new ViewVersion(
               v.plan().name(),
@@ -234,7 +247,9 @@ public final class TrainingSetBuilder {
               v.plan().fingerprint(),
               v.keyColumns(),
               v.ttl(),
-              v.delay()));
+              v.delay(),
+              firstServed[i] == Long.MAX_VALUE ? null : LabelTime.fromMicros(firstServed[i]),
+              beforeFirstServed[i]));
     }
     TrainingSetManifest draft =
         new TrainingSetManifest(
@@ -252,7 +267,8 @@ public final class TrainingSetBuilder {
             w.output(),
             null,
             w.labels().size(),
-            FORMAT_VERSION);
+            FORMAT_VERSION,
+            w.semantics());
     OutputWriter writer = new OutputWriter(jdbcUrl, w.labels(), columns, picked);
     if (w.expected() == null) {
       return writer.write(draft, null, false);
@@ -265,8 +281,9 @@ public final class TrainingSetBuilder {
   private long checkDatabase(TrainingSession s, Work w) throws OfflineStoreException {
     List<String> missing = new ArrayList<>();
     for (ViewUse v : w.views()) {
-      if (!s.hasTable(v.table())) {
-        missing.add(v.table().qualifiedName() + " (view " + v.plan().name() + ")");
+      boolean exists = v.plan().requestTime() ? s.hasTable(v.tileTable()) : s.hasTable(v.table());
+      if (!exists) {
+        missing.add(v.tableName() + " (view " + v.plan().name() + ")");
       }
     }
     if (!missing.isEmpty()) {
