@@ -90,12 +90,28 @@ final class PostgresText {
       return 1 / d < 0 ? "-0" : "0";
     }
     BigDecimal exact = new BigDecimal(d);
+    // the decimals strictly between the midpoints to the neighbouring doubles read back to d;
+    // Postgres' shortest-decimal code does not take the midpoints themselves
+    double below = Math.nextDown(d);
+    double above = Math.nextUp(d);
+    // next to the largest finite doubles, the missing neighbour mirrors the other one
+    BigDecimal gapBelow = Double.isInfinite(below) ? null : exact.subtract(new BigDecimal(below));
+    BigDecimal gapAbove = Double.isInfinite(above) ? null : new BigDecimal(above).subtract(exact);
+    if (gapAbove == null) {
+      gapAbove = gapBelow;
+    }
+    if (gapBelow == null) {
+      gapBelow = gapAbove;
+    }
+    BigDecimal two = BigDecimal.valueOf(2);
+    BigDecimal low = exact.subtract(gapBelow.divide(two));
+    BigDecimal high = exact.add(gapAbove.divide(two));
     BigDecimal shortest = null;
     for (int p = 1; p <= 17 && shortest == null; p++) {
       BigDecimal down = exact.round(new MathContext(p, RoundingMode.FLOOR));
       BigDecimal up = exact.round(new MathContext(p, RoundingMode.CEILING));
-      boolean downOk = Double.parseDouble(down.toString()) == d;
-      boolean upOk = Double.parseDouble(up.toString()) == d;
+      boolean downOk = down.compareTo(low) > 0 && down.compareTo(high) < 0;
+      boolean upOk = up.compareTo(low) > 0 && up.compareTo(high) < 0;
       if (downOk && upOk && down.compareTo(up) != 0) {
         int c = exact.subtract(down).abs().compareTo(up.subtract(exact).abs());
         if (c == 0) {
