@@ -48,6 +48,16 @@ import java.util.UUID;
  * not see it (it sees the 11:45 row); one at 12:10:00.000 does. If no later row exists, a label at
  * 13:59:59.999 still sees it and one at 14:00:00.000 gets nulls.
  *
+ * <p>Views served at request time ({@code servedAtRequestTime()}) are read from their tile history
+ * instead, and each label's value is made by the serving rule itself ({@code RequestTimeRule}), as
+ * the request's {@link TrainingSemantics} says: {@link TrainingSemantics#FINAL} (the default)
+ * merges the newest version of every tile at the tile boundary at or before {@code L}, cutting the
+ * open tile; {@link TrainingSemantics#AS_SERVED} merges, at {@code L} itself, the versions the
+ * online store had served by {@code L} (to the microsecond), which is what the gateway returned.
+ * Labels before a view version was first served take final values, and the manifest counts them.
+ * As-served sets of window-end views are refused: those views do not record yet when each row was
+ * served.
+ *
  * <p>The entity of a label row in a view is made of the label columns named as the view's source
  * key fields (joined as {@link EntityKey} does); a row with one of them empty has no entity there,
  * so that view's features are null. Label times are ISO-8601 instants with an offset or epoch
