@@ -165,6 +165,13 @@ class RequestTimeSemanticsTest {
         label(user, c.visibleMicros() - 1);
       }
     }
+    // on tile boundaries and 1 µs before: the final values' cut moves by a tile between them
+    for (long m = 2; m < 60; m += 3) {
+      for (String user : users) {
+        label(user, (BASE + m * MINUTE) * 1000);
+        label(user, (BASE + m * MINUTE) * 1000 - 1);
+      }
+    }
     label("nobody", (BASE + 30 * MINUTE) * 1000);
   }
 
