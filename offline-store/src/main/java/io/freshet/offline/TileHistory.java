@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  *
  * <p>Run in a transaction ({@link TrainingSession#begin}) the rows come through a cursor, a batch
  * at a time; in auto-commit mode the driver reads them all first. The methods that take a {@link
- * TrainingSession} run the statements of the methods that return SQL.
+ * TrainingSession} run the statements of the methods that return SQL; {@link
+ * OfflineSession#forEachTileVersion} and {@link OfflineSession#forEachNewestTile} run them for
+ * {@code verify}.
  */
 public final class TileHistory {
   /** The {@link Version#visibleMicros()} of a version that was never served online. */
@@ -59,7 +61,11 @@ public final class TileHistory {
       Collection<String> entities,
       Consumer<Version> sink)
       throws OfflineStoreException {
-    run(s, select(table, asOf, entities != null, false), asOf, entities, sink);
+    try {
+      run(s.connection(), select(table, asOf, entities != null, false), asOf, entities, sink);
+    } catch (SQLException e) {
+      throw new OfflineStoreException(e);
+    }
   }
 
   /**
@@ -74,7 +80,11 @@ public final class TileHistory {
       Collection<String> entities,
       Consumer<Version> sink)
       throws OfflineStoreException {
-    run(s, select(table, asOf, entities != null, true), asOf, entities, sink);
+    try {
+      run(s.connection(), select(table, asOf, entities != null, true), asOf, entities, sink);
+    } catch (SQLException e) {
+      throw new OfflineStoreException(e);
+    }
   }
 
   /**
@@ -92,7 +102,11 @@ public final class TileHistory {
       String last,
       Consumer<Version> sink)
       throws OfflineStoreException {
-    run(s, selectForKeys(table, asOf, first, last), null, null, sink);
+    try {
+      run(s.connection(), selectForKeys(table, asOf, first, last), null, null, sink);
+    } catch (SQLException e) {
+      throw new OfflineStoreException(e);
+    }
   }
 
   /**
@@ -174,14 +188,10 @@ public final class TileHistory {
       "entity_key, (extract(epoch FROM tile_start) * 1000)::bigint, version, payload,"
           + " (extract(epoch FROM visible_at) * 1000000)::bigint";
 
-  private static void run(
-      TrainingSession s,
-      String sql,
-      Instant asOf,
-      Collection<String> entities,
-      Consumer<Version> sink)
-      throws OfflineStoreException {
-    Connection c = s.connection();
+  /** Runs a query of {@link #select} or {@link #selectForKeys} on {@code c}. */
+  static void run(
+      Connection c, String sql, Instant asOf, Collection<String> entities, Consumer<Version> sink)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       if (asOf != null) {
@@ -203,8 +213,6 @@ public final class TileHistory {
                   visible));
         }
       }
-    } catch (SQLException e) {
-      throw new OfflineStoreException(e);
     }
   }
 }

@@ -123,6 +123,15 @@ class OfflineTileWriterTest {
     assertThat(newest).containsExactly(b0, b1, a5, u1);
     assertThat(ofA).containsExactly(a1, a2, a5);
     assertThat(asOfFirst).containsExactly(b0, b1, a1, a2, u1);
+    List<String> verified = new ArrayList<>();
+    List<String> newestOfA = new ArrayList<>();
+    try (OfflineSession session = OfflineSession.open(url, "freshet-test")) {
+      assertThat(session.exists(TABLE)).isTrue();
+      session.forEachTileVersion(TABLE, afterFirst, null, v -> verified.add(describe(v)));
+      session.forEachNewestTile(TABLE, null, List.of("a"), v -> newestOfA.add(describe(v)));
+    }
+    assertThat(verified).isEqualTo(asOfFirst);
+    assertThat(newestOfA).containsExactly(a5);
   }
 
   @Test

@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every failure to answer in time surfaces as {@link OnlineStoreUnavailableException}.
  * Thread-safe.
  *
+ * <p>Rows of window-end views are read with GET and MGET; tiles of request-time views with {@link
+ * #tiles}, one run of {@link TileScripts#READ} per entity, which also returns the store's clock:
+ * the request instant of the entity's value.
+ *
  * <p>The URI names one server or a Redis Cluster ({@code redis-cluster://host1:port,host2:port},
  * see {@link OnlineStoreUri}). On a cluster the store holds one cluster connection, made from the
  * first seed node that answers; an MGET over entities of several slots is split by Lettuce into one
@@ -242,31 +246,33 @@ public final class OnlineReader implements AutoCloseable {
       return CompletableFuture.completedFuture(List.of());
     }
     return withConnection(
-        c -> {
-          List<CompletableFuture<List<Object>>> replies = new ArrayList<>(keys.size());
-          for (String key : keys) {
-            String[] keyArray = {key};
-            CompletionStage<List<Object>> reply =
-                c.<List<Object>>evalsha(TileScripts.READ_SHA, ScriptOutputType.MULTI, keyArray)
-                    .exceptionallyCompose(
-                        failure ->
-                            noScript(failure)
-                                ? c.<List<Object>>eval(
-                                    TileScripts.READ_BYTES, ScriptOutputType.MULTI, keyArray)
-                                : CompletableFuture.failedFuture(failure));
-            replies.add(reply.toCompletableFuture());
-          }
-          return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
-              .thenApply(
-                  done -> {
-                    List<EntityTiles> out = new ArrayList<>(replies.size());
-                    for (CompletableFuture<List<Object>> reply : replies) {
-                      out.add(entityTiles(reply.join()));
-                    }
-                    return out;
-                  });
-        },
-        "EVALSHA (tile read)");
+            c -> {
+              List<CompletableFuture<List<Object>>> replies = new ArrayList<>(keys.size());
+              for (String key : keys) {
+                String[] keyArray = {key};
+                CompletionStage<List<Object>> reply =
+                    c.<List<Object>>evalsha(TileScripts.READ_SHA, ScriptOutputType.MULTI, keyArray)
+                        .exceptionallyCompose(
+                            failure ->
+                                noScript(failure)
+                                    ? c.<List<Object>>eval(
+                                        TileScripts.READ_BYTES, ScriptOutputType.MULTI, keyArray)
+                                    : CompletableFuture.failedFuture(failure));
+                replies.add(reply.toCompletableFuture());
+              }
+              return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                  .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+            },
+            "EVALSHA (tile read)")
+        .thenApply(
+            replies -> {
+              // parsed outside withConnection: a corrupt value is not Redis being away
+              List<EntityTiles> out = new ArrayList<>(replies.size());
+              for (int i = 0; i < replies.size(); i++) {
+                out.add(entityTiles(keys.get(i), replies.get(i)));
+              }
+              return out;
+            });
   }
 
   /**
@@ -294,18 +300,24 @@ public final class OnlineReader implements AutoCloseable {
             && cause.getMessage().startsWith("NOSCRIPT"));
   }
 
-  private static EntityTiles entityTiles(List<Object> reply) {
+  private static EntityTiles entityTiles(String key, List<Object> reply) {
     if (reply == null || reply.size() < 2 || reply.size() % 2 != 0) {
       throw new IllegalArgumentException(
           "the tile read script returned "
               + (reply == null ? "nothing" : reply.size() + " items")
-              + ", expected TIME's two and pairs of field and value");
+              + " for key '"
+              + key
+              + "', expected TIME's two and pairs of field and value");
     }
     long seconds = Long.parseLong(text(reply.get(0)));
     long micros = Long.parseLong(text(reply.get(1)));
     List<StoredTile> tiles = new ArrayList<>((reply.size() - 2) / 2);
     for (int i = 2; i < reply.size(); i += 2) {
-      tiles.add(TileScripts.parse((byte[]) reply.get(i), (byte[]) reply.get(i + 1)));
+      try {
+        tiles.add(TileScripts.parse((byte[]) reply.get(i), (byte[]) reply.get(i + 1)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("key '" + key + "': " + e.getMessage(), e);
+      }
     }
     tiles.sort(Comparator.comparingLong(StoredTile::start));
     return new EntityTiles(seconds * 1_000_000L + micros, tiles);

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * The one writer of the online table: rows of one view version, each the value of {@link
  * OnlineCodec} under the key of {@link OnlineKeys}, written with the {@link NewestWinsScript} so
  * that an older row never replaces a newer one, and expiring at {@code feature_ts + ttl}. The
- * streaming sink's committer and the restore of a lost online table both write through it.
+ * streaming sink's committer and the restore of a lost online table both write through it. The
+ * tiles of a request-time view are written by {@link #writeTiles} with {@link TileScripts#WRITE}.
  *
  * <p>Rows are written in batches, one script call per batch, all calls of a {@link #write}
  * pipelined. On a Redis Cluster ({@code redis-cluster://}, see {@link OnlineStoreUri}) one script
@@ -192,10 +193,17 @@ public final class OnlineWriter implements AutoCloseable {
    * @param tilesPerScript how many tiles one script call carries at most
    * @return per tile, in input order, the instant in epoch microseconds of the online store's clock
    *     from which the stored version can be read: when this call stored it, or when an earlier
-   *     call stored the same version (a replay); -1 when a newer version was already stored, so
-   *     this one is never served
+   *     call stored the same version (a replay); -1 when this version is never served: a newer
+   *     version was already stored, or no read from now on can select it (it is older than the
+   *     longest window, or the entity has expired)
    */
   public long[] writeTiles(List<Tile> tiles, int tilesPerScript) throws Exception {
+    if (!plan.requestTime()) {
+      throw new IllegalStateException(
+          "view '"
+              + plan.name()
+              + "' is served at window ends and has no tiles; write its rows with write()");
+    }
     if (tilesPerScript < 1) {
       throw new IllegalArgumentException("tilesPerScript must be at least 1: " + tilesPerScript);
     }

@@ -28,10 +28,12 @@ import java.util.HexFormat;
  * version stored: nothing changes, the reply is -1 (never served). Then per key: fields whose start
  * is below {@code floor(now_ms - maxWindow, tile)} (no read from now on selects them, see {@code
  * RequestTimeRule#unneededFrom}) are deleted, except the field with the greatest start, which
- * decides expiry; and the key expires at {@code maxStart + tile + maxWindow + ttl} (ms, {@code
- * PEXPIREAT}; a past instant deletes the key, as the rule finds the entity expired then). If {@code
- * TIME} does not reach {@code stamp} within 100000 calls (a clock stepped back), the script fails
- * with an error starting {@code FRESHET_CLOCK} before writing anything.
+ * decides expiry; a version this call stored and deleted at once was never readable, so its reply
+ * becomes -1 (a replayed version keeps its stamp: it was readable until now); and the key expires
+ * at {@code maxStart + tile + maxWindow + ttl} (ms, {@code PEXPIREAT}; an instant not after now
+ * deletes the key, as the rule finds the entity expired then, and the versions this call stored
+ * reply -1). If {@code TIME} does not reach {@code stamp} within 100000 calls (a clock stepped
+ * back), the script fails with an error starting {@code FRESHET_CLOCK} before writing anything.
  *
  * <ul>
  *   <li>{@code KEYS[k]}: the online key of entity k; on a Redis Cluster all keys of one call lie in
@@ -89,6 +91,7 @@ public final class TileScripts {
         local key = KEYS[k]
         local n = tonumber(ARGV[a])
         a = a + 1
+        local stored = {}
         for j = 1, n do
           local field, versionText, payload = ARGV[a], ARGV[a + 1], ARGV[a + 2]
           local version = tonumber(versionText)
@@ -111,10 +114,11 @@ public final class TileScripts {
               end
             end
           end
+          out[#out + 1] = result
           if store then
             redis.call('HSET', key, field, versionText .. ':' .. stampText .. ':' .. payload)
+            stored[field] = #out
           end
-          out[#out + 1] = result
         end
         local fields = redis.call('HKEYS', key)
         local maxStart = nil
@@ -127,6 +131,7 @@ public final class TileScripts {
           for _, f in ipairs(fields) do
             local s = tonumber(f)
             if s and s < keepFrom and s ~= maxStart then
+              if stored[f] then out[stored[f]] = -1 end
               doomed[#doomed + 1] = f
               if #doomed == 1000 then
                 redis.call('HDEL', key, unpack(doomed))
@@ -135,7 +140,11 @@ public final class TileScripts {
             end
           end
           if #doomed > 0 then redis.call('HDEL', key, unpack(doomed)) end
-          redis.call('PEXPIREAT', key, string.format('%.0f', maxStart + tile + maxWindow + ttl))
+          local expireAt = maxStart + tile + maxWindow + ttl
+          if expireAt <= nowMs then
+            for _, i in pairs(stored) do out[i] = -1 end
+          end
+          redis.call('PEXPIREAT', key, string.format('%.0f', expireAt))
         end
       end
       return out

@@ -195,6 +195,26 @@ class TileScriptsTest {
   }
 
   @Test
+  void a_version_no_read_can_select_is_not_stored_and_never_served() throws Exception {
+    String late = entity("late");
+    String expired = entity("expired");
+    long now = Math.floorDiv(nowMillis(), MINUTE) * MINUTE;
+    long old = now - 120 * MINUTE;
+    writer.writeTiles(List.of(new Tile(late, now, 1, payload("n"))), 10);
+
+    long[] stamps =
+        writer.writeTiles(
+            List.of(
+                new Tile(late, old, 1, payload("o")),
+                new Tile(expired, now - 300 * MINUTE, 1, payload("e"))),
+            10);
+
+    assertThat(stamps).containsExactly(-1, -1);
+    assertThat(redis.hkeys(OnlineKeys.key(plan, late))).containsExactly(Long.toString(now));
+    assertThat(redis.exists(OnlineKeys.key(plan, expired))).isZero();
+  }
+
+  @Test
   void the_key_expires_when_the_rule_finds_the_entity_expired() throws Exception {
     String e = entity("expiry");
     long now = Math.floorDiv(nowMillis(), MINUTE) * MINUTE;
