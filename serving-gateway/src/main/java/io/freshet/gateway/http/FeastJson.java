@@ -82,7 +82,8 @@ final class FeastJson {
           Object value = read.found() == null ? null : read.found().row().values()[part.index()];
           FeatureJson.writeValue(json, part, value);
           statuses[r] = FieldStatus.of(read.rowStatus(), value).name();
-          timestamps[r] = read.found() == null ? EPOCH : read.found().eventTimestamp();
+          String at = read.eventTimestamp();
+          timestamps[r] = at == null ? EPOCH : at;
         }
         json.writeEndArray();
         json.writeArrayFieldStart("statuses");

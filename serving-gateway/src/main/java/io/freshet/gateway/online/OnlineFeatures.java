@@ -44,9 +44,16 @@ public record OnlineFeatures(
    * digits (e.g. {@code 2026-12-03T09:00:00.123456Z}), never rounded.
    */
   public String eventTimestamp() {
-    Instant instant =
-        Instant.ofEpochSecond(
-            Math.floorDiv(eventMicros, 1_000_000L), Math.floorMod(eventMicros, 1_000_000L) * 1000L);
-    return plan.requestTime() ? MICROS.format(instant) : instant.toString();
+    return plan.requestTime() ? requestInstant(eventMicros) : instant(eventMicros).toString();
+  }
+
+  /** A request instant in epoch microseconds, always with six fractional digits. */
+  public static String requestInstant(long micros) {
+    return MICROS.format(instant(micros));
+  }
+
+  private static Instant instant(long micros) {
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 }

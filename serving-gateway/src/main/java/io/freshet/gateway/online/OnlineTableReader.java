@@ -102,6 +102,7 @@ public final class OnlineTableReader {
           int tile = 0;
           for (RowKey k : keys) {
             String redisKey = k.redisKey();
+            long at = RowRead.NO_INSTANT;
             try {
               OnlineFeatures found;
               if (k.plan().requestTime()) {
@@ -109,13 +110,14 @@ public final class OnlineTableReader {
                 if (read instanceof UndecodableOnlineValueException undecodable) {
                   throw undecodable;
                 }
+                at = ((EntityTiles) read).readMicros();
                 found = valueAt(k.plan(), k.entityKey(), redisKey, (EntityTiles) read);
               } else {
                 found = decodeOrNull(k, redisKey, values.get(row++));
               }
-              reads.add(new RowRead(k, found, null));
+              reads.add(new RowRead(k, found, null, at));
             } catch (UndecodableOnlineValueException e) {
-              reads.add(new RowRead(k, null, e));
+              reads.add(new RowRead(k, null, e, at));
             }
           }
           return reads;
