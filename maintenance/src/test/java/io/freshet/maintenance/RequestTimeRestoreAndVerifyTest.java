@@ -64,6 +64,7 @@ class RequestTimeRestoreAndVerifyTest {
   private final List<String> users = new ArrayList<>();
   private String oldOnly;
   private String expired;
+
   /** The start of the tile open when the tables were filled. */
   private long base;
 
