@@ -46,6 +46,7 @@ final class CheckpointStats {
       Map<String, Integer> lastVertex = new LinkedHashMap<>();
       Map<String, Integer> failures = new LinkedHashMap<>();
       int over = 0;
+      int skipped = 0;
       int unaligned = 0;
       for (JsonNode cp : root.path("history")) {
         if ("FAILED".equals(cp.path("status").asText())) {
@@ -69,7 +70,15 @@ final class CheckpointStats {
         double de = 0;
         double worst = -1;
         String worstVertex = "";
-        var it = get(http, json, base + "/checkpoints/details/" + id).path("tasks").fieldNames();
+        JsonNode details;
+        try {
+          details = get(http, json, base + "/checkpoints/details/" + id);
+        } catch (IllegalStateException gone) {
+          // fell out of the REST history while the job kept checkpointing
+          skipped++;
+          continue;
+        }
+        var it = details.path("tasks").fieldNames();
         while (it.hasNext()) {
           String vid = it.next();
           JsonNode sum =
@@ -92,6 +101,7 @@ final class CheckpointStats {
         lastVertex.merge(worstVertex, 1, Integer::sum);
       }
       m.put("measured", e2e.size());
+      m.put("skippedOutOfHistory", skipped);
       m.put("longerThanInterval", over);
       m.put("unaligned", unaligned);
       m.put("endToEndMillis", FreshnessBench.percentiles(e2e));

@@ -437,7 +437,8 @@ final class Report {
       Map<String, Object> r = m(e.getValue());
       Map<String, Object> p = m(r.get("parameters"));
       Map<String, Object> ms = m(r.get("eventToReadableMillis"));
-      Map<String, Object> cp = m(r.get("checkpoints"));
+      Map<String, Object> cp =
+          r.get("checkpoints") instanceof Map<?, ?> ? m(r.get("checkpoints")) : Map.of();
       Map<String, Object> cpe = m(cp.get("endToEndMillis"));
       boolean any = ms.containsKey("p99");
       long twice =
@@ -462,7 +463,7 @@ final class Report {
               any ? String.format("%.0f", d(ms.get("max"))) : "-",
               d(m(r.get("online")).get("bytesPerEntity")),
               d(m(r.get("offline")).get("perEvent")),
-              cpe.containsKey("p50")
+              cpe != null && cpe.containsKey("p50")
                   ? String.format(
                       "%.0f/%.0f/%.0f", d(cpe.get("p50")), d(cpe.get("p99")), d(cpe.get("max")))
                   : "-",
