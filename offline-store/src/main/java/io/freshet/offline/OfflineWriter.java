@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
@@ -85,6 +86,31 @@ public final class OfflineWriter implements AutoCloseable {
     this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     this.rowsPerStatement = rowsPerStatement;
     this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
+  }
+
+  /** Whether the committable with this marker is in. Claims nothing. */
+  public boolean hasMarker(SinkCommits.Marker marker) throws SQLException {
+    Connection c = connection();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT 1 FROM "
+                + SinkCommits.TABLE
+                + " WHERE target = ? AND job_id = ? AND subtask = ? AND checkpoint_id = ?"
+                + " AND writer_id = ?")) {
+      ps.setString(1, table.tableName());
+      ps.setString(2, marker.jobId());
+      ps.setInt(3, marker.subtask());
+      ps.setLong(4, marker.checkpointId());
+      ps.setLong(5, marker.writerId());
+      try (ResultSet rs = ps.executeQuery()) {
+        boolean found = rs.next();
+        c.commit();
+        return found;
+      }
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c);
+      throw e;
+    }
   }
 
   /**

@@ -9,11 +9,11 @@ import java.nio.charset.StandardCharsets;
  * interleave with another script.
  *
  * <p><b>Stamp.</b> As the tile script ({@link TileScripts#WRITE}): reads {@code TIME}, sets {@code
- * stamp = now_us + 1}, then calls {@code TIME} until it returns at least {@code stamp}. Every script
- * that runs after this one (a gateway read among them) reads a {@code TIME >= stamp}, every one
- * that ran before read less. If {@code TIME} does not reach {@code stamp} within 100000 calls (a
- * clock stepped back), the script fails with an error starting {@code FRESHET_CLOCK} before writing
- * anything.
+ * stamp = now_us + 1}, then calls {@code TIME} until it returns at least {@code stamp}. Every
+ * script that runs after this one (a gateway read among them) reads a {@code TIME >= stamp}, every
+ * one that ran before read less. If {@code TIME} does not reach {@code stamp} within 100000 calls
+ * (a clock stepped back), the script fails with an error starting {@code FRESHET_CLOCK} before
+ * writing anything.
  *
  * <p><b>Stored value.</b> The row as {@link OnlineCodec#encode} made it, followed by {@value
  * #STAMP_BYTES} bytes: the stamp in epoch microseconds as a big-endian integer. Readers decode the
@@ -30,9 +30,9 @@ import java.nio.charset.StandardCharsets;
  *   <li>else, if its expiry is not after the stamp's millisecond: nothing changes, the reply is -1
  *       (it would expire at once);
  *   <li>else it is stored with the stamp ({@code SET ... PXAT expiry}) and the reply is the stamp.
- *       On equal feature_ts the incoming row wins: it is a later update of the same window. A stored
- *       value of another format version (byte 0) is always replaced, as is a value stored without a
- *       stamp by an earlier Freshet (its row is stamped now).
+ *       On equal feature_ts the incoming row wins: it is a later update of the same window. A
+ *       stored value of another format version (byte 0) is always replaced, as is a value stored
+ *       without a stamp by an earlier Freshet (its row is stamped now).
  * </ul>
  *
  * <p>Arguments: {@code KEYS[i]} the online key of row i, {@code ARGV[2i-1]} its encoded value,

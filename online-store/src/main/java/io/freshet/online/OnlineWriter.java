@@ -28,9 +28,9 @@ import java.util.concurrent.TimeoutException;
  * The one writer of the online table: rows of one view version, each the value of {@link
  * OnlineCodec} under the key of {@link OnlineKeys}, written with the {@link NewestWinsScript} so
  * that an older row never replaces a newer one, stamped with the instant from which the store
- * serves it ({@link #writeStamped}), and expiring at {@code feature_ts + ttl}. The
- * streaming sink's committer and the restore of a lost online table both write through it. The
- * tiles of a request-time view are written by {@link #writeTiles} with {@link TileScripts#WRITE}.
+ * serves it ({@link #writeStamped}), and expiring at {@code feature_ts + ttl}. The streaming sink's
+ * committer and the restore of a lost online table both write through it. The tiles of a
+ * request-time view are written by {@link #writeTiles} with {@link TileScripts#WRITE}.
  *
  * <p>Rows are written in batches, one script call per batch, all calls of a {@link #write}
  * pipelined. On a Redis Cluster ({@code redis-cluster://}, see {@link OnlineStoreUri}) one script
