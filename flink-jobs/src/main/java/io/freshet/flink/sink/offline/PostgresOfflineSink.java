@@ -24,6 +24,11 @@ import org.apache.flink.api.connector.sink2.CommitterInitContext;
  * transaction cut off midway leaves nothing behind and is done again whole. No XA, no prepared
  * transactions.
  *
+ * <p>{@link #servingOnline} makes it the one sink of a window-end view's rows: each commit writes
+ * every entity's newest row of the committable to the Redis online table first and then the rows
+ * offline with the instants the online table serves them from ({@code visible_at}); see {@link
+ * PostgresOfflineCommitter}.
+ *
  * <p>What Postgres needs: no settings beyond the defaults ({@code max_prepared_transactions} may
  * stay 0). Each committer subtask holds one connection for the life of the job. The role needs
  * {@code CREATE} on the database, or the schema {@code freshet} and the tables created in advance;
