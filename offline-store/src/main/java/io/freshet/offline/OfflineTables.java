@@ -27,6 +27,9 @@ public final class OfflineTables {
    * the offline table, its current-version index and, through {@link FreshetSchema}, the commit
    * markers if any is missing.
    *
+   * <p>A table created before {@code visible_at} existed gets the column ({@link
+   * OfflineTable#addVisibleAtStatement()}), once.
+   *
    * <p>When everything exists, as on every restart of a running job, it takes no lock: a {@code
    * CREATE INDEX IF NOT EXISTS} would lock the table against the commits of other subtasks.
    * Creation is serialized across sessions by an advisory lock.
@@ -51,6 +54,35 @@ public final class OfflineTables {
             "OfflineTable.createStatements() (history: superseded_at, primary key"
                 + " (entity_key, feature_ts, committed_at))"),
         schema);
+    if (!hasColumn(c, table.tableName(), "visible_at")) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
+        s.execute(table.addVisibleAtStatement());
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    }
+  }
+
+  private static boolean hasColumn(Connection c, String tableName, String column)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT 1 FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? AND column_name = ?")) {
+      ps.setString(1, OfflineTable.SCHEMA);
+      ps.setString(2, tableName);
+      ps.setString(3, column);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   /**

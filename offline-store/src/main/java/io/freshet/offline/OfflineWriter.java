@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
@@ -87,19 +88,61 @@ public final class OfflineWriter implements AutoCloseable {
     this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
   }
 
+  /** Whether the committable with this marker is in. Claims nothing. */
+  public boolean hasMarker(SinkCommits.Marker marker) throws SQLException {
+    Connection c = connection();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT 1 FROM "
+                + SinkCommits.TABLE
+                + " WHERE target = ? AND job_id = ? AND subtask = ? AND checkpoint_id = ?"
+                + " AND writer_id = ?")) {
+      ps.setString(1, table.tableName());
+      ps.setString(2, marker.jobId());
+      ps.setInt(3, marker.subtask());
+      ps.setLong(4, marker.checkpointId());
+      ps.setLong(5, marker.writerId());
+      try (ResultSet rs = ps.executeQuery()) {
+        boolean found = rs.next();
+        c.commit();
+        return found;
+      }
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c);
+      throw e;
+    }
+  }
+
   /**
    * Writes the rows of a committable and its marker in one transaction, or finds the marker and
    * writes nothing. On any error the transaction is rolled back, so calling again is correct.
    */
   public Outcome apply(List<FeatureRow> rows, SinkCommits.Marker marker, Progress progress)
       throws SQLException, IOException, InterruptedException {
+    return apply(rows, null, marker, progress);
+  }
+
+  /**
+   * {@link #apply(List, SinkCommits.Marker, Progress)}, each row with the instant from which the
+   * online table served it ({@code visible_at}, see {@link OfflineTable}).
+   *
+   * @param visibleMicros per row, in order, the instant in epoch microseconds of the online store's
+   *     clock from which it was served, or a negative number if never; null: none was served
+   */
+  public Outcome apply(
+      List<FeatureRow> rows, long[] visibleMicros, SinkCommits.Marker marker, Progress progress)
+      throws SQLException, IOException, InterruptedException {
+    if (visibleMicros != null && visibleMicros.length != rows.size()) {
+      throw new IllegalArgumentException(
+          visibleMicros.length + " visibility instants for " + rows.size() + " rows");
+    }
     Connection c = connection();
     try {
       if (!SinkCommits.claim(c, table.tableName(), marker, rows.size())) {
         c.rollback();
         return Outcome.ALREADY_COMMITTED;
       }
-      writeRows(c, rows, progress);
+      writeRows(c, rows, visibleMicros, progress);
       c.commit();
     } catch (Exception e) {
       rollbackQuietly(c);
@@ -109,7 +152,8 @@ public final class OfflineWriter implements AutoCloseable {
     return Outcome.APPLIED;
   }
 
-  private void writeRows(Connection c, List<FeatureRow> rows, Progress progress)
+  private void writeRows(
+      Connection c, List<FeatureRow> rows, long[] visibleMicros, Progress progress)
       throws SQLException, IOException, InterruptedException {
     int batches = (rows.size() + rowsPerStatement - 1) / rowsPerStatement;
     int half = (batches + 1) / 2;
@@ -118,9 +162,9 @@ public final class OfflineWriter implements AutoCloseable {
         PreparedStatement insert = c.prepareStatement(table.insertStatement())) {
       for (int b = 0; b < batches; b++) {
         progress.beforeBatch();
-        List<FeatureRow> batch =
-            rows.subList(b * rowsPerStatement, Math.min(rows.size(), (b + 1) * rowsPerStatement));
-        Array[] columns = columns(c, batch);
+        int from = b * rowsPerStatement;
+        List<FeatureRow> batch = rows.subList(from, Math.min(rows.size(), from + rowsPerStatement));
+        Array[] columns = columns(c, batch, visibleMicros, from);
         try {
           for (int i = 0; i < columns.length; i++) {
             insertOrSupersede.setArray(i + 1, columns[i]);
@@ -144,7 +188,8 @@ public final class OfflineWriter implements AutoCloseable {
    * The batch as one array per column, as {@link OfflineTable#insertOrSupersedeStatement()} takes
    * it.
    */
-  private Array[] columns(Connection c, List<FeatureRow> batch) throws SQLException {
+  private Array[] columns(Connection c, List<FeatureRow> batch, long[] visibleMicros, int from)
+      throws SQLException {
     List<FeaturePart> parts = table.plan().parts();
     int n = batch.size();
     String[] keys = new String[n];
@@ -171,7 +216,15 @@ public final class OfflineWriter implements AutoCloseable {
         values[p][r] = v[p];
       }
     }
-    Array[] arrays = new Array[2 + parts.size()];
+    Long[] visible = new Long[n];
+    if (visibleMicros != null) {
+      for (int r = 0; r < n; r++) {
+        long v = visibleMicros[from + r];
+        visible[r] = v < 0 ? null : v;
+      }
+    }
+    Array[] arrays = new Array[3 + parts.size()];
+    arrays[2 + parts.size()] = c.createArrayOf("int8", visible);
     arrays[0] = c.createArrayOf("text", keys);
     arrays[1] = c.createArrayOf("int8", ts);
     for (FeaturePart p : parts) {

@@ -27,9 +27,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * The one writer of the online table: rows of one view version, each the value of {@link
  * OnlineCodec} under the key of {@link OnlineKeys}, written with the {@link NewestWinsScript} so
- * that an older row never replaces a newer one, and expiring at {@code feature_ts + ttl}. The
- * streaming sink's committer and the restore of a lost online table both write through it. The
- * tiles of a request-time view are written by {@link #writeTiles} with {@link TileScripts#WRITE}.
+ * that an older row never replaces a newer one, stamped with the instant from which the store
+ * serves it ({@link #writeStamped}), and expiring at {@code feature_ts + ttl}. The streaming sink's
+ * committer and the restore of a lost online table both write through it. The tiles of a
+ * request-time view are written by {@link #writeTiles} with {@link TileScripts#WRITE}.
  *
  * <p>Rows are written in batches, one script call per batch, all calls of a {@link #write}
  * pipelined. On a Redis Cluster ({@code redis-cluster://}, see {@link OnlineStoreUri}) one script
@@ -141,15 +142,37 @@ public final class OnlineWriter implements AutoCloseable {
    * command timeout. On one server the calls are flushed together; on a cluster each is sent as it
    * is routed (Lettuce may still be connecting to a node, which a held-back flush would not reach).
    *
-   * @return how many keys the script wrote (a key holding a newer row is not written)
+   * @return how many rows the store serves from this call or from an earlier one (a replay); a row
+   *     older than the stored one, or expiring at once, is not counted
    */
   public long write(List<List<FeatureRow>> batches) throws Exception {
+    long served = 0;
+    for (long[] stamps : writeStamped(batches)) {
+      for (long stamp : stamps) {
+        if (stamp >= 0) {
+          served++;
+        }
+      }
+    }
+    return served;
+  }
+
+  /**
+   * {@link #write}, answering per row the instant from which the store serves it (see {@link
+   * NewestWinsScript}).
+   *
+   * @return per batch, per row in order: the instant in epoch microseconds of the online store's
+   *     clock from which the row can be read: when this call stored it, or when an earlier call
+   *     stored the same row (a replay); -1 when it is never served (a newer row is stored, or it
+   *     would expire at once)
+   */
+  public List<long[]> writeStamped(List<List<FeatureRow>> batches) throws Exception {
     if (batches.isEmpty()) {
-      return 0;
+      return List.of();
     }
     connect();
     StatefulConnection<byte[], byte[]> c = connection;
-    List<RedisFuture<Long>> replies = new ArrayList<>(batches.size());
+    List<RedisFuture<List<Object>>> replies = new ArrayList<>(batches.size());
     c.setAutoFlushCommands(cluster);
     try {
       for (List<FeatureRow> batch : batches) {
@@ -159,10 +182,9 @@ public final class OnlineWriter implements AutoCloseable {
           FeatureRow row = batch.get(i);
           keys[i] = OnlineKeys.keyBytes(plan, row.entityKey());
           args[2 * i] = codec.encode(row);
-          args[2 * i + 1] =
-              Long.toString(row.featureTs() + ttlMillis).getBytes(StandardCharsets.US_ASCII);
+          args[2 * i + 1] = ascii(row.featureTs() + ttlMillis);
         }
-        replies.add(async.evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args));
+        replies.add(async.evalsha(scriptSha, ScriptOutputType.MULTI, keys, args));
       }
       c.flushCommands();
     } finally {
@@ -170,19 +192,24 @@ public final class OnlineWriter implements AutoCloseable {
     }
     Duration timeout = settings.commandTimeout();
     long deadline = System.nanoTime() + timeout.toNanos();
-    long written = 0;
-    for (RedisFuture<Long> reply : replies) {
+    List<long[]> stamps = new ArrayList<>(replies.size());
+    for (int r = 0; r < replies.size(); r++) {
+      List<Object> reply;
       try {
-        Long n = reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        written += n == null ? 0 : n;
+        reply = replies.get(r).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (ExecutionException e) {
         throw e.getCause() instanceof Exception cause ? cause : e;
       } catch (TimeoutException e) {
         throw new RedisCommandTimeoutException(
             "no reply to " + replies.size() + " script calls within " + timeout);
       }
+      long[] batchStamps = new long[batches.get(r).size()];
+      for (int i = 0; i < batchStamps.length; i++) {
+        batchStamps[i] = (Long) reply.get(i);
+      }
+      stamps.add(batchStamps);
     }
-    return written;
+    return stamps;
   }
 
   /**

@@ -31,12 +31,13 @@ final class JoinPlan {
    * Joins every view: per view, the labels are grouped by entity (each group in time order), the
    * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
    * read on its own connection, from its own part of the primary key: a window-end view's rows by
-   * {@link ViewReader}, a request-time view's tile versions by {@link TileReader}.
+   * {@link ViewReader} (then, in an as-served set, the rows the online table served by {@link
+   * ServedReader}), a request-time view's tile versions by {@link TileReader}.
    *
-   * @param firstServed per view, the first instant (epoch µs) a request-time view version was
-   *     served, {@link Long#MAX_VALUE} if never; unused for window-end views
+   * @param firstServed per view, the first instant (epoch µs) the view version was served, {@link
+   *     Long#MAX_VALUE} if never (or, for a window-end view, if the set is not as-served)
    * @param beforeFirstServed per view, filled in an as-served set with the number of labels with an
-   *     entity in a request-time view that lie before its first served instant
+   *     entity in the view that lie before its first served instant
    */
   String[][][] join(
       Work w,
@@ -56,7 +57,7 @@ final class JoinPlan {
         picked[v] = new String[labels.size()][];
         Map<String, AsOfJoin.Group> groups = LabelIndex.groups(labels, view.keyColumns(), byTime);
         boolean requestTime = view.plan().requestTime();
-        boolean asServed = requestTime && w.semantics() == TrainingSemantics.AS_SERVED;
+        boolean asServed = w.semantics() == TrainingSemantics.AS_SERVED;
         if (asServed) {
           for (AsOfJoin.Group g : groups.values()) {
             for (int label : g.labels) {
@@ -89,6 +90,11 @@ final class JoinPlan {
                     parts.get(v),
                     LabelTime.ceilMicros(view.delay()),
                     LabelTime.ceilMicros(view.ttl()));
+        ServedReader.Job served =
+            !requestTime && asServed
+                ? new ServedReader.Job(
+                    view.table(), parts.get(v), LabelTime.ceilMicros(view.ttl()), firstServed[v])
+                : null;
         TileReader.Job tiles =
             requestTime
                 ? new TileReader.Job(view.plan(), parts.get(v), asServed, firstServed[v])
@@ -107,6 +113,10 @@ final class JoinPlan {
                       TileReader.read(jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out);
                     } else {
                       ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                      if (served != null) {
+                        ServedReader.read(
+                            jdbcUrl, served, asOf, range, slice, labels.timeMicros, out);
+                      }
                     }
                     return null;
                   }));

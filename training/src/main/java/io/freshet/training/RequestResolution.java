@@ -70,7 +70,6 @@ final class RequestResolution {
         views.add(use);
       }
     }
-    checkSemantics(request.semantics(), views);
     Labels labels = readLabels(request.labels(), request.timestampColumn(), views);
     List<String> names = columnNames(refs, labels.columns, request.fullFeatureNames());
     if (request.output().localFile().isPresent()
@@ -95,28 +94,6 @@ final class RequestResolution {
         request.output(),
         request.semantics(),
         null);
-  }
-
-  /**
-   * Fails for as-served values of a window-end view: those need the instant the online table served
-   * each row, which window-end views do not record yet.
-   */
-  static void checkSemantics(TrainingSemantics semantics, List<ViewUse> views) {
-    if (semantics != TrainingSemantics.AS_SERVED) {
-      return;
-    }
-    List<String> windowEnd =
-        views.stream().filter(v -> !v.plan().requestTime()).map(v -> v.plan().name()).toList();
-    if (!windowEnd.isEmpty()) {
-      throw new TrainingSetException(
-          "--semantics as-served needs the instants the online table served each value, and"
-              + " window-end views do not record them yet: "
-              + (windowEnd.size() == 1 ? "view " : "views ")
-              + String.join(", ", windowEnd)
-              + (windowEnd.size() == 1 ? " is" : " are")
-              + " served at window ends. Use --semantics final (their point-in-time values),"
-              + " or choose request-time views (servedAtRequestTime())");
-    }
   }
 
   private void checkKnown(List<FeatureRef> refs) {

@@ -15,13 +15,15 @@ import java.util.Locale;
  *       bring events after {@code L}; so the value lacks the events of {@code [floor(L, tile), L)}
  *       (up to one tile of the newest events), a bias toward older values that a finer tile
  *       shrinks.
- *   <li>{@link #AS_SERVED}: exactly what the gateway returned at {@code L}: per tile, the newest
- *       version the online store served at or before {@code L} (the offline history's visibility
- *       instants, to the microsecond), merged by the serving rule at {@code L}. Zero
- *       training-serving skew by construction. Labels earlier than the view version's first served
- *       tile have no serving history (a backfilled period) and take {@link #FINAL} values; the
- *       manifest counts them per view. Request-time views only for now: window-end views do not
- *       record yet the instant the online table served each row.
+ *   <li>{@link #AS_SERVED}: exactly what the gateway returned at {@code L}, by the offline
+ *       history's visibility instants (on the online store's clock, to the microsecond). For a
+ *       request-time view: per tile, the newest version the online store served at or before {@code
+ *       L}, merged by the serving rule at {@code L}. For a window-end view: the row the online
+ *       table held at {@code L} (of the rows visible by {@code L}, the greatest window end, the
+ *       latest visible on a tie), null once {@code L >= feature_ts + ttl}. Zero training-serving
+ *       skew by construction. Labels earlier than the view version's first served tile or row have
+ *       no serving history (a backfilled period) and take {@link #FINAL} values; the manifest
+ *       counts them per view.
  * </ul>
  */
 public enum TrainingSemantics {

@@ -4,6 +4,7 @@ import io.freshet.dsl.FeatureService.FeatureRef;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OutputTables;
+import io.freshet.offline.ServedRows;
 import io.freshet.offline.TileHistory;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
@@ -55,8 +56,12 @@ import java.util.UUID;
  * open tile; {@link TrainingSemantics#AS_SERVED} merges, at {@code L} itself, the versions the
  * online store had served by {@code L} (to the microsecond), which is what the gateway returned.
  * Labels before a view version was first served take final values, and the manifest counts them.
- * As-served sets of window-end views are refused: those views do not record yet when each row was
- * served.
+ * For window-end views, {@link TrainingSemantics#AS_SERVED} gives a label at {@code L} what the
+ * online table held at {@code L}: among the rows with {@code visible_at <= L} (the instant, on the
+ * online store's clock, from which it served each, recorded offline by the row sink), the one with
+ * the greatest {@code feature_ts}, the latest visible on a tie; null when there is none or {@code L
+ * >= feature_ts + ttl}, as the gateway answers at that instant. Labels before the view version was
+ * first served take final values, and the manifest counts them.
  *
  * <p>The entity of a label row in a view is made of the label columns named as the view's source
  * key fields (joined as {@link EntityKey} does); a row with one of them empty has no entity there,
@@ -216,11 +221,17 @@ public final class TrainingSetBuilder {
       asOf = checkDatabase(s, w);
       for (int v = 0; v < firstServed.length; v++) {
         ViewUse view = w.views().get(v);
-        firstServed[v] =
-            view.plan().requestTime()
-                ? TileHistory.firstServedMicros(s, view.tileTable(), LabelTime.fromMicros(asOf))
-                    .orElse(Long.MAX_VALUE)
-                : Long.MAX_VALUE;
+        if (view.plan().requestTime()) {
+          firstServed[v] =
+              TileHistory.firstServedMicros(s, view.tileTable(), LabelTime.fromMicros(asOf))
+                  .orElse(Long.MAX_VALUE);
+        } else if (w.semantics() == TrainingSemantics.AS_SERVED) {
+          firstServed[v] =
+              ServedRows.firstServedMicros(s, view.table(), LabelTime.fromMicros(asOf))
+                  .orElse(Long.MAX_VALUE);
+        } else {
+          firstServed[v] = Long.MAX_VALUE;
+        }
       }
     } catch (OfflineStoreException e) {
       throw new TrainingSetException("could not check the database: " + e.getMessage(), e);

@@ -1,7 +1,6 @@
 package io.freshet.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.aggregate.PartAggregator;
 import io.freshet.aggregate.PartAggregators;
@@ -392,25 +391,6 @@ class RequestTimeSemanticsTest {
     assertThat(v.firstServedAt()).isNull();
     // every label has an entity in the view, "nobody" too (it has no tiles)
     assertThat(v.labelsBeforeFirstServed()).isEqualTo(labelTimes.size());
-  }
-
-  @Test
-  void as_served_is_refused_for_a_window_end_view_by_name() throws Exception {
-    Path labels = writeLabels("we.csv");
-    TrainingSetBuilder builder = TrainingSetBuilder.open(CATALOG, db.url);
-    assertThatThrownBy(
-            () ->
-                builder.build(
-                    TrainingSetRequest.of(
-                            LabelSource.csv(labels),
-                            FeatureSelection.of(
-                                List.of("clicks_live:n", "user_activity:event_count_1h")),
-                            TrainingSetOutput.csv(dir.resolve("out.csv")))
-                        .withSemantics(TrainingSemantics.AS_SERVED)))
-        .isInstanceOf(TrainingSetException.class)
-        .hasMessageContaining("view user_activity is served at window ends")
-        .hasMessageContaining("--semantics final");
-    assertThat(dir.resolve("out.csv")).doesNotExist();
   }
 
   private Path writeLabels(String name) throws Exception {

@@ -2,7 +2,6 @@ package io.freshet.flink.compile;
 
 import io.freshet.flink.job.JobContract;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
-import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
 import io.freshet.flink.sink.tiles.TileSink;
 import io.freshet.flink.source.Decoded;
@@ -68,18 +67,14 @@ public final class BackfillCompiler {
         continue;
       }
       FeatureJobCompiler.ViewStreams streams = FeatureJobCompiler.windows(decoded, plan);
+      // With an online store, one sink writes each row online first, then offline with the
+      // instant the online table serves it from; without one, every row is never served.
+      PostgresOfflineSink sink = PostgresOfflineSink.exactlyOnce(plan, pgUrl);
       streams
           .rows()
-          .sinkTo(PostgresOfflineSink.exactlyOnce(plan, pgUrl))
+          .sinkTo(redisUrl == null ? sink : sink.servingOnline(redisUrl))
           .name(JobContract.offlineSinkName(plan))
           .uid(JobContract.backfillOfflineSinkUid(plan));
-      if (redisUrl != null) {
-        streams
-            .rows()
-            .sinkTo(RedisOnlineSink.exactlyOnce(plan, redisUrl))
-            .name(JobContract.onlineSinkName(plan))
-            .uid(JobContract.backfillOnlineSinkUid(plan));
-      }
       rejected = rejected == null ? streams.rejected() : rejected.union(streams.rejected());
     }
     if (rejected != null) {

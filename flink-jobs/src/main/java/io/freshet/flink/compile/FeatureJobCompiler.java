@@ -251,14 +251,21 @@ public final class FeatureJobCompiler {
         .uid(JobContract.tileSinkUid(plan));
   }
 
-  /** Writes a view's rows to its offline and online tables. */
+  /**
+   * Writes a view's rows to its online and offline tables: one sink commits each checkpoint online
+   * first, then offline with the instants the online table serves each row from ({@code
+   * visible_at}, for as-served training sets). The online sink keeps its uid only to commit what
+   * savepoints taken before hold for it ({@link RedisOnlineSink#restoredOnly}).
+   */
   public static void sinkRows(DataStream<FeatureRow> rows, ViewPlan plan, JobSettings settings) {
     // The version tag is part of the uids: a view whose meaning changed gets fresh sink state and
     // never commits rows prepared under another meaning.
-    rows.sinkTo(PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl()))
+    rows.sinkTo(
+            PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl())
+                .servingOnline(settings.redisUrl()))
         .name(JobContract.offlineSinkName(plan))
         .uid(JobContract.offlineSinkUid(plan));
-    rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()))
+    rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()).restoredOnly())
         .name(JobContract.onlineSinkName(plan))
         .uid(JobContract.onlineSinkUid(plan));
   }
