@@ -50,8 +50,10 @@ import picocli.CommandLine.Spec;
           + " allowed lateness up to the tile boundary at or before L (the open tile is cut, so up"
           + " to one tile of the newest events is missing); with --semantics as-served, exactly"
           + " what the gateway returned at L, from the tile versions the online store served by"
-          + " then. Labels before a view version was first served have no serving history and"
-          + " take final values; the summary counts them.",
+          + " then. Window-end views take, with --semantics as-served, the row the online table"
+          + " held at L, by the instants it served each row from. Labels before a view version"
+          + " was first served have no serving history and take final values; the summary counts"
+          + " them.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
