@@ -618,17 +618,31 @@ final class ClusterRun implements AutoCloseable {
     return folded + lateForLive().size();
   }
 
-  /** Waits until {@link #LIVE} has accounted for every event produced so far. */
+  /**
+   * Waits until {@link #LIVE} has accounted for every event produced so far. If it does not, says
+   * how many it accounted for and how many late events were stored without their origin (those
+   * collapse into one row per view and cannot be told apart).
+   */
   void awaitLiveAccountedFor(Duration timeout) {
     int produced = origins.size();
-    await(
+    String what =
         "tile versions and late events of "
             + LIVE.name()
             + " accounting for "
             + produced
-            + " events",
-        timeout,
-        () -> liveEventsAccounted() >= produced);
+            + " events";
+    try {
+      await(what, timeout, () -> liveEventsAccounted() >= produced);
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          e.getMessage()
+              + ": "
+              + liveEventsAccounted()
+              + " accounted for, "
+              + lateForLive().stream().filter(o -> !o.contains("@")).count()
+              + " late-event rows without an origin (one row however many events)",
+          e);
+    }
   }
 
   /**
