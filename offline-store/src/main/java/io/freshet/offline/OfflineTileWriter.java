@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,15 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class OfflineTileWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineTileWriter.class);
-  private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
+  private static final Set<String> LAYOUT_STATES = Set.of("42P01", "42703", "55000");
 
   private final TileTable table;
-  private final String jdbcUrl;
   private final int tilesPerStatement;
-  private final Duration markerRetention;
-  private Connection connection;
-  private boolean tablesReady;
-  private long nextPurge = System.nanoTime();
+  private final MarkedTransactions transactions;
 
   /**
    * A writer of {@code table}; it connects when first used.
@@ -51,38 +47,25 @@ public final class OfflineTileWriter implements AutoCloseable {
   public OfflineTileWriter(
       TileTable table, String jdbcUrl, int tilesPerStatement, Duration markerRetention) {
     this.table = Objects.requireNonNull(table, "table");
-    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     if (tilesPerStatement < 1) {
       throw new IllegalArgumentException(
           "tiles per statement must be at least 1, got " + tilesPerStatement);
     }
     this.tilesPerStatement = tilesPerStatement;
-    this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
+    this.transactions =
+        new MarkedTransactions(
+            table.tableName(),
+            table.qualifiedName(),
+            jdbcUrl,
+            markerRetention,
+            (c, schema) -> OfflineTables.ensure(c, table, schema),
+            LOG);
   }
 
   /** Whether the committable with this marker is in. Claims nothing. */
   public boolean hasMarker(SinkCommits.Marker marker) throws Exception {
-    Connection c = connection();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT 1 FROM "
-                + SinkCommits.TABLE
-                + " WHERE target = ? AND job_id = ? AND subtask = ? AND checkpoint_id = ?"
-                + " AND writer_id = ?")) {
-      ps.setString(1, table.tableName());
-      ps.setString(2, marker.jobId());
-      ps.setInt(3, marker.subtask());
-      ps.setLong(4, marker.checkpointId());
-      ps.setLong(5, marker.writerId());
-      try (ResultSet rs = ps.executeQuery()) {
-        boolean found = rs.next();
-        c.commit();
-        return found;
-      }
-    } catch (Exception e) {
-      rollbackQuietly(c);
-      throw e;
-    }
+    return transactions.hasMarker(marker);
   }
 
   /**
@@ -109,20 +92,8 @@ public final class OfflineTileWriter implements AutoCloseable {
               + table.qualifiedName()
               + "; give one per tile, -1 for a version never served");
     }
-    Connection c = connection();
-    try {
-      if (!SinkCommits.claim(c, table.tableName(), marker, tiles.size())) {
-        c.rollback();
-        return OfflineWriter.Outcome.ALREADY_COMMITTED;
-      }
-      writeTiles(c, tiles, visibleMicros, progress);
-      c.commit();
-    } catch (Exception e) {
-      rollbackQuietly(c);
-      throw e;
-    }
-    purgeMarkersIfDue(c);
-    return OfflineWriter.Outcome.APPLIED;
+    return transactions.apply(
+        marker, tiles.size(), c -> writeTiles(c, tiles, visibleMicros, progress));
   }
 
   private void writeTiles(
@@ -178,41 +149,6 @@ public final class OfflineTileWriter implements AutoCloseable {
     }
   }
 
-  private void purgeMarkersIfDue(Connection c) {
-    long now = System.nanoTime();
-    if (now - nextPurge < 0) {
-      return;
-    }
-    nextPurge = now + PURGE_EVERY.toNanos();
-    try {
-      int purged = SinkCommits.purge(c, table.tableName(), markerRetention);
-      c.commit();
-      LOG.debug("purged {} commit markers of {}", purged, table.qualifiedName());
-    } catch (SQLException e) {
-      rollbackQuietly(c);
-      LOG.warn("could not purge old commit markers of {}: {}", table.qualifiedName(), e.toString());
-    }
-  }
-
-  private Connection connection() throws SQLException {
-    if (connection == null) {
-      Connection c = PostgresSessions.open(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME);
-      try {
-        c.setAutoCommit(false);
-        if (!tablesReady) {
-          OfflineTables.ensure(
-              c, table, PostgresSessions.dataSource(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME));
-          tablesReady = true;
-        }
-      } catch (SQLException e) {
-        closeQuietly(c);
-        throw e;
-      }
-      connection = c;
-    }
-    return connection;
-  }
-
   /**
    * Whether an error of {@link #apply} or {@link #hasMarker} may go away by waiting (a restart, a
    * failover); the same errors as {@link OfflineWriter#isTransient}.
@@ -223,61 +159,21 @@ public final class OfflineTileWriter implements AutoCloseable {
 
   /** A sentence about a permanent error of {@link #apply} that says what to do. */
   public String explain(Exception e) {
-    String state = null;
-    for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLException s) {
-        state = s.getSQLState();
-      }
-    }
-    String hint =
-        state == null
-            ? ""
-            : switch (state) {
-              case "42501" ->
-                  "; the role lacks a privilege: grant it SELECT, INSERT on "
-                      + table.qualifiedName()
-                      + " and SELECT, INSERT, DELETE on "
-                      + SinkCommits.TABLE
-                      + ", or create both in advance";
-              case "28000", "28P01" ->
-                  "; Postgres refused the login: check user and password of the JDBC URL";
-              case "3D000" -> "; the database named in the JDBC URL does not exist";
-              case "42P01", "42703", "55000" ->
-                  "; the tile table does not have the layout of this Freshet version (see"
-                      + " TileTable.createStatements())";
-              default -> "";
-            };
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return message + (state == null ? "" : " (SQLState " + state + ")") + hint;
+    return transactions.explain(
+        e,
+        "SELECT, INSERT",
+        LAYOUT_STATES,
+        "; the tile table does not have the layout of this Freshet version (see"
+            + " TileTable.createStatements())");
   }
 
   /** Drops the connection, so that the next {@link #apply} opens a new one. */
   public void discardConnection() {
-    closeQuietly(connection);
-    connection = null;
+    transactions.discardConnection();
   }
 
   @Override
   public void close() {
     discardConnection();
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; it is discarded before the next attempt
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // already broken
-    }
   }
 }

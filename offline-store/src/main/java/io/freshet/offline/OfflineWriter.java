@@ -2,17 +2,11 @@ package io.freshet.offline;
 
 import io.freshet.plan.FeaturePart;
 import io.freshet.storage.FeatureRow;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,21 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class OfflineWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineWriter.class);
 
-  /** SQLStates worth waiting for besides connection (08) and resource (53) errors. */
-  private static final Set<String> TRANSIENT_STATES =
-      Set.of(
-          "40001", // serialization_failure
-          "40P01", // deadlock_detected
-          "55P03", // lock_not_available
-          "57014", // query_canceled (statement timeout)
-          "57P01", // admin_shutdown: the server is restarting
-          "57P02", // crash_shutdown
-          "57P03", // cannot_connect_now: the server is starting
-          "58000", // system_error
-          "58030"); // io_error
-
-  private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
-
   /** What applying one committable did. */
   public enum Outcome {
     /** The marker and the rows were committed. */
@@ -65,13 +44,11 @@ public final class OfflineWriter implements AutoCloseable {
     void halfWritten() throws IOException;
   }
 
+  private static final Set<String> LAYOUT_STATES = Set.of("42P01", "42703");
+
   private final OfflineTable table;
-  private final String jdbcUrl;
   private final int rowsPerStatement;
-  private final Duration markerRetention;
-  private Connection connection;
-  private boolean tablesReady;
-  private long nextPurge = System.nanoTime();
+  private final MarkedTransactions transactions;
 
   /**
    * A writer of {@code table}; it connects when first used.
@@ -83,34 +60,20 @@ public final class OfflineWriter implements AutoCloseable {
   public OfflineWriter(
       OfflineTable table, String jdbcUrl, int rowsPerStatement, Duration markerRetention) {
     this.table = Objects.requireNonNull(table, "table");
-    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     this.rowsPerStatement = rowsPerStatement;
-    this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
+    this.transactions =
+        new MarkedTransactions(
+            table.tableName(),
+            table.qualifiedName(),
+            jdbcUrl,
+            markerRetention,
+            (c, schema) -> OfflineTables.ensure(c, table, schema),
+            LOG);
   }
 
   /** Whether the committable with this marker is in. Claims nothing. */
   public boolean hasMarker(SinkCommits.Marker marker) throws SQLException {
-    Connection c = connection();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT 1 FROM "
-                + SinkCommits.TABLE
-                + " WHERE target = ? AND job_id = ? AND subtask = ? AND checkpoint_id = ?"
-                + " AND writer_id = ?")) {
-      ps.setString(1, table.tableName());
-      ps.setString(2, marker.jobId());
-      ps.setInt(3, marker.subtask());
-      ps.setLong(4, marker.checkpointId());
-      ps.setLong(5, marker.writerId());
-      try (ResultSet rs = ps.executeQuery()) {
-        boolean found = rs.next();
-        c.commit();
-        return found;
-      }
-    } catch (SQLException | RuntimeException e) {
-      rollbackQuietly(c);
-      throw e;
-    }
+    return transactions.hasMarker(marker);
   }
 
   /**
@@ -136,20 +99,8 @@ public final class OfflineWriter implements AutoCloseable {
       throw new IllegalArgumentException(
           visibleMicros.length + " visibility instants for " + rows.size() + " rows");
     }
-    Connection c = connection();
-    try {
-      if (!SinkCommits.claim(c, table.tableName(), marker, rows.size())) {
-        c.rollback();
-        return Outcome.ALREADY_COMMITTED;
-      }
-      writeRows(c, rows, visibleMicros, progress);
-      c.commit();
-    } catch (Exception e) {
-      rollbackQuietly(c);
-      throw e;
-    }
-    purgeMarkersIfDue(c);
-    return Outcome.APPLIED;
+    return transactions.apply(
+        marker, rows.size(), c -> writeRows(c, rows, visibleMicros, progress));
   }
 
   private void writeRows(
@@ -272,117 +223,28 @@ public final class OfflineWriter implements AutoCloseable {
     return out;
   }
 
-  private void purgeMarkersIfDue(Connection c) {
-    long now = System.nanoTime();
-    if (now - nextPurge < 0) {
-      return;
-    }
-    nextPurge = now + PURGE_EVERY.toNanos();
-    try {
-      int purged = SinkCommits.purge(c, table.tableName(), markerRetention);
-      c.commit();
-      LOG.debug("purged {} commit markers of {}", purged, table.qualifiedName());
-    } catch (SQLException e) {
-      rollbackQuietly(c);
-      LOG.warn("could not purge old commit markers of {}: {}", table.qualifiedName(), e.toString());
-    }
-  }
-
-  private Connection connection() throws SQLException {
-    if (connection == null) {
-      Connection c = PostgresSessions.open(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME);
-      try {
-        c.setAutoCommit(false);
-        if (!tablesReady) {
-          OfflineTables.ensure(
-              c, table, PostgresSessions.dataSource(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME));
-          tablesReady = true;
-        }
-      } catch (SQLException e) {
-        closeQuietly(c);
-        throw e;
-      }
-      connection = c;
-    }
-    return connection;
-  }
-
   /** Whether an error of {@link #apply} may go away by waiting (a restart, a failover). */
   public static boolean isTransient(Exception e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
-        return true;
-      }
-      if (t instanceof SQLException s && s.getSQLState() != null && !s.getSQLState().isEmpty()) {
-        String state = s.getSQLState();
-        return state.startsWith("08") || state.startsWith("53") || TRANSIENT_STATES.contains(state);
-      }
-      if (t instanceof SocketException
-          || t instanceof SocketTimeoutException
-          || t instanceof EOFException) {
-        return true;
-      }
-    }
-    return false;
+    return MarkedTransactions.isTransient(e);
   }
 
   /** A sentence about a permanent error of {@link #apply} that says what to do. */
   public String explain(Exception e) {
-    String state = null;
-    for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        state = s.getSQLState();
-      }
-    }
-    String hint =
-        state == null
-            ? ""
-            : switch (state) {
-              case "42501" ->
-                  "; the role lacks a privilege: grant it SELECT, INSERT, UPDATE on "
-                      + table.qualifiedName()
-                      + " and SELECT, INSERT, DELETE on "
-                      + SinkCommits.TABLE
-                      + ", or create both in advance";
-              case "28000", "28P01" ->
-                  "; Postgres refused the login: check user and password of the JDBC URL";
-              case "3D000" -> "; the database named in the JDBC URL does not exist";
-              case "42P01", "42703" ->
-                  "; the table does not have the layout of this Freshet version (see"
-                      + " OfflineTable.createStatements())";
-              default -> "";
-            };
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return message + (state == null ? "" : " (SQLState " + state + ")") + hint;
+    return transactions.explain(
+        e,
+        "SELECT, INSERT, UPDATE",
+        LAYOUT_STATES,
+        "; the table does not have the layout of this Freshet version (see"
+            + " OfflineTable.createStatements())");
   }
 
   /** Drops the connection, so that the next {@link #apply} opens a new one. */
   public void discardConnection() {
-    closeQuietly(connection);
-    connection = null;
+    transactions.discardConnection();
   }
 
   @Override
   public void close() {
     discardConnection();
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; it is discarded before the next attempt
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // already broken
-    }
   }
 }

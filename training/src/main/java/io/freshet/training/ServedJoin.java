@@ -1,7 +1,5 @@
 package io.freshet.training;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -21,24 +19,11 @@ import java.util.Set;
  * null before the stream, so that a label whose entity has no served row stays null; earlier labels
  * keep their final values. Not thread-safe; one instance per stream.
  */
-final class ServedJoin {
-  private final Map<String, AsOfJoin.Group> groups;
-  private final long[] labelTimes;
+final class ServedJoin extends EntitySweep {
   private final long ttlMicros;
   private final long firstServedMicros;
-  private final int valueCount;
   private final String[][] picked;
   private final Set<String> seen = new HashSet<>();
-
-  private byte[] currentKey = new byte[0];
-  private boolean started;
-  private AsOfJoin.Group current;
-  private int next;
-  private long lastVisible;
-  private byte[] bestRow;
-  private int bestValuesFrom;
-  private long bestTs;
-  private String[] bestValues;
 
   /**
    * @param groups the labels of every entity this stream may hold, by entity key
@@ -56,96 +41,40 @@ final class ServedJoin {
       long firstServedMicros,
       int valueCount,
       String[][] picked) {
-    this.groups = groups;
-    this.labelTimes = labelTimes;
+    super(groups, labelTimes, valueCount, "served", "visible_at");
     this.ttlMicros = ttlMicros;
     this.firstServedMicros = firstServedMicros;
-    this.valueCount = valueCount;
     this.picked = picked;
   }
 
-  /** Takes the next row of the stream. */
-  void accept(byte[] row) {
-    int keyEnd = CopyText.fieldEnd(row, 0);
-    if (!started || !Arrays.equals(row, 0, keyEnd, currentKey, 0, currentKey.length)) {
-      finishEntity();
-      started = true;
-      currentKey = Arrays.copyOfRange(row, 0, keyEnd);
-      String key = CopyText.decode(row, 0, keyEnd);
-      current = groups.get(key);
-      if (current != null) {
-        if (!seen.add(key)) {
-          throw new IllegalStateException(
-              "served rows of entity '"
-                  + key
-                  + "' arrived in two runs; the stream must hold each entity's rows together");
-        }
-      }
-      next = 0;
-      bestRow = null;
-      bestValues = null;
-      lastVisible = Long.MIN_VALUE;
-    }
-    if (current == null) {
-      return;
-    }
-    int visibleEnd = CopyText.fieldEnd(row, keyEnd + 1);
-    long visible = CopyText.parseLong(row, keyEnd + 1, visibleEnd);
+  @Override
+  boolean firstRun(String key, AsOfJoin.Group group) {
+    return seen.add(key);
+  }
+
+  @Override
+  void acceptRow(byte[] row, int from) {
+    int visibleEnd = CopyText.fieldEnd(row, from);
+    long visible = CopyText.parseLong(row, from, visibleEnd);
     int tsEnd = CopyText.fieldEnd(row, visibleEnd + 1);
     long ts = CopyText.parseLong(row, visibleEnd + 1, tsEnd);
-    if (visible < lastVisible) {
-      throw new IllegalStateException(
-          "served rows of entity '"
-              + new String(currentKey, StandardCharsets.UTF_8)
-              + "' arrived out of visible_at order");
-    }
-    lastVisible = visible;
-    int[] labels = current.labels;
-    while (next < labels.length && labelTimes[labels[next]] < visible) {
-      assign(labels[next++]);
-    }
-    if (bestRow == null || ts >= bestTs) {
-      bestRow = row;
-      bestValuesFrom = tsEnd + 1;
-      bestTs = ts;
-      bestValues = null;
+    inOrder(visible);
+    assignBefore(visible);
+    if (!hasBest() || ts >= bestTs()) {
+      best(row, tsEnd + 1, ts);
     }
   }
 
-  /** Ends the stream: the labels of the last entity take what was served last. */
-  void finish() {
-    finishEntity();
-  }
-
-  private void finishEntity() {
-    if (current == null) {
-      return;
-    }
-    int[] labels = current.labels;
-    while (next < labels.length) {
-      assign(labels[next++]);
-    }
-    current = null;
-  }
-
-  private void assign(int label) {
-    long l = labelTimes[label];
+  @Override
+  void assign(int label) {
+    long l = labelTime(label);
     if (l < firstServedMicros) {
       return;
     }
-    if (bestRow == null || l >= LabelTime.saturatedAdd(bestTs, ttlMicros)) {
+    if (!hasBest() || l >= LabelTime.saturatedAdd(bestTs(), ttlMicros)) {
       picked[label] = null;
       return;
     }
-    if (bestValues == null) {
-      bestValues = new String[valueCount];
-      int from = bestValuesFrom;
-      for (int i = 0; i < valueCount; i++) {
-        int to = CopyText.fieldEnd(bestRow, from);
-        bestValues[i] = CopyText.decode(bestRow, from, to);
-        from = to + 1;
-      }
-    }
-    picked[label] = bestValues;
+    picked[label] = bestValues();
   }
 }

@@ -1,6 +1,7 @@
 package io.freshet.flink.sink.tiles;
 
 import io.freshet.flink.sink.Backoff;
+import io.freshet.flink.sink.CheckpointSink;
 import io.freshet.flink.sink.CommitId;
 import io.freshet.flink.sink.RowCommittable;
 import io.freshet.offline.PostgresSessions;
@@ -9,22 +10,13 @@ import io.freshet.online.OnlineClients;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.StoreUrls;
 import io.freshet.storage.Tile;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.SupportsCommitter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessageTypeInfo;
-import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
-import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
-import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * Writes the tiles of a request-time view exactly once to both stores, driven by Flink's
@@ -42,10 +34,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  *
  * <p>The sink needs a uid. Memory: a writer holds one checkpoint interval of changed tiles.
  */
-public final class TileSink
-    implements Sink<Tile>,
-        SupportsCommitter<TileCommittable>,
-        SupportsPreCommitTopology<TileCommittable, TileCommittable> {
+public final class TileSink extends CheckpointSink<Tile, TileCommittable> {
   private static final long serialVersionUID = 1L;
 
   /** Tiles per online script call. */
@@ -161,13 +150,7 @@ public final class TileSink
   }
 
   @Override
-  public SinkWriter<Tile> createWriter(WriterInitContext context) {
-    CommitId id =
-        new CommitId(
-            context.getJobInfo().getJobId().toHexString(),
-            context.getTaskInfo().getIndexOfThisSubtask(),
-            CommitId.UNSTAMPED,
-            new SecureRandom().nextLong());
+  protected SinkWriter<Tile> newWriter(CommitId id) {
     return new CheckpointTileWriter(RowCommittable.viewOf(plan), id);
   }
 
@@ -178,42 +161,8 @@ public final class TileSink
   }
 
   @Override
-  public SimpleVersionedSerializer<TileCommittable> getCommittableSerializer() {
-    return new TileCommittableSerializer();
-  }
-
-  @Override
-  public SimpleVersionedSerializer<TileCommittable> getWriteResultSerializer() {
-    return new TileCommittableSerializer();
-  }
-
-  @Override
-  public DataStream<CommittableMessage<TileCommittable>> addPreCommitTopology(
-      DataStream<CommittableMessage<TileCommittable>> committables) {
-    return committables
-        .map(new StampCheckpoint(), CommittableMessageTypeInfo.of(TileCommittableSerializer::new))
-        .name("stamp checkpoint")
-        .uid("stamp-checkpoint")
-        // The committer commits (store round trips) in its task's mailbox when a checkpoint
-        // completes; in a chain of its own that wait no longer holds up the window or tile
-        // operator, whose next barrier and records would queue behind it. Chaining is not part
-        // of the state: uids and exactly-once commits are unchanged.
-        .startNewChain();
-  }
-
-  /** Writes the checkpoint id Flink attached to a committable into the committable itself. */
-  static final class StampCheckpoint
-      implements MapFunction<
-          CommittableMessage<TileCommittable>, CommittableMessage<TileCommittable>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public CommittableMessage<TileCommittable> map(CommittableMessage<TileCommittable> message) {
-      if (message instanceof CommittableWithLineage<TileCommittable> c) {
-        long checkpoint = c.getCheckpointId();
-        return c.map(committable -> committable.withCheckpoint(checkpoint));
-      }
-      return message;
-    }
+  protected SerializableSupplier<SimpleVersionedSerializer<TileCommittable>>
+      committableSerializers() {
+    return TileCommittableSerializer::new;
   }
 }
