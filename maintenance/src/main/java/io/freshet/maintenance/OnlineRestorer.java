@@ -11,7 +11,6 @@ import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.Tile;
-import io.lettuce.core.RedisException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -179,12 +178,6 @@ public final class OnlineRestorer {
   }
 
   private static long[] writeTiles(OnlineWriter writer, List<Tile> tiles) {
-    try {
-      return writer.writeTiles(tiles, BATCH);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new RedisException(e);
-    }
+    return writer.writeAllTiles(tiles, BATCH);
   }
 }

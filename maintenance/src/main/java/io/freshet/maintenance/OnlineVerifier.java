@@ -5,6 +5,7 @@ import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TileTable;
+import io.freshet.offline.TileTableReads;
 import io.freshet.online.EntityTiles;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineCodec;
@@ -15,8 +16,6 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.freshet.storage.Tile;
 import java.io.UncheckedIOException;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -241,10 +240,10 @@ public final class OnlineVerifier {
     TileTable table = TileTable.of(plan);
     RequestTimeRule rule = new RequestTimeRule(plan);
     try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
-        Connection sampling = TileTableReads.open(jdbcUrl, APPLICATION_NAME);
+        TileTableReads sampling = TileTableReads.open(jdbcUrl, APPLICATION_NAME);
         OnlineReader redis = OnlineReader.connect(redisUrl, READER)) {
       redis.requireConnected(READER.connectTimeout());
-      List<String> entities = TileTableReads.sampleEntities(sampling, table, sample);
+      List<String> entities = sampling.sampleEntities(table, sample);
       List<Mismatch> suspects = new ArrayList<>();
       for (String entity : entities) {
         Mismatch m = checkTiles(offline, table, rule, redis, plan, entity);
@@ -264,8 +263,6 @@ public final class OnlineVerifier {
         suspects = confirmed;
       }
       return new Report(plan.name(), entities.size(), List.copyOf(suspects));
-    } catch (SQLException e) {
-      throw new OfflineStoreException(e.getMessage(), e.getSQLState(), e);
     }
   }
 

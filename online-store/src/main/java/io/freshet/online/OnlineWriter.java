@@ -345,6 +345,20 @@ public final class OnlineWriter implements AutoCloseable {
   }
 
   /**
+   * {@link #writeTiles} for a caller without a retry loop of its own (a restore): every failure is
+   * a Lettuce {@link RedisException}.
+   */
+  public long[] writeAllTiles(List<Tile> tiles, int tilesPerScript) {
+    try {
+      return writeTiles(tiles, tilesPerScript);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new RedisException(e);
+    }
+  }
+
+  /**
    * {@link #batches} and {@link #write} in one, for a caller without a retry loop of its own (a
    * restore): every failure is a Lettuce {@link RedisException}, a failure of the socket wrapped in
    * one.

@@ -10,20 +10,18 @@ import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
-import io.freshet.maintenance.TileTableReads;
 import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OfflineTables.VersionCounts;
 import io.freshet.offline.TileTable;
+import io.freshet.offline.TileTableReads;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -425,17 +423,14 @@ final class BackfillCommand implements Callable<Integer> {
     if (plans.stream().noneMatch(ViewPlan::requestTime)) {
       return counts;
     }
-    try (Connection c = TileTableReads.open(pg.value(), OfflineTableChecks.APPLICATION_NAME)) {
+    try (TileTableReads c = TileTableReads.open(pg.value(), OfflineTableChecks.APPLICATION_NAME)) {
       for (ViewPlan p : plans) {
         if (p.requestTime()) {
-          counts.put(p, TileTableReads.counts(c, TileTable.of(p)));
+          counts.put(p, c.counts(TileTable.of(p)));
         }
       }
     } catch (OfflineStoreException e) {
       throw OfflineTableChecks.unreachable(pg, e);
-    } catch (SQLException e) {
-      throw OfflineTableChecks.unreachable(
-          pg, new OfflineStoreException(e.getMessage(), e.getSQLState(), e));
     } catch (IllegalArgumentException e) {
       throw OfflineTableChecks.unreachable(
           pg, new OfflineStoreException(e.getMessage(), "08001", e));

@@ -1,8 +1,5 @@
-package io.freshet.maintenance;
+package io.freshet.offline;
 
-import io.freshet.offline.OfflineStoreException;
-import io.freshet.offline.PostgresSessions;
-import io.freshet.offline.TileTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,12 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The few reads of a request-time view's tile history ({@link TileTable}) that the tools need and
- * the offline store does not offer: a random sample of its entities, and how many versions it
- * holds. The history itself is read through {@code OfflineSession.forEachNewestTile}.
+ * The few reads of a request-time view's tile history ({@link TileTable}) that the tools need
+ * beside {@code OfflineSession.forEachNewestTile}: a random sample of its entities, and how many
+ * versions it holds. One session; failures are {@link OfflineStoreException}s.
  */
-public final class TileTableReads {
-  private TileTableReads() {}
+public final class TileTableReads implements AutoCloseable {
+  private final Connection c;
+
+  private TileTableReads(Connection c) {
+    this.c = c;
+  }
 
   /**
    * How many tile versions a tile table holds.
@@ -35,16 +36,25 @@ public final class TileTableReads {
   }
 
   /** Opens a session for these reads (auto-commit; no limit on how long a statement reads). */
-  public static Connection open(String jdbcUrl, String applicationName) {
+  public static TileTableReads open(String jdbcUrl, String applicationName) {
     try {
-      return PostgresSessions.open(jdbcUrl, applicationName, Duration.ZERO);
+      return new TileTableReads(PostgresSessions.open(jdbcUrl, applicationName, Duration.ZERO));
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      c.close();
     } catch (SQLException e) {
       throw failure(e);
     }
   }
 
   /** True when the table exists. */
-  public static boolean exists(Connection c, TileTable table) {
+  public boolean exists(TileTable table) {
     try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
       s.setString(1, table.qualifiedName());
       try (ResultSet rs = s.executeQuery()) {
@@ -57,7 +67,7 @@ public final class TileTableReads {
   }
 
   /** Up to {@code sample} distinct entity keys of the table, drawn at random. */
-  public static List<String> sampleEntities(Connection c, TileTable table, int sample) {
+  public List<String> sampleEntities(TileTable table, int sample) {
     List<String> out = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -77,8 +87,8 @@ public final class TileTableReads {
   }
 
   /** The versions the table holds; {@link Counts#NONE} for a table that does not exist. */
-  public static Counts counts(Connection c, TileTable table) {
-    if (!exists(c, table)) {
+  public Counts counts(TileTable table) {
+    if (!exists(table)) {
       return Counts.NONE;
     }
     try (PreparedStatement ps =
