@@ -118,6 +118,35 @@ public final class BenchMain {
                   Integer.parseInt(a.getOrDefault("freshness-warmup-seconds", "5")))));
       report.write();
     }
+    if (only.contains("readable")) {
+      Map<String, Object> byMode = new LinkedHashMap<>();
+      if (report.get("eventToReadable") instanceof Map<?, ?> earlier) {
+        earlier.forEach((k, v) -> byMode.put(String.valueOf(k), v));
+      }
+      for (String mode : a.getOrDefault("readable-modes", "live,live-window-end").split(",")) {
+        boolean hourly = mode.trim().equals("hourly");
+        Map<String, Object> r =
+            EventToReadableBench.run(
+                new EventToReadableBench.Params(
+                    mode.trim(),
+                    Integer.parseInt(a.getOrDefault("readable-seconds", "60")),
+                    Integer.parseInt(a.getOrDefault("readable-rate", "2000")),
+                    Integer.parseInt(a.getOrDefault("readable-users", "1000")),
+                    Double.parseDouble(a.getOrDefault("readable-probes-per-second", "4")),
+                    Long.parseLong(a.getOrDefault("readable-checkpoint-ms", "1000")),
+                    Long.parseLong(a.getOrDefault("readable-poll-ms", "10")),
+                    Integer.parseInt(
+                        a.getOrDefault("readable-wait-seconds", hourly ? "1800" : "90")),
+                    Integer.parseInt(
+                        a.getOrDefault(
+                            "readable-probe-seconds", a.getOrDefault("readable-seconds", "60")))));
+        r.put("command", "bench/run.sh " + String.join(" ", args));
+        System.out.println("event-to-readable " + mode + ": " + r);
+        byMode.put(mode.trim(), r);
+        report.put("eventToReadable", byMode);
+        report.write();
+      }
+    }
     report.write();
     System.out.println("results in " + out.toAbsolutePath());
     // The in-process Kafka broker of the e2e and freshness benchmarks keeps non-daemon threads.

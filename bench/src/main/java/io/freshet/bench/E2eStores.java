@@ -31,7 +31,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class E2eStores {
   /** The benchmark's own database; created on first use. */
-  static final String PG_DATABASE = "freshet_bench_e2e";
+  static final String PG_DATABASE =
+      System.getProperty("freshet.bench.e2eDatabase", "freshet_bench_e2e");
 
   /** Postgres server (trust auth) holding {@link #PG_DATABASE}. */
   static final String PG_ADMIN_URL =
@@ -118,6 +119,14 @@ final class E2eStores {
     c.put("taskmanager.memory.managed.size", "512m");
     c.put("rest.port", String.valueOf(restPort));
     c.put("rest.bind-address", "127.0.0.1");
+    c.put("web.checkpoints.history", "1000");
+    // extra Flink options for experiments, e.g. -Dfreshet.bench.flinkConf=k1=v1;k2=v2
+    for (String kv : System.getProperty("freshet.bench.flinkConf", "").split(";")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        c.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+    }
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(PARTITIONS, Configuration.fromMap(c));
     env.enableCheckpointing(

@@ -114,7 +114,9 @@ final class FreshnessBench {
 
   static FeatureView definition(String view) {
     return switch (view) {
-      case "user_activity_live" -> UserActivity.liveView();
+      // the window-end variant of the live view (the demo's live view is served at request time)
+      case "user_activity_live" ->
+          UserActivity.view("user_activity_live", Duration.ofMinutes(1), Duration.ofSeconds(10));
       case "user_activity" -> UserActivity.view();
       default -> throw new IllegalArgumentException("unknown freshness view " + view);
     };

@@ -125,6 +125,9 @@ final class Report {
     if (root.containsKey("freshness")) {
       freshness(b, m(root.get("freshness")));
     }
+    if (root.containsKey("eventToReadable")) {
+      eventToReadable(b, m(root.get("eventToReadable")));
+    }
     b.append("## Against the targets of the issue\n\n");
     b.append("| measure | target | measured | verdict |\n|---|---|---|---|\n");
     for (String[] r : rows) {
@@ -420,6 +423,73 @@ final class Report {
         ">= 100,000",
         String.format("%.0f", median),
         atLeast(median, 100_000));
+  }
+
+  private void eventToReadable(StringBuilder b, Map<String, Object> byMode) {
+    b.append("Event → readable (probe event acknowledged by Kafka → the gateway answers with it");
+    b.append(" counted, event time = wall time; exactly once, RocksDB, parallelism 2):\n\n");
+    b.append("| mode | view | serving | s | ev/s | users | probes | read | never | twice |");
+    b.append(" p50 ms | p99 ms | max ms | online B/entity | offline per event |");
+    b.append(" ckpt p50/p99/max ms | > interval | load avg |\n");
+    b.append(
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+    for (var e : byMode.entrySet()) {
+      Map<String, Object> r = m(e.getValue());
+      Map<String, Object> p = m(r.get("parameters"));
+      Map<String, Object> ms = m(r.get("eventToReadableMillis"));
+      Map<String, Object> cp =
+          r.get("checkpoints") instanceof Map<?, ?> ? m(r.get("checkpoints")) : Map.of();
+      Map<String, Object> cpe = m(cp.get("endToEndMillis"));
+      boolean any = ms.containsKey("p99");
+      long twice =
+          ((Number) r.getOrDefault("probesCountedTwice", 0)).longValue()
+              + ((Number) r.getOrDefault("probesCountedTwiceOnRecheck", 0)).longValue();
+      b.append(
+          String.format(
+              "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %.0f | %.3f |"
+                  + " %s | %s of %s | %.1f |%n",
+              e.getKey(),
+              p.get("view"),
+              p.get("serving"),
+              p.get("producerSeconds"),
+              p.get("backgroundEventsPerSecond"),
+              p.get("users"),
+              r.get("probes"),
+              r.get("probesRead"),
+              r.get("probesNeverReadable"),
+              twice,
+              any ? String.format("%.0f", d(ms.get("p50"))) : "-",
+              any ? String.format("%.0f", d(ms.get("p99"))) : "-",
+              any ? String.format("%.0f", d(ms.get("max"))) : "-",
+              d(m(r.get("online")).get("bytesPerEntity")),
+              d(m(r.get("offline")).get("perEvent")),
+              cpe != null && cpe.containsKey("p50")
+                  ? String.format(
+                      "%.0f/%.0f/%.0f", d(cpe.get("p50")), d(cpe.get("p99")), d(cpe.get("max")))
+                  : "-",
+              cp.get("longerThanInterval"),
+              cp.get("measured"),
+              d(r.get("load1"))));
+    }
+    b.append('\n');
+    for (var e : byMode.entrySet()) {
+      Map<String, Object> r = m(e.getValue());
+      b.append("- `").append(e.getKey()).append("`: `").append(r.get("command")).append("`");
+      b.append("; checkpoints ").append(r.get("checkpoints")).append('\n');
+      Map<String, Object> ms = m(r.get("eventToReadableMillis"));
+      if (ms.containsKey("p99") && "live".equals(e.getKey())) {
+        double p99 = d(ms.get("p99")) / 1000;
+        long never = ((Number) r.get("probesNeverReadable")).longValue();
+        row(
+            "event → readable p99, request-time user_activity_live, 1 s checkpoints (s)",
+            "<= 1.5",
+            never > 0
+                ? String.format("%.2f (%d probes never readable)", p99, never)
+                : String.format("%.2f", p99),
+            never > 0 ? "miss" : atMost(p99, 1.5));
+      }
+    }
+    b.append('\n');
   }
 
   private void freshness(StringBuilder b, Map<String, Object> f) {

@@ -166,6 +166,26 @@ class BenchSmokeTest {
     report.write();
   }
 
+  @Test
+  @Timeout(value = 120)
+  void event_to_readable_benchmark_reads_every_probe_once_through_the_gateway() throws Exception {
+    assumeStores();
+    Map<String, Object> r =
+        EventToReadableBench.run(
+            new EventToReadableBench.Params("live", 8, 300, 50, 2, 500, 10, 60, 8));
+    int probes = ((Number) r.get("probes")).intValue();
+    assertTrue(probes >= 10, r.toString());
+    assertEquals(probes, ((Number) r.get("probesRead")).intValue(), r.toString());
+    assertEquals(0, ((Number) r.get("probesCountedTwice")).intValue(), r.toString());
+    assertEquals(0, ((Number) r.get("probesCountedTwiceOnRecheck")).intValue(), r.toString());
+    Map<?, ?> offline = (Map<?, ?>) r.get("offline");
+    assertEquals(
+        0L, ((Number) offline.get("probesWithTileVersionAbove1")).longValue(), r.toString());
+    Report report = new Report(Files.createTempDirectory("freshet-bench-smoke"));
+    report.put("eventToReadable", Map.of("live", r));
+    report.write();
+  }
+
   static void assumeStores() {
     Assumptions.assumeTrue(reachable(E2eStores.REDIS_URL), "no Redis at " + E2eStores.REDIS_URL);
     Assumptions.assumeTrue(reachable("redis://127.0.0.1:5432"), "no Postgres at 127.0.0.1:5432");

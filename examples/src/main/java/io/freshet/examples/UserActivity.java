@@ -31,15 +31,26 @@ public final class UserActivity {
   }
 
   /**
-   * {@code user_activity_live}: the same features sliding every minute with a 10 second
-   * out-of-orderness bound, for a screen that moves.
+   * {@code user_activity_live}: the same features served at request time, for a screen that moves:
+   * the windows end at each lookup and an event counts from the checkpoint after it arrived. Tiles
+   * of one minute (the slide), a 10 second out-of-orderness bound.
    */
   public static FeatureView liveView() {
-    return view("user_activity_live", Duration.ofMinutes(1), Duration.ofSeconds(10));
+    return builder("user_activity_live", Duration.ofMinutes(1), Duration.ofSeconds(10))
+        .servedAtRequestTime()
+        .build();
   }
 
-  /** The example features over a 1 hour window with the given slide and disorder bound. */
+  /**
+   * The example features over a 1 hour window with the given slide and disorder bound, served at
+   * window ends.
+   */
   public static FeatureView view(String name, Duration slide, Duration outOfOrderness) {
+    return builder(name, slide, outOfOrderness).build();
+  }
+
+  /** The example view's builder: the features over a 1 hour window, slide and disorder bound. */
+  public static FeatureView.Builder builder(String name, Duration slide, Duration outOfOrderness) {
     SlidingWindow lastHour = SlidingWindow.of(Duration.ofHours(1), slide);
     KafkaJsonSource events =
         KafkaJsonSource.topic(TOPIC)
@@ -72,7 +83,6 @@ public final class UserActivity {
         .derived(
             DerivedFeature.named("avg_revenue_per_purchase_1h")
                 .as(ratio(ref("revenue_1h"), ref("purchase_count_1h"), 0)))
-        .ttl(Duration.ofHours(2))
-        .build();
+        .ttl(Duration.ofHours(2));
   }
 }

@@ -27,8 +27,20 @@ public record FeatureView(
     List<Feature> features,
     List<DerivedFeature> derived,
     Duration ttl,
-    Duration availabilityDelay)
+    Duration availabilityDelay,
+    Serving serving)
     implements Serializable {
+
+  /** A view served at window ends. */
+  public FeatureView(
+      String name,
+      KafkaJsonSource source,
+      List<Feature> features,
+      List<DerivedFeature> derived,
+      Duration ttl,
+      Duration availabilityDelay) {
+    this(name, source, features, derived, ttl, availabilityDelay, Serving.windowEnds());
+  }
 
   public FeatureView {
     Names.checkIdentifier("feature view", name);
@@ -103,12 +115,46 @@ public record FeatureView(
     Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
     Durations.checkNonNegative(
         "availability delay of feature view '" + name + "'", availabilityDelay);
+    serving = serving == null ? Serving.windowEnds() : serving;
+    if (serving.tile() != null) {
+      long tile = serving.tile().toMillis();
+      if (slide.toMillis() % tile != 0) {
+        throw new DefinitionException(
+            "feature view '"
+                + name
+                + "': tile "
+                + Durations.format(serving.tile())
+                + " does not divide the slide "
+                + Durations.format(slide)
+                + " (choose a tile that divides the slide and every window size)");
+      }
+      for (Feature f : features) {
+        if (f.window().size().toMillis() % tile != 0) {
+          throw new DefinitionException(
+              "feature view '"
+                  + name
+                  + "': tile "
+                  + Durations.format(serving.tile())
+                  + " does not divide the window "
+                  + Durations.format(f.window().size())
+                  + " of feature '"
+                  + f.name()
+                  + "' (choose a tile that divides the slide and every window size)");
+        }
+      }
+    }
   }
 
   /** Starts a view; TTL defaults to twice its longest window, delay to the watermark bound. */
   public static Builder named(String name) {
     return new Builder(
-        Names.checkIdentifier("feature view", name), null, List.of(), List.of(), null, null);
+        Names.checkIdentifier("feature view", name),
+        null,
+        List.of(),
+        List.of(),
+        null,
+        null,
+        Serving.windowEnds());
   }
 
   /** The slide shared by every aggregated feature of the view. */
@@ -123,10 +169,11 @@ public record FeatureView(
       List<Feature> features,
       List<DerivedFeature> derived,
       Duration ttl,
-      Duration availabilityDelay) {
+      Duration availabilityDelay,
+      Serving serving) {
 
     public Builder source(KafkaJsonSource source) {
-      return new Builder(name, source, features, derived, ttl, availabilityDelay);
+      return new Builder(name, source, features, derived, ttl, availabilityDelay, serving);
     }
 
     public Builder feature(Feature feature) {
@@ -137,24 +184,40 @@ public record FeatureView(
     public Builder features(List<Feature> more) {
       List<Feature> next = new ArrayList<>(features);
       next.addAll(more);
-      return new Builder(name, source, List.copyOf(next), derived, ttl, availabilityDelay);
+      return new Builder(name, source, List.copyOf(next), derived, ttl, availabilityDelay, serving);
     }
 
     /** Adds a feature computed from the others. */
     public Builder derived(DerivedFeature feature) {
       List<DerivedFeature> next = new ArrayList<>(derived);
       next.add(feature);
-      return new Builder(name, source, features, List.copyOf(next), ttl, availabilityDelay);
+      return new Builder(
+          name, source, features, List.copyOf(next), ttl, availabilityDelay, serving);
     }
 
     /** How long an online value may be served after its {@code feature_ts}. */
     public Builder ttl(Duration ttl) {
-      return new Builder(name, source, features, derived, ttl, availabilityDelay);
+      return new Builder(name, source, features, derived, ttl, availabilityDelay, serving);
     }
 
     /** How long after {@code feature_ts} a value is assumed servable (see the class comment). */
     public Builder availabilityDelay(Duration delay) {
-      return new Builder(name, source, features, derived, ttl, delay);
+      return new Builder(name, source, features, derived, ttl, delay, serving);
+    }
+
+    /** Serves the view at request time (see {@link Serving}), with tiles as large as its slice. */
+    public Builder servedAtRequestTime() {
+      return new Builder(
+          name, source, features, derived, ttl, availabilityDelay, Serving.requestTime());
+    }
+
+    /**
+     * Serves the view at request time with tiles of {@code tile}, finer than the slide if wanted;
+     * the tile must divide the slide and every window size.
+     */
+    public Builder servedAtRequestTime(Duration tile) {
+      return new Builder(
+          name, source, features, derived, ttl, availabilityDelay, Serving.requestTime(tile));
     }
 
     public FeatureView build() {
@@ -172,7 +235,7 @@ public record FeatureView(
                 .multipliedBy(2);
       }
       Duration delay = availabilityDelay == null ? source.maxOutOfOrderness() : availabilityDelay;
-      return new FeatureView(name, source, features, derived, effectiveTtl, delay);
+      return new FeatureView(name, source, features, derived, effectiveTtl, delay, serving);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
+import io.freshet.dsl.Serving;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,6 +51,9 @@ public final class ViewPlan implements java.io.Serializable {
       maxWindow = Math.max(maxWindow, size);
       aggregated.add(
           new FeaturePart.Aggregated(index++, f.name(), f.aggregation(), f.filter(), size));
+    }
+    if (view.serving().tile() != null) {
+      slice = gcd(slice, view.serving().tile().toMillis());
     }
     for (DerivedFeature d : view.derived()) {
       derived.add(new FeaturePart.Derived(index++, d.name(), d.expression()));
@@ -132,6 +136,24 @@ public final class ViewPlan implements java.io.Serializable {
     return sliceMillis;
   }
 
+  /** Whether the view is served at request time from tiles (see {@link Serving}). */
+  public boolean requestTime() {
+    return view.serving().requestTimeMode();
+  }
+
+  /** How the view is served. */
+  public Serving.Mode servingMode() {
+    return view.serving().mode();
+  }
+
+  /**
+   * The tile of a request-time view: the operator's slice, which the view may declare finer than
+   * its slide; it divides every window size.
+   */
+  public long tileMillis() {
+    return sliceMillis;
+  }
+
   /** How long after the watermark a late event still updates its windows. */
   public long allowedLatenessMillis() {
     return source.allowedLateness().toMillis();
@@ -191,6 +213,13 @@ public final class ViewPlan implements java.io.Serializable {
     sb.append('\n');
     sb.append("slide ").append(Durations.format(Duration.ofMillis(slideMillis)));
     sb.append(" slice ").append(Durations.format(Duration.ofMillis(sliceMillis))).append('\n');
+    if (requestTime()) {
+      // Only a request-time view says how it is served: every window-end view keeps the
+      // fingerprint it had before serving modes existed.
+      sb.append("serving request_time tile ")
+          .append(Durations.format(Duration.ofMillis(sliceMillis)))
+          .append('\n');
+    }
     for (FeaturePart p : parts) {
       sb.append("  ").append(p.describe()).append('\n');
     }

@@ -16,10 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering of the house, held: the DSL at the bottom, the stores above it, the engines above
- * them, the {@code freshet} command on top; nothing imports upward, engines do not import each
- * other, and only the store modules touch Redis and JDBC. Reads the main classes of every module of
- * the build (tests, test support and the benchmarks aside).
+ * The layering of the house, held: the DSL at the bottom, the aggregation code beside the stores
+ * above it (both free of Flink, so the gateway and training sets merge tiles with the job's own
+ * code), the engines above them, the {@code freshet} command on top; nothing imports upward,
+ * engines do not import each other, and only the store modules touch Redis and JDBC. Reads the main
+ * classes of every module of the build (tests, test support and the benchmarks aside).
  */
 class LayeringTest {
   private static final String[] DSL = {
@@ -52,6 +53,7 @@ class LayeringTest {
         .contains(
             Stream.of(
                     "feature-dsl",
+                    "aggregation",
                     "registry",
                     "flink-jobs",
                     "serving-gateway",
@@ -86,6 +88,24 @@ class LayeringTest {
   }
 
   @Test
+  void the_aggregation_code_imports_nothing_of_flink_stores_or_http() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.freshet.aggregate..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.flink..",
+            "io.lettuce..",
+            "java.sql..",
+            "org.postgresql..",
+            "io.vertx..",
+            "io.freshet.online..",
+            "io.freshet.offline..")
+        .check(house);
+  }
+
+  @Test
   void only_the_online_store_touches_redis() {
     noClasses()
         .that()
@@ -115,6 +135,8 @@ class LayeringTest {
         .definedBy(DSL)
         .layer("Examples")
         .definedBy("io.freshet.examples..")
+        .layer("Aggregation")
+        .definedBy("io.freshet.aggregate..")
         .layer("Stores")
         .definedBy("io.freshet.online..", "io.freshet.offline..", "io.freshet.registry..")
         .layer("Engines")
@@ -126,6 +148,8 @@ class LayeringTest {
         .whereLayer("Engines")
         .mayOnlyBeAccessedByLayers("Command")
         .whereLayer("Stores")
+        .mayOnlyBeAccessedByLayers("Engines", "Command")
+        .whereLayer("Aggregation")
         .mayOnlyBeAccessedByLayers("Engines", "Command")
         .whereLayer("Examples")
         .mayOnlyBeAccessedByLayers("Command")

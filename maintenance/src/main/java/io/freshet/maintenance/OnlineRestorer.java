@@ -1,13 +1,16 @@
 package io.freshet.maintenance;
 
+import io.freshet.aggregate.RequestTimeRule;
 import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TileTable;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.online.OnlineWriter;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Tile;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +23,13 @@ import java.util.List;
  *
  * <p>Use it when Redis lost its data (a restart without persistence, a flushed database, a new
  * cluster): the gateway answers NOT_FOUND until the rows are back.
+ *
+ * <p>A request-time view is restored from its tile history instead ({@link #restoreTiles}): the
+ * newest version of every tile an online read could still select, through the job's own tile
+ * script, so a newer version a running job wrote meanwhile is kept. <b>Restored tiles get new
+ * visibility instants online</b> (the instant of the restore's write), while the history keeps the
+ * instants at which they were first served: during the outage the gateway answered NOT_FOUND, but
+ * an as-served training set shows the history's values for labels in that time.
  */
 public final class OnlineRestorer {
   private static final int BATCH = 500;
@@ -46,11 +56,32 @@ public final class OnlineRestorer {
   public record Result(String view, long rowsRead, long keysWritten) {}
 
   /**
-   * Restores one view; returns how many rows were read and how many keys were written.
+   * What a restore of a request-time view did.
+   *
+   * @param entities entities with a tile a read could still select
+   * @param tilesRead newest tile versions read from the history
+   * @param tilesWritten tiles the online table now holds in the history's version (written now, or
+   *     already there)
+   * @param tilesRefused tiles not written: the online table holds a newer version (a running job
+   *     wrote it), or the tile stopped being selectable while the restore ran
+   */
+  public record TileResult(
+      String view, long entities, long tilesRead, long tilesWritten, long tilesRefused) {}
+
+  /**
+   * Restores one view served at window ends; returns how many rows were read and how many keys were
+   * written.
    *
    * @throws OfflineStoreException if the offline table cannot be read
+   * @throws IllegalArgumentException for a request-time view: use {@link #restoreTiles}
    */
   public Result restore(ViewPlan plan) {
+    if (plan.requestTime()) {
+      throw new IllegalArgumentException(
+          "view '"
+              + plan.name()
+              + "' is served at request time from tiles; restore it with restoreTiles");
+    }
     OfflineTable table = OfflineTable.of(plan);
     long ttl = plan.ttl().toMillis();
     long now = clock.millis();
@@ -76,5 +107,77 @@ public final class OnlineRestorer {
       written[0] += writer.writeAll(rows, now, BATCH);
     }
     return new Result(plan.name(), read[0], written[0]);
+  }
+
+  /**
+   * Restores one request-time view from its tile history: for every entity not expired at the
+   * restore's instant {@code now} ({@link RequestTimeRule#expiresAt} of its newest tile), the
+   * newest version of each tile a read at or after {@code now} can select, and of its newest tile
+   * (which decides expiry), written with {@link OnlineWriter#writeTiles}. Versions already online
+   * stay as they are with their instants; a newer version online wins. The tiles written become
+   * visible at the instant of this write, not at the instant the history records.
+   *
+   * @throws OfflineStoreException if the tile history cannot be read
+   */
+  public TileResult restoreTiles(ViewPlan plan) {
+    TileTable table = TileTable.of(plan);
+    RequestTimeRule rule = new RequestTimeRule(plan);
+    long now = clock.millis();
+    long[] counts = new long[4]; // entities, read, written, refused
+    try (OfflineSession offline = OfflineSession.open(jdbcUrl, APPLICATION_NAME);
+        OnlineWriter writer =
+            OnlineWriter.create(plan, redisUrl, OnlineClients.Settings.forTool())) {
+      writer.connect();
+      List<Tile> pending = new ArrayList<>(BATCH);
+      List<Tile> entityTiles = new ArrayList<>();
+      Runnable flush =
+          () -> {
+            long[] stamps = writeTiles(writer, pending);
+            for (long stamp : stamps) {
+              counts[stamp < 0 ? 3 : 2]++;
+            }
+            pending.clear();
+          };
+      Runnable endEntity =
+          () -> {
+            if (entityTiles.isEmpty()) {
+              return;
+            }
+            long newest = entityTiles.get(entityTiles.size() - 1).start();
+            if (now < rule.expiresAt(newest)) {
+              counts[0]++;
+              for (Tile tl : entityTiles) {
+                if (tl.start() == newest || !rule.unneededFrom(tl.start(), now)) {
+                  pending.add(tl);
+                }
+              }
+              if (pending.size() >= BATCH) {
+                flush.run();
+              }
+            }
+            entityTiles.clear();
+          };
+      offline.forEachNewestTile(
+          table,
+          null,
+          null,
+          v -> {
+            counts[1]++;
+            if (!entityTiles.isEmpty()
+                && !entityTiles.get(0).entityKey().equals(v.tile().entityKey())) {
+              endEntity.run();
+            }
+            entityTiles.add(v.tile());
+          });
+      endEntity.run();
+      if (!pending.isEmpty()) {
+        flush.run();
+      }
+    }
+    return new TileResult(plan.name(), counts[0], counts[1], counts[2], counts[3]);
+  }
+
+  private static long[] writeTiles(OnlineWriter writer, List<Tile> tiles) {
+    return writer.writeAllTiles(tiles, BATCH);
   }
 }

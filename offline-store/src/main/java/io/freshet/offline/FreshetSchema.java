@@ -18,6 +18,7 @@ import org.flywaydb.core.api.FlywayException;
  * V2 training_sets  training_sets, training_set_views
  * V3 sink_commits   sink_commits, sink_commits__age    (see {@link SinkCommits})
  * V4 rejected_events rejected_events                   (see {@link RejectedEvents})
+ * V5 training_semantics  semantics of training sets, first served instant per view
  * </pre>
  *
  * <p>The offline tables themselves ({@code freshet."{view}__{versionTag}"}) are not migrations:

@@ -90,6 +90,62 @@ public final class OfflineSession implements AutoCloseable {
     }
   }
 
+  /** True when the tile table exists. */
+  public boolean exists(TileTable table) {
+    try {
+      return OfflineTables.exists(connection, table);
+    } catch (SQLException e) {
+      throw OfflineStoreException.of(e);
+    }
+  }
+
+  /**
+   * Streams, in one transaction, every version of the tiles of {@code entities} (all when null) as
+   * {@link TileHistory#versions} does, as committed up to {@code asOf} (everything when null). What
+   * {@code handler} throws ends the stream and is thrown as it is.
+   */
+  public void forEachTileVersion(
+      TileTable table,
+      Instant asOf,
+      java.util.Collection<String> entities,
+      Consumer<TileHistory.Version> handler) {
+    tiles(TileHistory.select(table, asOf, entities != null, false), asOf, entities, handler);
+  }
+
+  /**
+   * Streams, in one transaction, the newest version of every tile of {@code entities} (all when
+   * null) as {@link TileHistory#newestVersions} does.
+   */
+  public void forEachNewestTile(
+      TileTable table,
+      Instant asOf,
+      java.util.Collection<String> entities,
+      Consumer<TileHistory.Version> handler) {
+    tiles(TileHistory.select(table, asOf, entities != null, true), asOf, entities, handler);
+  }
+
+  private void tiles(
+      String sql,
+      Instant asOf,
+      java.util.Collection<String> entities,
+      Consumer<TileHistory.Version> handler) {
+    try {
+      boolean auto = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        TileHistory.run(connection, sql, asOf, entities, handler);
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(auto);
+      }
+    } catch (SQLException e) {
+      throw OfflineStoreException.of(e);
+    }
+  }
+
   @Override
   public void close() {
     try {

@@ -21,6 +21,7 @@ import java.util.List;
  *   feature_ts    timestamptz  not null   -- the window end
  *   {part}...     typed per part          -- in plan order
  *   committed_at  timestamptz  not null   -- when this version was committed
+ *   visible_at    timestamptz             -- when the online table began serving this version
  *   superseded_at timestamptz             -- when the next version replaced it; null while current
  *   primary key (entity_key, feature_ts, committed_at)
  *   unique index "{view}__{versionTag}__current" (entity_key, feature_ts) where superseded_at is null
@@ -52,6 +53,15 @@ import java.util.List;
  * <p>{@code committed_at} is the writing transaction's {@code now()}: its start, a moment before
  * its rows become visible at COMMIT. A training set that wants an as-of time nobody can still write
  * behind picks one no later than {@link #stableAsOfQuery()}.
+ *
+ * <p>{@code visible_at} is the instant, on the online store's clock and to the microsecond, from
+ * which the online table served this version (the stamp its write script returned, see {@code
+ * io.freshet.online.NewestWinsScript}); null for a version the online table never served (a
+ * backfill, a row older than the one online, a window updated again within one checkpoint). The
+ * committer writes online first and then the offline versions with those stamps, so an as-served
+ * training set reproduces what the gateway read. A version whose values equal the current one's
+ * adds nothing; it only sets the current version's {@code visible_at} if that is still null. Tables
+ * created before get the column ({@link #addVisibleAtStatement()}), null in every existing row.
  *
  * <p>{@link OfflineTables} creates the table; {@link OfflineReader} reads it back as {@link
  * io.freshet.storage.FeatureRow}s.
@@ -127,6 +137,7 @@ public final class OfflineTable {
     }
     sb.append("  committed_at timestamptz NOT NULL DEFAULT now(),\n");
     sb.append("  superseded_at timestamptz,\n");
+    sb.append("  visible_at timestamptz,\n");
     sb.append("  PRIMARY KEY (entity_key, feature_ts, committed_at)\n)");
     String index =
         "CREATE UNIQUE INDEX IF NOT EXISTS \""
@@ -135,6 +146,11 @@ public final class OfflineTable {
             + qualifiedName()
             + " (entity_key, feature_ts) WHERE superseded_at IS NULL";
     return List.of("CREATE SCHEMA IF NOT EXISTS " + SCHEMA, sb.toString(), index);
+  }
+
+  /** Adds {@code visible_at} to a table created before the column existed. */
+  public String addVisibleAtStatement() {
+    return "ALTER TABLE " + qualifiedName() + " ADD COLUMN IF NOT EXISTS visible_at timestamptz";
   }
 
   /**
@@ -147,8 +163,9 @@ public final class OfflineTable {
    * batch as arrays, one element per row and one array per column: {@code text[]} entity keys,
    * {@code bigint[]} feature_ts in epoch milliseconds, then one array per part in plan order:
    * {@code bigint[]} for INT64, {@code double precision[]} for FLOAT64, {@code text[]} for STRING,
-   * and {@code text[]} of {@link ListValues#literal array literals} for STRING_LIST. A batch must
-   * hold each (entity, feature_ts) at most once.
+   * and {@code text[]} of {@link ListValues#literal array literals} for STRING_LIST, and last a
+   * {@code bigint[]} of visibility instants in epoch microseconds (null: never served). A batch
+   * must hold each (entity, feature_ts) at most once.
    */
   public String insertOrSupersedeStatement() {
     StringBuilder stored = new StringBuilder();
@@ -158,12 +175,15 @@ public final class OfflineTable {
       incoming.append(incoming.isEmpty() ? "" : ", ");
       incoming.append("EXCLUDED.\"").append(p.name()).append('"');
     }
+    String changed = "ROW(" + stored + ") IS DISTINCT FROM ROW(" + incoming + ")";
     return insertBatch()
-        + " DO UPDATE SET superseded_at = now() WHERE ROW("
-        + stored
-        + ") IS DISTINCT FROM ROW("
-        + incoming
-        + ")";
+        + " DO UPDATE SET superseded_at = CASE WHEN "
+        + changed
+        + " THEN now() END, visible_at = CASE WHEN "
+        + changed
+        + " THEN t.visible_at ELSE coalesce(t.visible_at, EXCLUDED.visible_at) END WHERE "
+        + changed
+        + " OR (t.visible_at IS NULL AND EXCLUDED.visible_at IS NOT NULL)";
   }
 
   /**
@@ -306,12 +326,15 @@ public final class OfflineTable {
       args.append(", ?::").append(arrayType(p)).append("[]");
       names.append(", p").append(p.index());
     }
+    args.append(", ?::bigint[]");
+    names.append(", visible_us");
     return "INSERT INTO "
         + qualifiedName()
         + " AS t ("
         + cols
-        + ", committed_at) SELECT "
+        + ", visible_at, committed_at) SELECT "
         + select
+        + ", timestamptz 'epoch' + u.visible_us * interval '1 microsecond'"
         + ", now() FROM unnest("
         + args
         + ") AS u("

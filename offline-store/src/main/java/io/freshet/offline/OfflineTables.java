@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
 
-/** Creates offline tables when a writer first needs them, and tells whether one exists. */
+/**
+ * Creates offline tables (the row table of a window-end view version, the tile table of a
+ * request-time one) when a writer first needs them, and tells whether one exists.
+ */
 public final class OfflineTables {
   private OfflineTables() {}
 
@@ -24,6 +27,9 @@ public final class OfflineTables {
    * the offline table, its current-version index and, through {@link FreshetSchema}, the commit
    * markers if any is missing.
    *
+   * <p>A table created before {@code visible_at} existed gets the column ({@link
+   * OfflineTable#addVisibleAtStatement()}), once.
+   *
    * <p>When everything exists, as on every restart of a running job, it takes no lock: a {@code
    * CREATE INDEX IF NOT EXISTS} would lock the table against the commits of other subtasks.
    * Creation is serialized across sessions by an advisory lock.
@@ -34,6 +40,81 @@ public final class OfflineTables {
    */
   public static void ensure(Connection c, OfflineTable table, DataSource schema)
       throws SQLException {
+    List<String> want = new ArrayList<>(List.of("entity_key", "feature_ts"));
+    table.plan().parts().stream().map(FeaturePart::name).forEach(want::add);
+    want.addAll(List.of("committed_at", "superseded_at"));
+    ensure(
+        c,
+        new Layout(
+            table.qualifiedName(),
+            table.tableName(),
+            table.currentIndexName(),
+            want,
+            table.createStatements(),
+            "OfflineTable.createStatements() (history: superseded_at, primary key"
+                + " (entity_key, feature_ts, committed_at))"),
+        schema);
+    if (!hasColumn(c, table.tableName(), "visible_at")) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
+        s.execute(table.addVisibleAtStatement());
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    }
+  }
+
+  private static boolean hasColumn(Connection c, String tableName, String column)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT 1 FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? AND column_name = ?")) {
+      ps.setString(1, OfflineTable.SCHEMA);
+      ps.setString(2, tableName);
+      ps.setString(3, column);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /**
+   * As {@link #ensure(Connection, OfflineTable, DataSource)}, for the tile table of a request-time
+   * view version (which has no row table): checks an existing one's columns, then creates the
+   * schema, the tile table, its index and the commit markers if any is missing.
+   *
+   * @throws SQLException with SQLState 55000 if an existing table lacks columns
+   */
+  public static void ensure(Connection c, TileTable table, DataSource schema) throws SQLException {
+    ensure(
+        c,
+        new Layout(
+            table.qualifiedName(),
+            table.tableName(),
+            table.visibleIndexName(),
+            TileTable.columns(),
+            table.createStatements(),
+            "TileTable.createStatements()"),
+        schema);
+  }
+
+  /** What {@link #ensure} needs of a table: names, columns and DDL. */
+  private record Layout(
+      String qualifiedName,
+      String tableName,
+      String indexName,
+      List<String> columns,
+      List<String> createStatements,
+      String layoutSource) {}
+
+  private static void ensure(Connection c, Layout table, DataSource schema) throws SQLException {
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
@@ -61,10 +142,19 @@ public final class OfflineTables {
     }
   }
 
+  /** True when the tile table exists. */
+  public static boolean exists(Connection c, TileTable table) throws SQLException {
+    return exists(c, table.qualifiedName());
+  }
+
   /** True when the table exists. */
   public static boolean exists(Connection c, OfflineTable table) throws SQLException {
+    return exists(c, table.qualifiedName());
+  }
+
+  private static boolean exists(Connection c, String qualifiedName) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      s.setString(1, table.qualifiedName());
+      s.setString(1, qualifiedName);
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);
@@ -90,9 +180,9 @@ public final class OfflineTables {
    * to_regclass} answers from the session's catalog cache, which may still hold "no such relation"
    * from before the advisory lock was granted.
    */
-  private static boolean allExist(Connection c, OfflineTable table) throws SQLException {
+  private static boolean allExist(Connection c, Layout table) throws SQLException {
     return countRelations(
-            c, table.tableName(), table.currentIndexName(), SinkCommits.NAME, SinkCommits.AGE_INDEX)
+            c, table.tableName(), table.indexName(), SinkCommits.NAME, SinkCommits.AGE_INDEX)
         == 4;
   }
 
@@ -114,7 +204,7 @@ public final class OfflineTables {
     }
   }
 
-  private static void checkLayout(Connection c, OfflineTable table) throws SQLException {
+  private static void checkLayout(Connection c, Layout table) throws SQLException {
     Set<String> have = new HashSet<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -131,19 +221,16 @@ public final class OfflineTables {
     if (have.isEmpty()) {
       return;
     }
-    List<String> want = new ArrayList<>(List.of("entity_key", "feature_ts"));
-    table.plan().parts().stream().map(FeaturePart::name).forEach(want::add);
-    want.addAll(List.of("committed_at", "superseded_at"));
-    List<String> missing = want.stream().filter(col -> !have.contains(col)).toList();
+    List<String> missing = table.columns().stream().filter(col -> !have.contains(col)).toList();
     if (!missing.isEmpty()) {
       throw new SQLException(
           "offline table "
               + table.qualifiedName()
               + " exists without the columns "
               + missing
-              + ": it was created by an older Freshet. Migrate it to the layout of"
-              + " OfflineTable.createStatements() (history: superseded_at, primary key"
-              + " (entity_key, feature_ts, committed_at)), or drop it and backfill",
+              + ": it was created by an older Freshet. Migrate it to the layout of "
+              + table.layoutSource()
+              + ", or drop it and backfill",
           "55000");
     }
   }

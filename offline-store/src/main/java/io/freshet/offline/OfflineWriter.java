@@ -2,16 +2,11 @@ package io.freshet.offline;
 
 import io.freshet.plan.FeaturePart;
 import io.freshet.storage.FeatureRow;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -32,21 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class OfflineWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineWriter.class);
 
-  /** SQLStates worth waiting for besides connection (08) and resource (53) errors. */
-  private static final Set<String> TRANSIENT_STATES =
-      Set.of(
-          "40001", // serialization_failure
-          "40P01", // deadlock_detected
-          "55P03", // lock_not_available
-          "57014", // query_canceled (statement timeout)
-          "57P01", // admin_shutdown: the server is restarting
-          "57P02", // crash_shutdown
-          "57P03", // cannot_connect_now: the server is starting
-          "58000", // system_error
-          "58030"); // io_error
-
-  private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
-
   /** What applying one committable did. */
   public enum Outcome {
     /** The marker and the rows were committed. */
@@ -64,13 +44,11 @@ public final class OfflineWriter implements AutoCloseable {
     void halfWritten() throws IOException;
   }
 
+  private static final Set<String> LAYOUT_STATES = Set.of("42P01", "42703");
+
   private final OfflineTable table;
-  private final String jdbcUrl;
   private final int rowsPerStatement;
-  private final Duration markerRetention;
-  private Connection connection;
-  private boolean tablesReady;
-  private long nextPurge = System.nanoTime();
+  private final MarkedTransactions transactions;
 
   /**
    * A writer of {@code table}; it connects when first used.
@@ -82,9 +60,20 @@ public final class OfflineWriter implements AutoCloseable {
   public OfflineWriter(
       OfflineTable table, String jdbcUrl, int rowsPerStatement, Duration markerRetention) {
     this.table = Objects.requireNonNull(table, "table");
-    this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     this.rowsPerStatement = rowsPerStatement;
-    this.markerRetention = Objects.requireNonNull(markerRetention, "markerRetention");
+    this.transactions =
+        new MarkedTransactions(
+            table.tableName(),
+            table.qualifiedName(),
+            jdbcUrl,
+            markerRetention,
+            (c, schema) -> OfflineTables.ensure(c, table, schema),
+            LOG);
+  }
+
+  /** Whether the committable with this marker is in. Claims nothing. */
+  public boolean hasMarker(SinkCommits.Marker marker) throws SQLException {
+    return transactions.hasMarker(marker);
   }
 
   /**
@@ -93,23 +82,29 @@ public final class OfflineWriter implements AutoCloseable {
    */
   public Outcome apply(List<FeatureRow> rows, SinkCommits.Marker marker, Progress progress)
       throws SQLException, IOException, InterruptedException {
-    Connection c = connection();
-    try {
-      if (!SinkCommits.claim(c, table.tableName(), marker, rows.size())) {
-        c.rollback();
-        return Outcome.ALREADY_COMMITTED;
-      }
-      writeRows(c, rows, progress);
-      c.commit();
-    } catch (Exception e) {
-      rollbackQuietly(c);
-      throw e;
-    }
-    purgeMarkersIfDue(c);
-    return Outcome.APPLIED;
+    return apply(rows, null, marker, progress);
   }
 
-  private void writeRows(Connection c, List<FeatureRow> rows, Progress progress)
+  /**
+   * {@link #apply(List, SinkCommits.Marker, Progress)}, each row with the instant from which the
+   * online table served it ({@code visible_at}, see {@link OfflineTable}).
+   *
+   * @param visibleMicros per row, in order, the instant in epoch microseconds of the online store's
+   *     clock from which it was served, or a negative number if never; null: none was served
+   */
+  public Outcome apply(
+      List<FeatureRow> rows, long[] visibleMicros, SinkCommits.Marker marker, Progress progress)
+      throws SQLException, IOException, InterruptedException {
+    if (visibleMicros != null && visibleMicros.length != rows.size()) {
+      throw new IllegalArgumentException(
+          visibleMicros.length + " visibility instants for " + rows.size() + " rows");
+    }
+    return transactions.apply(
+        marker, rows.size(), c -> writeRows(c, rows, visibleMicros, progress));
+  }
+
+  private void writeRows(
+      Connection c, List<FeatureRow> rows, long[] visibleMicros, Progress progress)
       throws SQLException, IOException, InterruptedException {
     int batches = (rows.size() + rowsPerStatement - 1) / rowsPerStatement;
     int half = (batches + 1) / 2;
@@ -118,9 +113,9 @@ public final class OfflineWriter implements AutoCloseable {
         PreparedStatement insert = c.prepareStatement(table.insertStatement())) {
       for (int b = 0; b < batches; b++) {
         progress.beforeBatch();
-        List<FeatureRow> batch =
-            rows.subList(b * rowsPerStatement, Math.min(rows.size(), (b + 1) * rowsPerStatement));
-        Array[] columns = columns(c, batch);
+        int from = b * rowsPerStatement;
+        List<FeatureRow> batch = rows.subList(from, Math.min(rows.size(), from + rowsPerStatement));
+        Array[] columns = columns(c, batch, visibleMicros, from);
         try {
           for (int i = 0; i < columns.length; i++) {
             insertOrSupersede.setArray(i + 1, columns[i]);
@@ -144,7 +139,8 @@ public final class OfflineWriter implements AutoCloseable {
    * The batch as one array per column, as {@link OfflineTable#insertOrSupersedeStatement()} takes
    * it.
    */
-  private Array[] columns(Connection c, List<FeatureRow> batch) throws SQLException {
+  private Array[] columns(Connection c, List<FeatureRow> batch, long[] visibleMicros, int from)
+      throws SQLException {
     List<FeaturePart> parts = table.plan().parts();
     int n = batch.size();
     String[] keys = new String[n];
@@ -171,7 +167,15 @@ public final class OfflineWriter implements AutoCloseable {
         values[p][r] = v[p];
       }
     }
-    Array[] arrays = new Array[2 + parts.size()];
+    Long[] visible = new Long[n];
+    if (visibleMicros != null) {
+      for (int r = 0; r < n; r++) {
+        long v = visibleMicros[from + r];
+        visible[r] = v < 0 ? null : v;
+      }
+    }
+    Array[] arrays = new Array[3 + parts.size()];
+    arrays[2 + parts.size()] = c.createArrayOf("int8", visible);
     arrays[0] = c.createArrayOf("text", keys);
     arrays[1] = c.createArrayOf("int8", ts);
     for (FeaturePart p : parts) {
@@ -219,117 +223,28 @@ public final class OfflineWriter implements AutoCloseable {
     return out;
   }
 
-  private void purgeMarkersIfDue(Connection c) {
-    long now = System.nanoTime();
-    if (now - nextPurge < 0) {
-      return;
-    }
-    nextPurge = now + PURGE_EVERY.toNanos();
-    try {
-      int purged = SinkCommits.purge(c, table.tableName(), markerRetention);
-      c.commit();
-      LOG.debug("purged {} commit markers of {}", purged, table.qualifiedName());
-    } catch (SQLException e) {
-      rollbackQuietly(c);
-      LOG.warn("could not purge old commit markers of {}: {}", table.qualifiedName(), e.toString());
-    }
-  }
-
-  private Connection connection() throws SQLException {
-    if (connection == null) {
-      Connection c = PostgresSessions.open(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME);
-      try {
-        c.setAutoCommit(false);
-        if (!tablesReady) {
-          OfflineTables.ensure(
-              c, table, PostgresSessions.dataSource(jdbcUrl, OfflineTable.WRITER_APPLICATION_NAME));
-          tablesReady = true;
-        }
-      } catch (SQLException e) {
-        closeQuietly(c);
-        throw e;
-      }
-      connection = c;
-    }
-    return connection;
-  }
-
   /** Whether an error of {@link #apply} may go away by waiting (a restart, a failover). */
   public static boolean isTransient(Exception e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
-        return true;
-      }
-      if (t instanceof SQLException s && s.getSQLState() != null && !s.getSQLState().isEmpty()) {
-        String state = s.getSQLState();
-        return state.startsWith("08") || state.startsWith("53") || TRANSIENT_STATES.contains(state);
-      }
-      if (t instanceof SocketException
-          || t instanceof SocketTimeoutException
-          || t instanceof EOFException) {
-        return true;
-      }
-    }
-    return false;
+    return MarkedTransactions.isTransient(e);
   }
 
   /** A sentence about a permanent error of {@link #apply} that says what to do. */
   public String explain(Exception e) {
-    String state = null;
-    for (Throwable t = e; t != null && state == null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        state = s.getSQLState();
-      }
-    }
-    String hint =
-        state == null
-            ? ""
-            : switch (state) {
-              case "42501" ->
-                  "; the role lacks a privilege: grant it SELECT, INSERT, UPDATE on "
-                      + table.qualifiedName()
-                      + " and SELECT, INSERT, DELETE on "
-                      + SinkCommits.TABLE
-                      + ", or create both in advance";
-              case "28000", "28P01" ->
-                  "; Postgres refused the login: check user and password of the JDBC URL";
-              case "3D000" -> "; the database named in the JDBC URL does not exist";
-              case "42P01", "42703" ->
-                  "; the table does not have the layout of this Freshet version (see"
-                      + " OfflineTable.createStatements())";
-              default -> "";
-            };
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return message + (state == null ? "" : " (SQLState " + state + ")") + hint;
+    return transactions.explain(
+        e,
+        "SELECT, INSERT, UPDATE",
+        LAYOUT_STATES,
+        "; the table does not have the layout of this Freshet version (see"
+            + " OfflineTable.createStatements())");
   }
 
   /** Drops the connection, so that the next {@link #apply} opens a new one. */
   public void discardConnection() {
-    closeQuietly(connection);
-    connection = null;
+    transactions.discardConnection();
   }
 
   @Override
   public void close() {
     discardConnection();
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; it is discarded before the next attempt
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // already broken
-    }
   }
 }

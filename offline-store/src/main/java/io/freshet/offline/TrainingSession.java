@@ -119,6 +119,15 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
+  /** Whether the tile table of {@code table} exists. */
+  public boolean hasTable(TileTable table) throws OfflineStoreException {
+    try {
+      return OfflineTables.exists(connection, table);
+    } catch (SQLException e) {
+      throw new OfflineStoreException(e);
+    }
+  }
+
   /**
    * The latest time no writer can still commit offline rows behind ({@link
    * OfflineTable#stableAsOfQuery()}).

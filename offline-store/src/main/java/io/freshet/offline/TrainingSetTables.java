@@ -24,26 +24,28 @@ public final class TrainingSetTables {
   public static final String INSERT_SET =
       "INSERT INTO freshet.training_sets (id, created_at, as_of, label_source, label_sha256,"
           + " timestamp_column, feature_service, features, feature_columns,"
-          + " full_feature_names, output, output_sha256, row_count, format_version)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + " full_feature_names, output, output_sha256, row_count, format_version, semantics)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** Records one view a set read: training_set_id, position, view_name, ..., delay. */
   public static final String INSERT_VIEW =
       "INSERT INTO freshet.training_set_views (training_set_id, position, view_name,"
-          + " version_tag, fingerprint, key_columns, ttl_micros, availability_delay_micros)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+          + " version_tag, fingerprint, key_columns, ttl_micros, availability_delay_micros,"
+          + " first_served_at, labels_before_first_served)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** The views of set {@code ?}, in their order. */
   public static final String SELECT_VIEWS =
       "SELECT view_name, version_tag, fingerprint, key_columns, ttl_micros,"
-          + " availability_delay_micros FROM freshet.training_set_views"
+          + " availability_delay_micros, first_served_at, labels_before_first_served"
+          + " FROM freshet.training_set_views"
           + " WHERE training_set_id = ? ORDER BY position";
 
   /** Set {@code ?}, without its views. */
   public static final String SELECT_SET =
       "SELECT created_at, as_of, label_source, label_sha256, timestamp_column,"
           + " feature_service, features, feature_columns, full_feature_names, output,"
-          + " output_sha256, row_count, format_version"
+          + " output_sha256, row_count, format_version, semantics"
           + " FROM freshet.training_sets WHERE id = ?";
 
   /** Removes set {@code ?} and, by cascade, its views. */
@@ -53,7 +55,8 @@ public final class TrainingSetTables {
 
   /**
    * A row of {@code freshet.training_sets}; lists are {@code text[]}, the label source and output
-   * as their owners describe them.
+   * as their owners describe them; {@code semantics} is {@code final} or {@code as-served}
+   * (migration V5).
    */
   public record SetRow(
       UUID id,
@@ -69,16 +72,24 @@ public final class TrainingSetTables {
       String output,
       String outputSha256,
       long rowCount,
-      int formatVersion) {}
+      int formatVersion,
+      String semantics) {}
 
-  /** A row of {@code freshet.training_set_views}, without the set's id and its position. */
+  /**
+   * A row of {@code freshet.training_set_views}, without the set's id and its position. {@code
+   * firstServedAt} is the first instant a request-time view version was served online (null when
+   * never, or for a window-end view), {@code labelsBeforeFirstServed} how many labels lay before it
+   * (migration V5).
+   */
   public record ViewRow(
       String view,
       String versionTag,
       String fingerprint,
       List<String> keyColumns,
       long ttlMicros,
-      long availabilityDelayMicros) {}
+      long availabilityDelayMicros,
+      Instant firstServedAt,
+      long labelsBeforeFirstServed) {}
 
   /** Records set {@code set} and its views, in their order, in the session's transaction. */
   public static void insert(TrainingSession s, SetRow set, List<ViewRow> views)
@@ -100,6 +111,7 @@ public final class TrainingSetTables {
         ps.setString(12, set.outputSha256());
         ps.setLong(13, set.rowCount());
         ps.setInt(14, set.formatVersion());
+        ps.setString(15, set.semantics());
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(INSERT_VIEW)) {
@@ -113,6 +125,9 @@ public final class TrainingSetTables {
           ps.setArray(6, c.createArrayOf("text", v.keyColumns().toArray()));
           ps.setLong(7, v.ttlMicros());
           ps.setLong(8, v.availabilityDelayMicros());
+          ps.setObject(
+              9, v.firstServedAt() == null ? null : v.firstServedAt().atOffset(ZoneOffset.UTC));
+          ps.setLong(10, v.labelsBeforeFirstServed());
           ps.addBatch();
         }
         ps.executeBatch();
@@ -141,7 +156,9 @@ public final class TrainingSetTables {
                     rs.getString(3),
                     ListValues.read(rs.getArray(4)),
                     rs.getLong(5),
-                    rs.getLong(6)));
+                    rs.getLong(6),
+                    instant(rs.getObject(7, OffsetDateTime.class)),
+                    rs.getLong(8)));
           }
         }
       }
@@ -167,13 +184,18 @@ public final class TrainingSetTables {
                       rs.getString(10),
                       rs.getString(11),
                       rs.getLong(12),
-                      rs.getInt(13)),
+                      rs.getInt(13),
+                      rs.getString(14)),
                   List.copyOf(views)));
         }
       }
     } catch (SQLException e) {
       throw new OfflineStoreException(e);
     }
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
   }
 
   /** Removes set {@code id} and its views (auto-commit, or in the session's transaction). */

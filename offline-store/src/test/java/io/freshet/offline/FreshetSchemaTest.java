@@ -73,7 +73,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
     assertThat(tables(url))
         .containsExactly(
             "applies",
@@ -130,13 +130,15 @@ class FreshetSchemaTest {
             "INSERT INTO "
                 + OFFLINE.qualifiedName()
                 + " (entity_key, feature_ts, \"n\") VALUES ('u1', now(), 4)"));
+    // the layout V2 to V4 keep, with V5's columns added (V5 is idempotent too)
+    execute(url, List.of(v5()));
     List<String> layout = layout(url);
 
     FreshetSchema.migrate(url, "freshet-test");
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
     assertThat(history(url, "training_schema_history")).containsExactly("0 true", "1 true");
     assertThat(layout(url)).isEqualTo(layout);
     for (String table :
@@ -173,6 +175,7 @@ class FreshetSchemaTest {
         .load()
         .migrate();
     execute(old, OLD_SINK_DDL);
+    execute(old, List.of(v5()));
     String fresh = TestPostgres.freshDatabase("schema_new_layout");
 
     FreshetSchema.migrate(fresh, "freshet-test");
@@ -189,7 +192,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true");
+        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true");
   }
 
   /** Columns, types, defaults and index definitions of every fixed table in the schema. */
@@ -216,6 +219,17 @@ class FreshetSchemaTest {
                 + " WHERE connamespace = 'freshet'::regnamespace"
                 + " AND conrelid::regclass::text NOT LIKE '%history' ORDER BY conname"));
     return out;
+  }
+
+  /** Migration V5, which only adds columns, as one script. */
+  private static String v5() {
+    try (java.io.InputStream in =
+        FreshetSchemaTest.class.getResourceAsStream(
+            "/db/migration/freshet/V5__training_semantics.sql")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static List<String> history(String url, String table) throws SQLException {

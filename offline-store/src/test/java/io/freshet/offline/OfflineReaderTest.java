@@ -101,6 +101,7 @@ class OfflineReaderTest {
           ps.setArray(2, ts);
           ps.setArray(3, n);
           ps.setArray(4, pages);
+          ps.setArray(5, c.createArrayOf("int8", new Long[rows.size()]));
           ps.executeUpdate();
         }
       }

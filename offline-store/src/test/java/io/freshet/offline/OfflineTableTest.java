@@ -45,6 +45,7 @@ class OfflineTableTest {
               "pages" text[],
               committed_at timestamptz NOT NULL DEFAULT now(),
               superseded_at timestamptz,
+              visible_at timestamptz,
               PRIMARY KEY (entity_key, feature_ts, committed_at)
             )""",
             "CREATE UNIQUE INDEX IF NOT EXISTS \"clicks__TAG__current\" ON freshet.\"clicks__TAG\""
@@ -55,19 +56,29 @@ class OfflineTableTest {
   void batch_statements_take_one_array_per_column_and_find_current_versions_by_index() {
     String insert =
         "INSERT INTO freshet.\"clicks__TAG\" AS t (entity_key, feature_ts, \"n\", \"spend\","
-            + " \"device\", \"pages\", committed_at) SELECT u.entity_key,"
+            + " \"device\", \"pages\", visible_at, committed_at) SELECT u.entity_key,"
             + " (timestamptz 'epoch' + u.feature_ms * interval '1 millisecond'),"
-            + " u.p0, u.p1, u.p2, u.p3::text[], now() FROM unnest(?::text[], ?::bigint[],"
-            + " ?::bigint[], ?::double precision[], ?::text[], ?::text[])"
-            + " AS u(entity_key, feature_ms, p0, p1, p2, p3)"
+            + " u.p0, u.p1, u.p2, u.p3::text[],"
+            + " timestamptz 'epoch' + u.visible_us * interval '1 microsecond',"
+            + " now() FROM unnest(?::text[], ?::bigint[],"
+            + " ?::bigint[], ?::double precision[], ?::text[], ?::text[], ?::bigint[])"
+            + " AS u(entity_key, feature_ms, p0, p1, p2, p3, visible_us)"
             + " ON CONFLICT (entity_key, feature_ts) WHERE superseded_at IS NULL";
+    String changed =
+        "ROW(t.\"n\", t.\"spend\", t.\"device\", t.\"pages\")"
+            + " IS DISTINCT FROM"
+            + " ROW(EXCLUDED.\"n\", EXCLUDED.\"spend\", EXCLUDED.\"device\", EXCLUDED.\"pages\")";
     assertThat(tagged(table.insertOrSupersedeStatement()))
         .isEqualTo(
             insert
-                + " DO UPDATE SET superseded_at = now()"
-                + " WHERE ROW(t.\"n\", t.\"spend\", t.\"device\", t.\"pages\")"
-                + " IS DISTINCT FROM"
-                + " ROW(EXCLUDED.\"n\", EXCLUDED.\"spend\", EXCLUDED.\"device\", EXCLUDED.\"pages\")");
+                + " DO UPDATE SET superseded_at = CASE WHEN "
+                + changed
+                + " THEN now() END, visible_at = CASE WHEN "
+                + changed
+                + " THEN t.visible_at ELSE coalesce(t.visible_at, EXCLUDED.visible_at) END"
+                + " WHERE "
+                + changed
+                + " OR (t.visible_at IS NULL AND EXCLUDED.visible_at IS NOT NULL)");
     assertThat(tagged(table.insertStatement())).isEqualTo(insert + " DO NOTHING");
   }
 

@@ -51,11 +51,21 @@ class TrainingStoreTest {
             "csv:out.csv",
             "c".repeat(64),
             2,
-            1);
+            1,
+            "as-served");
     List<TrainingSetTables.ViewRow> views =
         List.of(
             new TrainingSetTables.ViewRow(
-                "v", "f".repeat(10), "f".repeat(64), List.of("user_id"), 7_200_000_000L, 0));
+                "v",
+                "f".repeat(10),
+                "f".repeat(64),
+                List.of("user_id"),
+                7_200_000_000L,
+                0,
+                Instant.parse("2026-11-20T10:00:00.000001Z"),
+                3),
+            new TrainingSetTables.ViewRow(
+                "w", "e".repeat(10), "e".repeat(64), List.of("user_id"), 1, 0, null, 0));
     try (TrainingSession s = TrainingSession.open(url)) {
       s.begin();
       TrainingSetTables.insert(s, set, views);

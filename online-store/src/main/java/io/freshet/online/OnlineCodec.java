@@ -34,6 +34,10 @@ import java.util.List;
  * 10^4 and a platform of up to 10 characters: within the 44 bytes up to which Redis keeps a string
  * in one allocation together with its header.
  *
+ * <p>In the store, the online writer's script follows the encoded row with its visibility stamp
+ * ({@link NewestWinsScript#STAMP_BYTES} bytes, see {@link NewestWinsScript}); {@link #decode} reads
+ * the row and ignores whatever follows it.
+ *
  * <p>The key carries the view's version tag, so a value is always read with the plan that wrote it.
  * A reader seeing another format version or a value count that differs from the plan rejects the
  * value with {@link IllegalArgumentException} rather than guessing. Version 1 stored the derived
@@ -130,7 +134,8 @@ public final class OnlineCodec implements java.io.Serializable {
 
   /**
    * Decodes a value written by {@link #encode} into one value per part of the plan, the derived
-   * ones recomputed; the entity key is supplied by the caller.
+   * ones recomputed; the entity key is supplied by the caller. Bytes after the row (the store's
+   * visibility stamp) are ignored.
    */
   public FeatureRow decode(String entityKey, byte[] bytes) {
     if (bytes == null || bytes.length < 10) {

@@ -9,7 +9,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisLoadingException;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -19,8 +21,10 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every failure to answer in time surfaces as {@link OnlineStoreUnavailableException}.
  * Thread-safe.
+ *
+ * <p>Rows of window-end views are read with GET and MGET; tiles of request-time views with {@link
+ * #tiles}, one run of {@link TileScripts#READ} per entity, which also returns the store's clock:
+ * the request instant of the entity's value.
  *
  * <p>The URI names one server or a Redis Cluster ({@code redis-cluster://host1:port,host2:port},
  * see {@link OnlineStoreUri}). On a cluster the store holds one cluster connection, made from the
@@ -223,6 +231,102 @@ public final class OnlineReader implements AutoCloseable {
               }
               return out;
             });
+  }
+
+  /**
+   * The tiles of request-time views at {@code keys} ({@link OnlineKeys#key}), in their order: one
+   * run of {@link TileScripts#READ} per key, all sent at once (pipelined), each returning the
+   * store's clock and the key's tiles atomically. Sent as {@code EVALSHA}, and as {@code EVAL}
+   * where Redis does not have the script yet. Fails as the other reads do: {@link
+   * OnlineStoreUnavailableException} when Redis cannot answer in time; a stored tile that cannot be
+   * parsed fails the whole stage with {@link IllegalArgumentException}.
+   */
+  public CompletionStage<List<EntityTiles>> tiles(List<String> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return withConnection(
+            c -> {
+              List<CompletableFuture<List<Object>>> replies = new ArrayList<>(keys.size());
+              for (String key : keys) {
+                String[] keyArray = {key};
+                CompletionStage<List<Object>> reply =
+                    c.<List<Object>>evalsha(TileScripts.READ_SHA, ScriptOutputType.MULTI, keyArray)
+                        .exceptionallyCompose(
+                            failure ->
+                                noScript(failure)
+                                    ? c.<List<Object>>eval(
+                                        TileScripts.READ_BYTES, ScriptOutputType.MULTI, keyArray)
+                                    : CompletableFuture.failedFuture(failure));
+                replies.add(reply.toCompletableFuture());
+              }
+              return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                  .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+            },
+            "EVALSHA (tile read)")
+        .thenApply(
+            replies -> {
+              // parsed outside withConnection: a corrupt value is not Redis being away
+              List<EntityTiles> out = new ArrayList<>(replies.size());
+              for (int i = 0; i < replies.size(); i++) {
+                out.add(entityTiles(keys.get(i), replies.get(i)));
+              }
+              return out;
+            });
+  }
+
+  /**
+   * {@link #tiles} of one entity of {@code plan}, waiting for them: for a tool, never for an event
+   * loop.
+   *
+   * @throws OnlineStoreUnavailableException when Redis cannot answer in time
+   */
+  public EntityTiles awaitTiles(ViewPlan plan, String entityKey) {
+    try {
+      return tiles(List.of(OnlineKeys.key(plan, entityKey))).toCompletableFuture().join().get(0);
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  private static boolean noScript(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause instanceof RedisNoScriptException
+        || (cause instanceof RedisCommandExecutionException
+            && cause.getMessage() != null
+            && cause.getMessage().startsWith("NOSCRIPT"));
+  }
+
+  private static EntityTiles entityTiles(String key, List<Object> reply) {
+    if (reply == null || reply.size() < 2 || reply.size() % 2 != 0) {
+      throw new IllegalArgumentException(
+          "the tile read script returned "
+              + (reply == null ? "nothing" : reply.size() + " items")
+              + " for key '"
+              + key
+              + "', expected TIME's two and pairs of field and value");
+    }
+    long seconds = Long.parseLong(text(reply.get(0)));
+    long micros = Long.parseLong(text(reply.get(1)));
+    List<StoredTile> tiles = new ArrayList<>((reply.size() - 2) / 2);
+    for (int i = 2; i < reply.size(); i += 2) {
+      try {
+        tiles.add(TileScripts.parse((byte[]) reply.get(i), (byte[]) reply.get(i + 1)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("key '" + key + "': " + e.getMessage(), e);
+      }
+    }
+    tiles.sort(Comparator.comparingLong(StoredTile::start));
+    return new EntityTiles(seconds * 1_000_000L + micros, tiles);
+  }
+
+  private static String text(Object item) {
+    return item instanceof byte[] bytes
+        ? new String(bytes, StandardCharsets.US_ASCII)
+        : String.valueOf(item);
   }
 
   /** Completes when Redis answers PING. */

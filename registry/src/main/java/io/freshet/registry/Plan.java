@@ -3,6 +3,7 @@ package io.freshet.registry;
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureView;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TileTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.ViewChange.Kind;
 import java.time.Duration;
@@ -78,20 +79,24 @@ public final class Plan {
   }
 
   private static void describe(ViewChange c, StringBuilder sb) {
-    String table = c.offlineTable().qualifiedName();
+    String table = tableName(c.plan());
+    String kindOfTable = c.plan().requestTime() ? "tile table " : "offline table ";
+    String serving = ", " + serving(c.plan());
     RegisteredView prev = c.previous();
     switch (c.kind()) {
       case NEW -> {
         sb.append("+ ").append(c.name()).append(": new, version ").append(c.version());
-        sb.append("\n    offline table ").append(table).append(" (new)\n");
+        sb.append(serving);
+        sb.append("\n    ").append(kindOfTable).append(table).append(" (new)\n");
       }
       case CHANGED -> {
         sb.append("~ ").append(c.name()).append(": changed, version ").append(prev.version());
         sb.append(c.versionExists() ? " -> back to version " : " -> ").append(c.version());
-        sb.append("\n    offline table ").append(table);
+        sb.append(serving);
+        sb.append("\n    ").append(kindOfTable).append(table);
         sb.append(c.versionExists() ? " (exists" : " (new");
         sb.append("; version ").append(prev.version()).append(" keeps ");
-        sb.append(OfflineTable.of(prev.plan()).qualifiedName()).append(")\n");
+        sb.append(tableName(prev.plan())).append(")\n");
         if (prev.definition().equals(c.view())) {
           sb.append(
               "    same definition, other fingerprint: the fingerprint's computation changed\n");
@@ -102,17 +107,35 @@ public final class Plan {
       }
       case SETTINGS_CHANGED -> {
         sb.append("~ ").append(c.name()).append(": settings changed, version ");
-        sb.append(c.version()).append(" stays");
-        sb.append("\n    offline table ").append(table).append(" (unchanged)\n");
+        sb.append(c.version()).append(" stays").append(serving);
+        sb.append("\n    ").append(kindOfTable).append(table).append(" (unchanged)\n");
         for (String line : settingsDiff(prev.definition(), c.view())) {
           sb.append("    ").append(line).append('\n');
         }
       }
       case UNCHANGED -> {
         sb.append("= ").append(c.name()).append(": unchanged, version ").append(c.version());
-        sb.append(", offline table ").append(table).append('\n');
+        sb.append(serving).append(", ").append(kindOfTable).append(table).append('\n');
       }
     }
+  }
+
+  /**
+   * Where a view version's history goes: its row table, or for a view served at request time its
+   * tile table (it has no row table).
+   */
+  static String tableName(ViewPlan plan) {
+    return plan.requestTime()
+        ? TileTable.of(plan).qualifiedName()
+        : OfflineTable.of(plan).qualifiedName();
+  }
+
+  /** How a view is served: "served at window ends", "served at request time, tiles of 1m". */
+  static String serving(ViewPlan plan) {
+    return plan.requestTime()
+        ? "served at request time, tiles of "
+            + Durations.format(Duration.ofMillis(plan.tileMillis()))
+        : "served at window ends";
   }
 
   /** The lines of the plan description that carry meaning (not TTL, delay or fingerprint). */

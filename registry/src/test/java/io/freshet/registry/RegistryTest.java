@@ -75,7 +75,7 @@ class RegistryTest {
             strings(
                 "SELECT version || ' ' || success FROM freshet.flyway_schema_history"
                     + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
   }
 
   @Test
@@ -134,7 +134,7 @@ class RegistryTest {
     assertThat(plan.describe())
         .isEqualTo(
             "Plan: 1 new, 0 changed, 0 settings changed, 0 unchanged\n"
-                + "+ user_activity: new, version 1\n"
+                + "+ user_activity: new, version 1, served at window ends\n"
                 + "    offline table "
                 + table(ACTIVITY)
                 + " (new)\n");
@@ -146,8 +146,31 @@ class RegistryTest {
     assertThat(again.describe())
         .isEqualTo(
             "Plan: 0 new, 0 changed, 0 settings changed, 1 unchanged\n"
-                + "= user_activity: unchanged, version 1, offline table "
+                + "= user_activity: unchanged, version 1, served at window ends, offline table "
                 + table(ACTIVITY)
+                + "\n");
+  }
+
+  @Test
+  void a_request_time_view_is_described_with_its_tile_and_tile_table() {
+    Registry registry = Registry.open(url);
+    String tiles = io.freshet.offline.TileTable.of(ViewPlan.of(LIVE)).qualifiedName();
+
+    Plan plan = registry.plan(List.of(ACTIVITY, LIVE));
+
+    assertThat(plan.describe())
+        .contains(
+            "+ user_activity_live: new, version 1, served at request time, tiles of 1m\n"
+                + "    tile table "
+                + tiles
+                + " (new)\n")
+        .contains("+ user_activity: new, version 1, served at window ends\n");
+    registry.apply(plan);
+    assertThat(registry.plan(List.of(LIVE)).describe())
+        .contains(
+            "= user_activity_live: unchanged, version 1, served at request time, tiles of 1m,"
+                + " tile table "
+                + tiles
                 + "\n");
   }
 
@@ -181,7 +204,7 @@ class RegistryTest {
     assertThat(plan.describe())
         .startsWith(
             "Plan: 0 new, 1 changed, 0 settings changed, 0 unchanged\n"
-                + "~ user_activity: changed, version 1 -> 2\n"
+                + "~ user_activity: changed, version 1 -> 2, served at window ends\n"
                 + "    offline table "
                 + table(checkout)
                 + " (new; version 1 keeps "
@@ -218,7 +241,7 @@ class RegistryTest {
     assertThat(back.describe())
         .startsWith(
             "Plan: 0 new, 1 changed, 0 settings changed, 0 unchanged\n"
-                + "~ user_activity: changed, version 2 -> back to version 1\n"
+                + "~ user_activity: changed, version 2 -> back to version 1, served at window ends\n"
                 + "    offline table "
                 + table(ACTIVITY)
                 + " (exists; version 2 keeps "
@@ -249,7 +272,7 @@ class RegistryTest {
     assertThat(plan.describe())
         .isEqualTo(
             "Plan: 0 new, 0 changed, 1 settings changed, 0 unchanged\n"
-                + "~ user_activity: settings changed, version 1 stays\n"
+                + "~ user_activity: settings changed, version 1 stays, served at window ends\n"
                 + "    offline table "
                 + table(ACTIVITY)
                 + " (unchanged)\n"

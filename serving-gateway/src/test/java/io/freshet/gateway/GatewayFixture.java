@@ -1,5 +1,6 @@
 package io.freshet.gateway;
 
+import io.freshet.plan.Catalog;
 import io.freshet.testing.TcpProxy;
 import io.freshet.testing.TestRedis;
 import io.lettuce.core.RedisURI;
@@ -24,6 +25,11 @@ final class GatewayFixture implements AutoCloseable {
   final GatewayClient client;
 
   GatewayFixture(UnaryOperator<GatewayConfig> configure) throws IOException {
+    this(TestViews.catalog(), configure);
+  }
+
+  /** A gateway serving {@code catalog}. */
+  GatewayFixture(Catalog catalog, UnaryOperator<GatewayConfig> configure) throws IOException {
     RedisURI redis = RedisURI.create(TestRedis.uri(DB));
     proxy = new TcpProxy(redis.getHost(), redis.getPort(), () -> new RespCommandLog(commands));
     proxy.start();
@@ -31,9 +37,7 @@ final class GatewayFixture implements AutoCloseable {
     table.flushDb();
     GatewayServer started = null;
     try {
-      started =
-          GatewayServer.start(
-              configure.apply(new GatewayConfig(0, viaProxy(), TestViews.catalog())));
+      started = GatewayServer.start(configure.apply(new GatewayConfig(0, viaProxy(), catalog)));
     } finally {
       if (started == null) {
         table.close();

@@ -53,7 +53,7 @@ class GatewayRedisOutageTest {
 
   @BeforeAll
   static void writeOneRow() {
-    catalog = Catalog.load(GatewayRedisOutageTest.class.getClassLoader());
+    catalog = TestViews.catalog();
     ViewPlan plan = catalog.plan("user_activity");
     try (OnlineTableWriter table = new OnlineTableWriter(TestRedis.uri(DB))) {
       table.flushDb();

@@ -67,6 +67,11 @@ final class OnlineTableWriter implements AutoCloseable {
     redis.set(key, value);
   }
 
+  /** Sets one field of the hash at {@code key}, as a request-time view's tiles are kept. */
+  void writeRawField(String key, String field, byte[] value) {
+    redis.hset(key, field, value);
+  }
+
   @Override
   public void close() {
     connection.close();

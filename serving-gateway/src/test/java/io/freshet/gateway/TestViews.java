@@ -34,7 +34,15 @@ final class TestViews {
         .build();
   }
 
+  /**
+   * The example views, with {@code user_activity_live} in its window-end form: these tests write
+   * and read rows; the request-time form has tiles (see RequestTimeServingTest).
+   */
   static Catalog catalog() {
-    return Catalog.of(List.of(UserActivity.view(), UserActivity.liveView(), tenantProducts()));
+    return Catalog.of(
+        List.of(
+            UserActivity.view(),
+            UserActivity.view("user_activity_live", Duration.ofMinutes(1), Duration.ofSeconds(10)),
+            tenantProducts()));
   }
 }

@@ -1,7 +1,5 @@
 package io.freshet.training;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -21,7 +19,7 @@ import java.util.Map;
  * gets the best row so far, then that row becomes the best: one pass over both. A row's values are
  * decoded only if some label takes it. Not thread-safe; one instance per stream.
  */
-final class AsOfJoin {
+final class AsOfJoin extends EntitySweep {
   /** The labels of one entity, sorted by time (ties by label order). */
   static final class Group {
     final int[] labels;
@@ -32,22 +30,9 @@ final class AsOfJoin {
     }
   }
 
-  private final Map<String, Group> groups;
-  private final long[] labelTimes;
   private final long delayMicros;
   private final long ttlMicros;
-  private final int valueCount;
   private final String[][] picked;
-
-  private byte[] currentKey = new byte[0];
-  private boolean started;
-  private Group current;
-  private int next;
-  private long lastTs;
-  private byte[] bestRow;
-  private int bestValuesFrom;
-  private long bestTs;
-  private String[] bestValues;
 
   /**
    * @param groups the labels of every entity this stream may hold, by entity key
@@ -65,92 +50,37 @@ final class AsOfJoin {
       long ttlMicros,
       int valueCount,
       String[][] picked) {
-    this.groups = groups;
-    this.labelTimes = labelTimes;
+    super(groups, labelTimes, valueCount, "offline", "feature_ts");
     this.delayMicros = delayMicros;
     this.ttlMicros = ttlMicros;
-    this.valueCount = valueCount;
     this.picked = picked;
   }
 
-  /** Takes the next row of the stream. */
-  void accept(byte[] row) {
-    int keyEnd = CopyText.fieldEnd(row, 0);
-    if (!started || !Arrays.equals(row, 0, keyEnd, currentKey, 0, currentKey.length)) {
-      finishEntity();
-      started = true;
-      currentKey = Arrays.copyOfRange(row, 0, keyEnd);
-      String key = CopyText.decode(row, 0, keyEnd);
-      current = groups.get(key);
-      if (current != null) {
-        if (current.seen) {
-          throw new IllegalStateException(
-              "offline rows of entity '"
-                  + key
-                  + "' arrived in two runs; the stream must hold each entity's rows together");
-        }
-        current.seen = true;
-      }
-      next = 0;
-      bestRow = null;
-      bestValues = null;
-      lastTs = Long.MIN_VALUE;
+  @Override
+  boolean firstRun(String key, Group group) {
+    if (group.seen) {
+      return false;
     }
-    if (current == null) {
-      return;
-    }
-    int tsEnd = CopyText.fieldEnd(row, keyEnd + 1);
-    long ts = CopyText.parseLong(row, keyEnd + 1, tsEnd);
-    if (ts < lastTs) {
-      throw new IllegalStateException(
-          "offline rows of entity '"
-              + new String(currentKey, StandardCharsets.UTF_8)
-              + "' arrived out of feature_ts order");
-    }
-    lastTs = ts;
-    int[] labels = current.labels;
-    long visibleFrom = LabelTime.saturatedAdd(ts, delayMicros);
-    while (next < labels.length && labelTimes[labels[next]] < visibleFrom) {
-      assign(labels[next++]);
-    }
-    if (next == labels.length) {
-      return;
-    }
-    bestRow = row;
-    bestValuesFrom = tsEnd + 1;
-    bestTs = ts;
-    bestValues = null;
+    group.seen = true;
+    return true;
   }
 
-  /** Ends the stream: the labels of the last entity take its best row. */
-  void finish() {
-    finishEntity();
-  }
-
-  private void finishEntity() {
-    if (current == null) {
+  @Override
+  void acceptRow(byte[] row, int from) {
+    int tsEnd = CopyText.fieldEnd(row, from);
+    long ts = CopyText.parseLong(row, from, tsEnd);
+    inOrder(ts);
+    if (!assignBefore(LabelTime.saturatedAdd(ts, delayMicros))) {
       return;
     }
-    int[] labels = current.labels;
-    while (next < labels.length) {
-      assign(labels[next++]);
-    }
-    current = null;
+    best(row, tsEnd + 1, ts);
   }
 
-  private void assign(int label) {
-    if (bestRow == null || labelTimes[label] >= LabelTime.saturatedAdd(bestTs, ttlMicros)) {
+  @Override
+  void assign(int label) {
+    if (!hasBest() || labelTime(label) >= LabelTime.saturatedAdd(bestTs(), ttlMicros)) {
       return;
     }
-    if (bestValues == null) {
-      bestValues = new String[valueCount];
-      int from = bestValuesFrom;
-      for (int i = 0; i < valueCount; i++) {
-        int to = CopyText.fieldEnd(bestRow, from);
-        bestValues[i] = CopyText.decode(bestRow, from, to);
-        from = to + 1;
-      }
-    }
-    picked[label] = bestValues;
+    picked[label] = bestValues();
   }
 }

@@ -30,9 +30,21 @@ final class JoinPlan {
   /**
    * Joins every view: per view, the labels are grouped by entity (each group in time order), the
    * groups are cut, in bytewise key order, into slices of consecutive entities, and each slice is
-   * read on its own connection, from its own part of the primary key.
+   * read on its own connection, from its own part of the primary key: a window-end view's rows by
+   * {@link ViewReader} (then, in an as-served set, the rows the online table served by {@link
+   * ServedReader}), a request-time view's tile versions by {@link TileReader}.
+   *
+   * @param firstServed per view, the first instant (epoch µs) the view version was served, {@link
+   *     Long#MAX_VALUE} if never (or, for a window-end view, if the set is not as-served)
+   * @param beforeFirstServed per view, filled in an as-served set with the number of labels with an
+   *     entity in the view that lie before its first served instant
    */
-  String[][][] join(Work w, List<List<FeaturePart>> parts, long asOf) {
+  String[][][] join(
+      Work w,
+      List<List<FeaturePart>> parts,
+      long asOf,
+      long[] firstServed,
+      long[] beforeFirstServed) {
     Labels labels = w.labels();
     int[] byTime = LabelIndex.byTime(labels.timeMicros);
     String[][][] picked = new String[w.views().size()][][];
@@ -44,6 +56,17 @@ final class JoinPlan {
         ViewUse view = w.views().get(v);
         picked[v] = new String[labels.size()][];
         Map<String, AsOfJoin.Group> groups = LabelIndex.groups(labels, view.keyColumns(), byTime);
+        boolean requestTime = view.plan().requestTime();
+        boolean asServed = w.semantics() == TrainingSemantics.AS_SERVED;
+        if (asServed) {
+          for (AsOfJoin.Group g : groups.values()) {
+            for (int label : g.labels) {
+              if (labels.timeMicros[label] < firstServed[v]) {
+                beforeFirstServed[v]++;
+              }
+            }
+          }
+        }
         int slices = Math.max(1, Math.min(parallelism, groups.size() / minEntitiesPerSlice));
         List<String> keys = new ArrayList<>(groups.keySet());
         keys.sort(ViewReader::compareBytewise);
@@ -60,11 +83,22 @@ final class JoinPlan {
           ranges.add(from < to ? new ViewReader.Range(keys.get(from), keys.get(to - 1)) : null);
         }
         ViewReader.Job job =
-            new ViewReader.Job(
-                view.table(),
-                parts.get(v),
-                LabelTime.ceilMicros(view.delay()),
-                LabelTime.ceilMicros(view.ttl()));
+            requestTime
+                ? null
+                : new ViewReader.Job(
+                    view.table(),
+                    parts.get(v),
+                    LabelTime.ceilMicros(view.delay()),
+                    LabelTime.ceilMicros(view.ttl()));
+        ServedReader.Job served =
+            !requestTime && asServed
+                ? new ServedReader.Job(
+                    view.table(), parts.get(v), LabelTime.ceilMicros(view.ttl()), firstServed[v])
+                : null;
+        TileReader.Job tiles =
+            requestTime
+                ? new TileReader.Job(view.plan(), parts.get(v), asServed, firstServed[v])
+                : null;
         String[][] out = picked[v];
         for (int i = 0; i < slices; i++) {
           Map<String, AsOfJoin.Group> slice = sliced.get(i);
@@ -75,10 +109,18 @@ final class JoinPlan {
           tasks.add(
               pool.submit(
                   () -> {
-                    ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                    if (tiles != null) {
+                      TileReader.read(jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out);
+                    } else {
+                      ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                      if (served != null) {
+                        ServedReader.read(
+                            jdbcUrl, served, asOf, range, slice, labels.timeMicros, out);
+                      }
+                    }
                     return null;
                   }));
-          what.add("view " + view.plan().name() + " from " + view.table().qualifiedName());
+          what.add("view " + view.plan().name() + " from " + view.tableName());
         }
       }
       for (int i = 0; i < tasks.size(); i++) {

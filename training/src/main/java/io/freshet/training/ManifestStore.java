@@ -43,7 +43,9 @@ final class ManifestStore {
               v.fingerprint(),
               v.keyColumns(),
               LabelTime.ceilMicros(v.ttl()),
-              LabelTime.ceilMicros(v.availabilityDelay())));
+              LabelTime.ceilMicros(v.availabilityDelay()),
+              v.firstServedAt(),
+              v.labelsBeforeFirstServed()));
     }
     TrainingSetTables.insert(
         s,
@@ -61,7 +63,8 @@ final class ManifestStore {
             m.output().describe(),
             m.outputSha256(),
             m.rowCount(),
-            m.formatVersion()),
+            m.formatVersion(),
+            m.semantics().label()),
         views);
   }
 
@@ -80,7 +83,9 @@ final class ManifestStore {
               v.fingerprint(),
               v.keyColumns(),
               Duration.of(v.ttlMicros(), ChronoUnit.MICROS),
-              Duration.of(v.availabilityDelayMicros(), ChronoUnit.MICROS)));
+              Duration.of(v.availabilityDelayMicros(), ChronoUnit.MICROS),
+              v.firstServedAt(),
+              v.labelsBeforeFirstServed()));
     }
     SetRow set = recorded.set();
     return new TrainingSetManifest(
@@ -98,6 +103,7 @@ final class ManifestStore {
         TrainingSetOutput.parse(set.output()),
         set.outputSha256(),
         set.rowCount(),
-        set.formatVersion());
+        set.formatVersion(),
+        TrainingSemantics.parse(set.semantics()));
   }
 }

@@ -284,7 +284,8 @@ final class OutputWriter {
         draft.output(),
         sha,
         draft.rowCount(),
-        draft.formatVersion());
+        draft.formatVersion(),
+        draft.semantics());
   }
 
   private void record(TrainingSetManifest m) {

@@ -65,6 +65,19 @@ final class RebuildCheck {
                 + plan.versionTag()
                 + "; rebuild with the definitions it was built from");
       }
+      if (plan.requestTime() && !plan.ttl().equals(v.ttl())) {
+        throw new TrainingSetException(
+            "training set "
+                + id
+                + " read request-time view '"
+                + v.view()
+                + "' with TTL "
+                + v.ttl()
+                + ", but these definitions give it "
+                + plan.ttl()
+                + "; the serving rule takes the TTL from the definitions, so rebuild with the"
+                + " definitions it was built from");
+      }
       views.add(new ViewUse(plan, v.keyColumns(), v.ttl(), v.availabilityDelay()));
     }
     Labels labels = resolution.readLabels(m.labels(), m.timestampColumn(), views);
@@ -95,6 +108,7 @@ final class RebuildCheck {
         labels,
         LabelTime.toMicros(m.asOf()),
         target,
+        m.semantics(),
         new Work.Expected(m, inPlace));
   }
 }

@@ -92,6 +92,7 @@ final class RequestResolution {
         labels,
         requestedAsOf == null ? null : LabelTime.toMicros(requestedAsOf),
         request.output(),
+        request.semantics(),
         null);
   }
 

@@ -4,6 +4,8 @@ import io.freshet.dsl.FeatureService.FeatureRef;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OutputTables;
+import io.freshet.offline.ServedRows;
+import io.freshet.offline.TileHistory;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
@@ -46,6 +48,20 @@ import java.util.UUID;
  * h): the window {@code [11:00, 12:00)} has {@code feature_ts} 12:00. A label at 12:09:59.999 does
  * not see it (it sees the 11:45 row); one at 12:10:00.000 does. If no later row exists, a label at
  * 13:59:59.999 still sees it and one at 14:00:00.000 gets nulls.
+ *
+ * <p>Views served at request time ({@code servedAtRequestTime()}) are read from their tile history
+ * instead, and each label's value is made by the serving rule itself ({@code RequestTimeRule}), as
+ * the request's {@link TrainingSemantics} says: {@link TrainingSemantics#FINAL} (the default)
+ * merges the newest version of every tile at the tile boundary at or before {@code L}, cutting the
+ * open tile; {@link TrainingSemantics#AS_SERVED} merges, at {@code L} itself, the versions the
+ * online store had served by {@code L} (to the microsecond), which is what the gateway returned.
+ * Labels before a view version was first served take final values, and the manifest counts them.
+ * For window-end views, {@link TrainingSemantics#AS_SERVED} gives a label at {@code L} what the
+ * online table held at {@code L}: among the rows with {@code visible_at <= L} (the instant, on the
+ * online store's clock, from which it served each, recorded offline by the row sink), the one with
+ * the greatest {@code feature_ts}, the latest visible on a tie; null when there is none or {@code L
+ * >= feature_ts + ttl}, as the gateway answers at that instant. Labels before the view version was
+ * first served take final values, and the manifest counts them.
  *
  * <p>The entity of a label row in a view is made of the label columns named as the view's source
  * key fields (joined as {@link EntityKey} does); a row with one of them empty has no entity there,
@@ -200,8 +216,23 @@ public final class TrainingSetBuilder {
 
   private TrainingSetManifest execute(Work w) {
     long asOf;
+    long[] firstServed = new long[w.views().size()];
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
       asOf = checkDatabase(s, w);
+      for (int v = 0; v < firstServed.length; v++) {
+        ViewUse view = w.views().get(v);
+        if (view.plan().requestTime()) {
+          firstServed[v] =
+              TileHistory.firstServedMicros(s, view.tileTable(), LabelTime.fromMicros(asOf))
+                  .orElse(Long.MAX_VALUE);
+        } else if (w.semantics() == TrainingSemantics.AS_SERVED) {
+          firstServed[v] =
+              ServedRows.firstServedMicros(s, view.table(), LabelTime.fromMicros(asOf))
+                  .orElse(Long.MAX_VALUE);
+        } else {
+          firstServed[v] = Long.MAX_VALUE;
+        }
+      }
     } catch (OfflineStoreException e) {
       throw new TrainingSetException("could not check the database: " + e.getMessage(), e);
     }
@@ -223,10 +254,13 @@ public final class TrainingSetBuilder {
       columns.add(
           new OutputWriter.Column(w.names().get(i), view, viewParts.indexOf(part), part.type()));
     }
+    long[] beforeFirstServed = new long[w.views().size()];
     String[][][] picked =
-        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice).join(w, parts, asOf);
+        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice)
+            .join(w, parts, asOf, firstServed, beforeFirstServed);
     List<ViewVersion> versions = new ArrayList<>();
-    for (ViewUse v : w.views()) {
+    for (int i = 0; i < w.views().size(); i++) {
+      ViewUse v = w.views().get(i);
       versions.add(
           new ViewVersion(
               v.plan().name(),
@@ -234,7 +268,9 @@ public final class TrainingSetBuilder {
               v.plan().fingerprint(),
               v.keyColumns(),
               v.ttl(),
-              v.delay()));
+              v.delay(),
+              firstServed[i] == Long.MAX_VALUE ? null : LabelTime.fromMicros(firstServed[i]),
+              beforeFirstServed[i]));
     }
     TrainingSetManifest draft =
         new TrainingSetManifest(
@@ -252,7 +288,8 @@ public final class TrainingSetBuilder {
             w.output(),
             null,
             w.labels().size(),
-            FORMAT_VERSION);
+            FORMAT_VERSION,
+            w.semantics());
     OutputWriter writer = new OutputWriter(jdbcUrl, w.labels(), columns, picked);
     if (w.expected() == null) {
       return writer.write(draft, null, false);
@@ -265,8 +302,9 @@ public final class TrainingSetBuilder {
   private long checkDatabase(TrainingSession s, Work w) throws OfflineStoreException {
     List<String> missing = new ArrayList<>();
     for (ViewUse v : w.views()) {
-      if (!s.hasTable(v.table())) {
-        missing.add(v.table().qualifiedName() + " (view " + v.plan().name() + ")");
+      boolean exists = v.plan().requestTime() ? s.hasTable(v.tileTable()) : s.hasTable(v.table());
+      if (!exists) {
+        missing.add(v.tableName() + " (view " + v.plan().name() + ")");
       }
     }
     if (!missing.isEmpty()) {

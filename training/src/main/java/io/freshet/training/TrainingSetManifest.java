@@ -27,6 +27,7 @@ import java.util.UUID;
  *     bytes the same rows would have as a CSV file
  * @param rowCount the number of rows (equal to the number of labels)
  * @param formatVersion the version of the CSV rendering the checksum covers
+ * @param semantics which values the set holds (see {@link TrainingSemantics})
  */
 public record TrainingSetManifest(
     UUID id,
@@ -43,10 +44,12 @@ public record TrainingSetManifest(
     TrainingSetOutput output,
     String outputSha256,
     long rowCount,
-    int formatVersion) {
+    int formatVersion,
+    TrainingSemantics semantics) {
 
   public TrainingSetManifest {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(semantics, "semantics");
     features = List.copyOf(features);
     featureColumns = List.copyOf(featureColumns);
     views = List.copyOf(views);
@@ -62,6 +65,12 @@ public record TrainingSetManifest(
    * @param keyColumns the label columns that make the entity key, in key order
    * @param ttl the view's TTL at build time
    * @param availabilityDelay the view's availability delay at build time
+   * @param firstServedAt for a request-time view, the first instant the online store served one of
+   *     its tiles, among the versions committed by the as-of time; null if it never did, and for a
+   *     window-end view
+   * @param labelsBeforeFirstServed in an as-served set, how many labels with an entity in this view
+   *     lay before {@code firstServedAt} (all of them if never served) and so took final values; 0
+   *     otherwise
    */
   public record ViewVersion(
       String view,
@@ -69,9 +78,22 @@ public record TrainingSetManifest(
       String fingerprint,
       List<String> keyColumns,
       Duration ttl,
-      Duration availabilityDelay) {
+      Duration availabilityDelay,
+      Instant firstServedAt,
+      long labelsBeforeFirstServed) {
     public ViewVersion {
       keyColumns = List.copyOf(keyColumns);
+    }
+
+    /** A view version without serving history: a window-end view, or a final set's. */
+    public ViewVersion(
+        String view,
+        String versionTag,
+        String fingerprint,
+        List<String> keyColumns,
+        Duration ttl,
+        Duration availabilityDelay) {
+      this(view, versionTag, fingerprint, keyColumns, ttl, availabilityDelay, null, 0);
     }
   }
 }

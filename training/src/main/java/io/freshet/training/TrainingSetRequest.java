@@ -24,6 +24,8 @@ import java.util.Objects;
  *     when the build starts (see {@link TrainingSetBuilder})
  * @param fullFeatureNames whether every feature column is named {@code {view}__{feature}}; when
  *     false, only names that would collide are
+ * @param semantics which values the set holds (see {@link TrainingSemantics}); default {@link
+ *     TrainingSemantics#FINAL}
  */
 public record TrainingSetRequest(
     LabelSource labels,
@@ -31,7 +33,8 @@ public record TrainingSetRequest(
     TrainingSetOutput output,
     String timestampColumn,
     Instant asOf,
-    boolean fullFeatureNames) {
+    boolean fullFeatureNames,
+    TrainingSemantics semantics) {
 
   /** The label column read as the label time unless told otherwise. */
   public static final String DEFAULT_TIMESTAMP_COLUMN = "event_timestamp";
@@ -40,6 +43,7 @@ public record TrainingSetRequest(
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(features, "features");
     Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(semantics, "semantics");
     if (timestampColumn == null || timestampColumn.isEmpty()) {
       throw new IllegalArgumentException(
           "timestamp column must be named (default " + DEFAULT_TIMESTAMP_COLUMN + ")");
@@ -48,15 +52,26 @@ public record TrainingSetRequest(
 
   /**
    * A request with the timestamp column {@value #DEFAULT_TIMESTAMP_COLUMN}, read as of the latest
-   * stable time, with short feature names.
+   * stable time, with short feature names and final values.
    */
   public static TrainingSetRequest of(
       LabelSource labels, FeatureSelection features, TrainingSetOutput output) {
-    return new TrainingSetRequest(labels, features, output, DEFAULT_TIMESTAMP_COLUMN, null, false);
+    return new TrainingSetRequest(
+        labels, features, output, DEFAULT_TIMESTAMP_COLUMN, null, false, TrainingSemantics.FINAL);
   }
 
   public TrainingSetRequest withTimestampColumn(String column) {
-    return new TrainingSetRequest(labels, features, output, column, asOf, fullFeatureNames);
+    return new TrainingSetRequest(
+        labels, features, output, column, asOf, fullFeatureNames, semantics);
+  }
+
+  /**
+   * Which values the set holds (see {@link TrainingSemantics}). {@link TrainingSemantics#AS_SERVED}
+   * needs every view to be served at request time.
+   */
+  public TrainingSetRequest withSemantics(TrainingSemantics semantics) {
+    return new TrainingSetRequest(
+        labels, features, output, timestampColumn, asOf, fullFeatureNames, semantics);
   }
 
   /**
@@ -66,11 +81,17 @@ public record TrainingSetRequest(
    */
   public TrainingSetRequest withAsOf(Instant time) {
     return new TrainingSetRequest(
-        labels, features, output, timestampColumn, Objects.requireNonNull(time), fullFeatureNames);
+        labels,
+        features,
+        output,
+        timestampColumn,
+        Objects.requireNonNull(time),
+        fullFeatureNames,
+        semantics);
   }
 
   /** Names every feature column {@code {view}__{feature}}. */
   public TrainingSetRequest withFullFeatureNames() {
-    return new TrainingSetRequest(labels, features, output, timestampColumn, asOf, true);
+    return new TrainingSetRequest(labels, features, output, timestampColumn, asOf, true, semantics);
   }
 }

@@ -24,6 +24,7 @@ record Work(
     Labels labels,
     Long asOfMicros,
     TrainingSetOutput output,
+    TrainingSemantics semantics,
     Expected expected) {
 
   /** What a rebuild must reproduce; {@code inPlace} when it replaces the recorded output. */

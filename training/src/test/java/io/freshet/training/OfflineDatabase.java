@@ -173,6 +173,14 @@ final class OfflineDatabase implements AutoCloseable {
    * row whose values changed supersedes the current version.
    */
   void commit(ViewPlan plan, List<FeatureRow> rows) throws SQLException {
+    commit(plan, rows, new Long[rows.size()]);
+  }
+
+  /**
+   * {@link #commit(ViewPlan, List)} with each row's {@code visible_at} in epoch microseconds (null:
+   * never served), as the row sink writes it after the online write.
+   */
+  void commit(ViewPlan plan, List<FeatureRow> rows, Long[] visibleMicros) throws SQLException {
     OfflineTable table = OfflineTable.of(plan);
     try (Connection c = connect()) {
       c.setAutoCommit(false);
@@ -199,6 +207,7 @@ final class OfflineDatabase implements AutoCloseable {
                 };
             ps.setArray(3 + p.index(), c.createArrayOf(type, column));
           }
+          ps.setArray(3 + plan.parts().size(), c.createArrayOf("bigint", visibleMicros));
           ps.executeUpdate();
         }
       }

@@ -14,6 +14,7 @@ import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.Serving;
 import io.freshet.dsl.SlidingWindow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,7 +65,15 @@ final class DefinitionReader {
   static FeatureView readView(JsonCursor c) {
     checkHeader(c, DefinitionJson.KIND_VIEW);
     c.allowOnly(
-        "format", "kind", "name", "source", "features", "derived", "ttl", "availability_delay");
+        "format",
+        "kind",
+        "name",
+        "source",
+        "features",
+        "derived",
+        "ttl",
+        "availability_delay",
+        "serving");
     String name = c.string("name");
     KafkaJsonSource source = readSource(c.object("source"));
     List<Feature> features = new ArrayList<>();
@@ -80,7 +89,24 @@ final class DefinitionReader {
     }
     Duration ttl = c.duration("ttl");
     Duration delay = c.duration("availability_delay");
-    return c.build(() -> new FeatureView(name, source, features, derived, ttl, delay));
+    Serving serving = c.has("serving") ? readServing(c.object("serving")) : Serving.windowEnds();
+    return c.build(() -> new FeatureView(name, source, features, derived, ttl, delay, serving));
+  }
+
+  /** {@code {"mode": "request_time", "tile": "PT1M"}}; the tile is optional. */
+  static Serving readServing(JsonCursor c) {
+    c.allowOnly("mode", "tile");
+    String mode = c.string("mode");
+    Duration tile = c.has("tile") ? c.duration("tile") : null;
+    return c.build(
+        () ->
+            switch (mode) {
+              case "window_ends" -> new Serving(Serving.Mode.WINDOW_ENDS, tile);
+              case "request_time" -> new Serving(Serving.Mode.REQUEST_TIME, tile);
+              default ->
+                  throw new DefinitionException(
+                      "serving mode '" + mode + "' is not one of window_ends, request_time");
+            });
   }
 
   static FeatureService readService(JsonCursor c) {

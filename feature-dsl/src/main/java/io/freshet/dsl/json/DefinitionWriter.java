@@ -44,6 +44,14 @@ final class DefinitionWriter {
     }
     n.put("ttl", v.ttl().toString());
     n.put("availability_delay", v.availabilityDelay().toString());
+    if (v.serving().requestTimeMode()) {
+      // Written only for request time, so a window-end view's JSON is what it always was.
+      ObjectNode serving = n.putObject("serving");
+      serving.put("mode", "request_time");
+      if (v.serving().tile() != null) {
+        serving.put("tile", v.serving().tile().toString());
+      }
+    }
     return n;
   }
 

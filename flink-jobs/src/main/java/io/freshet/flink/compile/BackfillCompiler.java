@@ -2,8 +2,8 @@ package io.freshet.flink.compile;
 
 import io.freshet.flink.job.JobContract;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
-import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
+import io.freshet.flink.sink.tiles.TileSink;
 import io.freshet.flink.source.Decoded;
 import io.freshet.flink.source.EventDecoder;
 import io.freshet.flink.source.KafkaEventDeserializer;
@@ -28,6 +28,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>In batch mode Flink sorts each key's events and fires its timers once the key's input is
  * complete, so every valid event counts: history has no late events. For events the stream received
  * on time (or within the allowed lateness) the rows are identical.
+ *
+ * <p>A request-time view's backfill writes the final version of each of its tiles to the view's
+ * tile table with no visibility instant ({@code visible_at} NULL): history that no online store
+ * ever served, so as-served training never reads it. Its online table is not touched, even with
+ * {@code redisUrl}.
  */
 public final class BackfillCompiler {
   private BackfillCompiler() {}
@@ -35,7 +40,8 @@ public final class BackfillCompiler {
   /**
    * Adds the backfill of each view to {@code env} and switches it to batch execution.
    *
-   * @param redisUrl the online table to fill with each entity's latest row, or null for none
+   * @param redisUrl the online table to fill with each entity's latest row, or null for none;
+   *     request-time views ignore it
    */
   public static void compile(
       StreamExecutionEnvironment env,
@@ -48,19 +54,27 @@ public final class BackfillCompiler {
     DataStream<RejectedEvent> rejected = null;
     for (ViewPlan plan : plans) {
       DataStream<Decoded> decoded = read(env, plan, source);
+      if (plan.requestTime()) {
+        // Tile history only: no online store served these versions, so each is written with no
+        // visibility instant and training as-served never reads it.
+        FeatureJobCompiler.TileStreams tiles = FeatureJobCompiler.tiles(decoded, plan);
+        tiles
+            .tiles()
+            .sinkTo(TileSink.historyOnly(plan, pgUrl))
+            .name(JobContract.tileSinkName(plan))
+            .uid(JobContract.backfillTileSinkUid(plan));
+        rejected = rejected == null ? tiles.rejected() : rejected.union(tiles.rejected());
+        continue;
+      }
       FeatureJobCompiler.ViewStreams streams = FeatureJobCompiler.windows(decoded, plan);
+      // With an online store, one sink writes each row online first, then offline with the
+      // instant the online table serves it from; without one, every row is never served.
+      PostgresOfflineSink sink = PostgresOfflineSink.exactlyOnce(plan, pgUrl);
       streams
           .rows()
-          .sinkTo(PostgresOfflineSink.exactlyOnce(plan, pgUrl))
+          .sinkTo(redisUrl == null ? sink : sink.servingOnline(redisUrl))
           .name(JobContract.offlineSinkName(plan))
           .uid(JobContract.backfillOfflineSinkUid(plan));
-      if (redisUrl != null) {
-        streams
-            .rows()
-            .sinkTo(RedisOnlineSink.exactlyOnce(plan, redisUrl))
-            .name(JobContract.onlineSinkName(plan))
-            .uid(JobContract.backfillOnlineSinkUid(plan));
-      }
       rejected = rejected == null ? streams.rejected() : rejected.union(streams.rejected());
     }
     if (rejected != null) {

@@ -5,6 +5,7 @@ import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
 import io.freshet.flink.sink.rejected.KafkaRejectedEventsSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
+import io.freshet.flink.sink.tiles.TileSink;
 import io.freshet.flink.source.Decoded;
 import io.freshet.flink.source.Event;
 import io.freshet.flink.source.EventDecoder;
@@ -12,8 +13,10 @@ import io.freshet.flink.source.KafkaEventDeserializer;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.source.SplitRejected;
 import io.freshet.flink.window.SlicingWindowFunction;
+import io.freshet.flink.window.TileOperator;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Tile;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -27,8 +30,10 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * Compiles feature views into a Flink job graph: per view, a Kafka source that decodes in place and
  * assigns watermarks, the split of dead letters, the keyed sliced window operator, and the offline,
- * online and rejected-event sinks. Operator names and uids are {@link JobContract}'s: they derive
- * from the view version, so state maps to the same operators across redeploys.
+ * online and rejected-event sinks; for a request-time view the keyed {@link TileOperator} and the
+ * {@link TileSink} take the place of the window operator and the row sinks. Operator names and uids
+ * are {@link JobContract}'s: they derive from the view version, so state maps to the same operators
+ * across redeploys.
  */
 public final class FeatureJobCompiler {
   private FeatureJobCompiler() {}
@@ -55,9 +60,16 @@ public final class FeatureJobCompiler {
     DataStream<RejectedEvent> rejected = null;
     for (ViewPlan plan : plans) {
       DataStream<Decoded> decoded = kafkaSource(env, plan, settings, stoppingOffsets);
-      ViewStreams streams = windows(decoded, plan);
-      sinkRows(streams.rows(), plan, settings);
-      DataStream<RejectedEvent> r = streams.rejected();
+      DataStream<RejectedEvent> r;
+      if (plan.requestTime()) {
+        TileStreams streams = tiles(decoded, plan);
+        sinkTiles(streams.tiles(), plan, settings);
+        r = streams.rejected();
+      } else {
+        ViewStreams streams = windows(decoded, plan);
+        sinkRows(streams.rows(), plan, settings);
+        r = streams.rejected();
+      }
       rejected = rejected == null ? r : rejected.union(r);
     }
     if (rejected != null) {
@@ -175,11 +187,13 @@ public final class FeatureJobCompiler {
 
   /** Splits dead letters off and runs the sliced window operator keyed by entity. */
   public static ViewStreams windows(DataStream<Decoded> decoded, ViewPlan plan) {
-    SingleOutputStreamOperator<Event> events =
-        decoded
-            .process(new SplitRejected(plan.name()), TypeInformation.of(Event.class))
-            .name(JobContract.decodeName(plan))
-            .uid(JobContract.decodeUid(plan));
+    if (plan.requestTime()) {
+      throw new IllegalArgumentException(
+          "view '"
+              + plan.name()
+              + "' is served at request time: it has tiles, not window rows (use tiles())");
+    }
+    SingleOutputStreamOperator<Event> events = events(decoded, plan);
     SingleOutputStreamOperator<FeatureRow> rows =
         events
             .keyBy(e -> e.key, TypeInformation.of(String.class))
@@ -193,14 +207,65 @@ public final class FeatureJobCompiler {
     return new ViewStreams(rows, rejected);
   }
 
-  /** Writes a view's rows to its offline and online tables. */
+  private static SingleOutputStreamOperator<Event> events(
+      DataStream<Decoded> decoded, ViewPlan plan) {
+    return decoded
+        .process(new SplitRejected(plan.name()), TypeInformation.of(Event.class))
+        .name(JobContract.decodeName(plan))
+        .uid(JobContract.decodeUid(plan));
+  }
+
+  /** The changed tiles and the rejected events of one request-time view. */
+  public record TileStreams(DataStream<Tile> tiles, DataStream<RejectedEvent> rejected) {}
+
+  /**
+   * Splits dead letters off and runs the {@link TileOperator} keyed by entity: a request-time
+   * view's tiles, each changed tile once per checkpoint.
+   */
+  public static TileStreams tiles(DataStream<Decoded> decoded, ViewPlan plan) {
+    if (!plan.requestTime()) {
+      throw new IllegalArgumentException(
+          "view '"
+              + plan.name()
+              + "' is served at window ends: it has window rows, not tiles (use windows())");
+    }
+    SingleOutputStreamOperator<Event> events = events(decoded, plan);
+    SingleOutputStreamOperator<Tile> tiles =
+        events
+            .keyBy(e -> e.key, TypeInformation.of(String.class))
+            .transform(
+                JobContract.tilesName(plan), TypeInformation.of(Tile.class), new TileOperator(plan))
+            .uid(JobContract.tilesUid(plan));
+    DataStream<RejectedEvent> rejected =
+        events
+            .getSideOutput(SplitRejected.DEAD_LETTERS)
+            .union(tiles.getSideOutput(SlicingWindowFunction.LATE));
+    return new TileStreams(tiles, rejected);
+  }
+
+  /** Writes a request-time view's tiles to both stores, online first. */
+  public static void sinkTiles(DataStream<Tile> tiles, ViewPlan plan, JobSettings settings) {
+    tiles
+        .sinkTo(TileSink.exactlyOnce(plan, settings.redisUrl(), settings.pgUrl()))
+        .name(JobContract.tileSinkName(plan))
+        .uid(JobContract.tileSinkUid(plan));
+  }
+
+  /**
+   * Writes a view's rows to its online and offline tables: one sink commits each checkpoint online
+   * first, then offline with the instants the online table serves each row from ({@code
+   * visible_at}, for as-served training sets). The online sink keeps its uid only to commit what
+   * savepoints taken before hold for it ({@link RedisOnlineSink#restoredOnly}).
+   */
   public static void sinkRows(DataStream<FeatureRow> rows, ViewPlan plan, JobSettings settings) {
     // The version tag is part of the uids: a view whose meaning changed gets fresh sink state and
     // never commits rows prepared under another meaning.
-    rows.sinkTo(PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl()))
+    rows.sinkTo(
+            PostgresOfflineSink.exactlyOnce(plan, settings.pgUrl())
+                .servingOnline(settings.redisUrl()))
         .name(JobContract.offlineSinkName(plan))
         .uid(JobContract.offlineSinkUid(plan));
-    rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()))
+    rows.sinkTo(RedisOnlineSink.exactlyOnce(plan, settings.redisUrl()).restoredOnly())
         .name(JobContract.onlineSinkName(plan))
         .uid(JobContract.onlineSinkUid(plan));
   }

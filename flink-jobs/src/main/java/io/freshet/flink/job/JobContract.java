@@ -122,6 +122,27 @@ public final class JobContract {
     return "windows-" + stateName(plan);
   }
 
+  /**
+   * The tile operator of a request-time view. It is named as a window operator, {@link
+   * #windowsName(ViewPlan)}, so that {@link #windowVersions(String)} reads its version too.
+   */
+  public static String tilesName(ViewPlan plan) {
+    return windowsName(plan);
+  }
+
+  public static String tilesUid(ViewPlan plan) {
+    return "tiles-" + stateName(plan);
+  }
+
+  /** The sink of a request-time view's tiles into both stores. */
+  public static String tileSinkName(ViewPlan plan) {
+    return "tiles: " + plan.name();
+  }
+
+  public static String tileSinkUid(ViewPlan plan) {
+    return "tile-sink-" + stateName(plan);
+  }
+
   public static String offlineSinkName(ViewPlan plan) {
     return "offline: " + plan.name();
   }
@@ -176,6 +197,10 @@ public final class JobContract {
 
   public static String backfillOnlineSinkUid(ViewPlan plan) {
     return "backfill-online-sink-" + stateName(plan);
+  }
+
+  public static String backfillTileSinkUid(ViewPlan plan) {
+    return "backfill-tile-sink-" + stateName(plan);
   }
 
   public static final String BACKFILL_REJECTED_POSTGRES_UID = "backfill-rejected-events-sink";

@@ -14,7 +14,10 @@ public final class CommitFaults {
   public enum Point {
     /** The committable arrived; nothing is written yet. */
     BEFORE_APPLY,
-    /** About half of the rows are written but not yet durable as a whole. */
+    /**
+     * About half of the rows are written but not yet durable as a whole; for tiles, the online
+     * store has them and the offline transaction has not begun.
+     */
     MID_APPLY,
     /** Everything is written and durable; Flink does not know yet. */
     AFTER_APPLY,
@@ -25,13 +28,15 @@ public final class CommitFaults {
   /** Which store a committer writes. */
   public enum Store {
     OFFLINE,
-    ONLINE
+    ONLINE,
+    /** Both, for the tiles of a request-time view: online first, then offline. */
+    TILES
   }
 
   /** Called at each point of each commit; throwing fails the commit there. */
   @FunctionalInterface
   public interface Hook {
-    void reached(Store store, Point point, RowCommittable committable) throws IOException;
+    void reached(Store store, Point point, CheckpointCommittable committable) throws IOException;
   }
 
   private static volatile Hook hook;
@@ -49,7 +54,7 @@ public final class CommitFaults {
   }
 
   /** Reports that a commit reached a point. */
-  public static void reached(Store store, Point point, RowCommittable committable)
+  public static void reached(Store store, Point point, CheckpointCommittable committable)
       throws IOException {
     Hook h = hook;
     if (h != null) {

@@ -2,19 +2,10 @@ package io.freshet.flink.sink;
 
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
-import java.security.SecureRandom;
 import java.util.Objects;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.SupportsCommitter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessageTypeInfo;
-import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
-import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
-import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * A sink that writes a view's rows to a store exactly once, driven by Flink's checkpoints (Sink V2
@@ -35,10 +26,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * <p>Memory: a writer holds one checkpoint interval of rows, and the committer's state holds them
  * until they are committed; size the checkpoint interval accordingly. The sink needs a uid.
  */
-public abstract class ExactlyOnceRowSink
-    implements Sink<FeatureRow>,
-        SupportsCommitter<RowCommittable>,
-        SupportsPreCommitTopology<RowCommittable, RowCommittable> {
+public abstract class ExactlyOnceRowSink extends CheckpointSink<FeatureRow, RowCommittable> {
   private static final long serialVersionUID = 1L;
 
   /** Which of a checkpoint's rows a store needs. */
@@ -73,48 +61,13 @@ public abstract class ExactlyOnceRowSink
   }
 
   @Override
-  public SinkWriter<FeatureRow> createWriter(WriterInitContext context) {
-    CommitId id =
-        new CommitId(
-            context.getJobInfo().getJobId().toHexString(),
-            context.getTaskInfo().getIndexOfThisSubtask(),
-            CommitId.UNSTAMPED,
-            new SecureRandom().nextLong());
+  protected SinkWriter<FeatureRow> newWriter(CommitId id) {
     return new CheckpointRowWriter(RowCommittable.viewOf(plan), keep, id);
   }
 
   @Override
-  public SimpleVersionedSerializer<RowCommittable> getCommittableSerializer() {
-    return new RowCommittableSerializer();
-  }
-
-  @Override
-  public SimpleVersionedSerializer<RowCommittable> getWriteResultSerializer() {
-    return new RowCommittableSerializer();
-  }
-
-  @Override
-  public DataStream<CommittableMessage<RowCommittable>> addPreCommitTopology(
-      DataStream<CommittableMessage<RowCommittable>> committables) {
-    return committables
-        .map(new StampCheckpoint(), CommittableMessageTypeInfo.of(RowCommittableSerializer::new))
-        .name("stamp checkpoint")
-        .uid("stamp-checkpoint");
-  }
-
-  /** Writes the checkpoint id Flink attached to a committable into the committable itself. */
-  static final class StampCheckpoint
-      implements MapFunction<
-          CommittableMessage<RowCommittable>, CommittableMessage<RowCommittable>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public CommittableMessage<RowCommittable> map(CommittableMessage<RowCommittable> message) {
-      if (message instanceof CommittableWithLineage<RowCommittable> c) {
-        long checkpoint = c.getCheckpointId();
-        return c.map(committable -> committable.withCheckpoint(checkpoint));
-      }
-      return message;
-    }
+  protected SerializableSupplier<SimpleVersionedSerializer<RowCommittable>>
+      committableSerializers() {
+    return RowCommittableSerializer::new;
   }
 }

@@ -23,12 +23,12 @@ public class Event {
   public String[] texts;
 
   /**
-   * The raw payload, carried only when the event might be late (its time is not after the watermark
-   * seen where it was decoded), so that a late event is kept whole.
+   * The raw payload, so that an event rejected as late is kept whole. {@link SplitRejected} sets it
+   * on every event: only the operator downstream knows whether an event is late.
    */
   public String raw;
 
-  /** Where the event was read, {@code topic/partition@offset}; null unless {@link #raw} is set. */
+  /** Where the event was read, {@code topic/partition@offset}; set with {@link #raw}. */
   public String origin;
 
   public Event() {}

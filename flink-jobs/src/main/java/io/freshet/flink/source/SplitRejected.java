@@ -8,9 +8,16 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Sends records that failed to decode to the dead-letter output and passes events on. An event
- * whose time is not after the local watermark keeps its raw payload, since only such an event can
- * turn out late downstream (the operator's watermark never runs ahead of this one).
+ * Sends records that failed to decode to the dead-letter output and passes events on, each with its
+ * raw payload and origin, so that whichever event the window or tile operator rejects as late is
+ * kept whole and under its own origin.
+ *
+ * <p>Which events turn out late cannot be told here: the operator's watermark may run ahead of the
+ * watermark this subtask sees. After a restore the operator judges lateness against the watermark
+ * it checkpointed while this subtask's watermark starts again from nothing, and an input that was
+ * idle is left out of the operator's watermark until it catches up. An event passed on without its
+ * payload and origin and then rejected would be stored with neither, and every such rejection of a
+ * view would collapse into one row of the rejected events (their key is view, kind and origin).
  */
 public final class SplitRejected extends ProcessFunction<Decoded, Event> {
   private static final long serialVersionUID = 1L;
@@ -53,10 +60,8 @@ public final class SplitRejected extends ProcessFunction<Decoded, Event> {
       return;
     }
     Event e = d.event();
-    if (e.timestamp <= ctx.timerService().currentWatermark()) {
-      e.raw = d.raw();
-      e.origin = d.origin();
-    }
+    e.raw = d.raw();
+    e.origin = d.origin();
     out.collect(e);
   }
 }

@@ -1,9 +1,10 @@
 package io.freshet.flink.window;
 
+import io.freshet.aggregate.PartAggregator;
+import io.freshet.aggregate.PartAggregators;
+import io.freshet.aggregate.SliceCodec;
 import io.freshet.flink.source.Event;
 import io.freshet.flink.source.RejectedEvent;
-import io.freshet.flink.window.agg.PartAggregator;
-import io.freshet.flink.window.agg.PartAggregators;
 import io.freshet.plan.DerivedValues;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;

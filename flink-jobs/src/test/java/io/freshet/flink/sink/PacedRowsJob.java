@@ -67,8 +67,33 @@ final class PacedRowsJob {
     OFFLINE_AFTER_APPLY,
     ONLINE_BEFORE_APPLY,
     ONLINE_MID_APPLY,
-    ONLINE_AFTER_APPLY
+    ONLINE_AFTER_APPLY,
+    TILES_BEFORE_APPLY,
+    /** Between the online and the offline write of a tile commit. */
+    TILES_MID_APPLY,
+    TILES_AFTER_APPLY,
+    /**
+     * When a replayed tile commit was recognised as already committed; fires at the first such
+     * replay once it is the next planned fault (plan it right after a {@link #TILES_AFTER_APPLY},
+     * whose replay is one).
+     */
+    TILES_ALREADY_COMMITTED,
+    /** Inside the offline transaction of a tile commit; the test's observer makes it fail. */
+    TILES_IN_OFFLINE_WRITE
   }
+
+  /** The faults of the row sinks' job. */
+  static final List<Fault> ROW_FAULTS =
+      List.of(
+          Fault.BETWEEN_ROWS,
+          Fault.AT_BARRIER,
+          Fault.AFTER_CHECKPOINT,
+          Fault.OFFLINE_BEFORE_APPLY,
+          Fault.OFFLINE_MID_APPLY,
+          Fault.OFFLINE_AFTER_APPLY,
+          Fault.ONLINE_BEFORE_APPLY,
+          Fault.ONLINE_MID_APPLY,
+          Fault.ONLINE_AFTER_APPLY);
 
   private record Planned(Fault fault, long position) {}
 
@@ -101,12 +126,35 @@ final class PacedRowsJob {
 
   /** Resets all counters and plans {@code perKind} faults of each kind over the given range. */
   static void planFaults(int perKind, long from, long to, long seed) {
+    planFaults(ROW_FAULTS, perKind, from, to, seed);
+  }
+
+  /**
+   * Resets all counters and plans {@code perKind} faults of each of {@code faults} over the given
+   * range, in random order except that each {@link Fault#TILES_ALREADY_COMMITTED} comes right after
+   * a {@link Fault#TILES_AFTER_APPLY}.
+   */
+  static void planFaults(List<Fault> faults, int perKind, long from, long to, long seed) {
     List<Fault> kinds = new ArrayList<>();
     for (int k = 0; k < perKind; k++) {
-      kinds.addAll(List.of(Fault.values()));
+      kinds.addAll(faults);
     }
     Random r = new Random(seed);
     Collections.shuffle(kinds, r);
+    int replays = Collections.frequency(kinds, Fault.TILES_ALREADY_COMMITTED);
+    if (replays > 0) {
+      if (Collections.frequency(kinds, Fault.TILES_AFTER_APPLY) < replays) {
+        throw new IllegalArgumentException(
+            "each TILES_ALREADY_COMMITTED needs a TILES_AFTER_APPLY before it");
+      }
+      kinds.removeIf(f -> f == Fault.TILES_ALREADY_COMMITTED);
+      for (int i = 0; i < kinds.size() && replays > 0; i++) {
+        if (kinds.get(i) == Fault.TILES_AFTER_APPLY) {
+          kinds.add(i + 1, Fault.TILES_ALREADY_COMMITTED);
+          replays--;
+        }
+      }
+    }
     List<Planned> planned = new ArrayList<>();
     for (int k = 0; k < kinds.size(); k++) {
       long slot = (to - from) / kinds.size();
@@ -146,13 +194,18 @@ final class PacedRowsJob {
 
   /** Fires the next planned fault if it is of this kind and due. */
   static boolean fire(Fault fault, long position) {
+    return fire(fault, position, false);
+  }
+
+  private static boolean fire(Fault fault, long position, boolean whenNext) {
     int k = nextFault.get();
     List<Planned> p = plan;
     if (k >= p.size()) {
       return false;
     }
     Planned next = p.get(k);
-    if (next.fault() != fault || position < next.position() || checkpointsSinceFault.get() < 1) {
+    if (next.fault() != fault
+        || (!whenNext && (position < next.position() || checkpointsSinceFault.get() < 1))) {
       return false;
     }
     if (!nextFault.compareAndSet(k, k + 1)) {
@@ -164,11 +217,16 @@ final class PacedRowsJob {
   }
 
   private static void atCommitPoint(
-      CommitFaults.Store store, CommitFaults.Point point, RowCommittable committable)
+      CommitFaults.Store store, CommitFaults.Point point, CheckpointCommittable committable)
       throws IOException {
     observer.reached(store, point, committable);
     if (point == CommitFaults.Point.ALREADY_COMMITTED) {
       replaysSkipped.computeIfAbsent(store, s -> new AtomicInteger()).incrementAndGet();
+      if (store == CommitFaults.Store.TILES
+          && fire(Fault.TILES_ALREADY_COMMITTED, highWater.get(), true)) {
+        throw new InjectedFault(
+            "injected " + Fault.TILES_ALREADY_COMMITTED + " replaying " + committable);
+      }
       return;
     }
     if (point == CommitFaults.Point.AFTER_APPLY) {
@@ -195,24 +253,8 @@ final class PacedRowsJob {
       RedisOnlineSink online,
       Duration timeout)
       throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(50));
-    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
-    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    env.getConfig().enableObjectReuse();
-    env.setParallelism(2);
-
-    DataStream<Long> numbers =
-        env.fromSequence(0, data.size() - 1)
-            .setParallelism(1)
-            .uid("numbers")
-            .map(new Pacer(rowsPerSecond))
-            .setParallelism(1)
-            .uid("pacer")
-            .name("pacer");
+    StreamExecutionEnvironment env = environment(checkpointInterval, checkpoints);
+    DataStream<Long> numbers = pacedNumbers(env, data.size(), rowsPerSecond);
     DataStream<FeatureRow> rows =
         numbers
             .keyBy(new EntityOf(data), Types.STRING)
@@ -225,6 +267,41 @@ final class PacedRowsJob {
     if (online != null) {
       rows.sinkTo(online).uid("online-sink").name("online");
     }
+    return execute(env, "paced rows", timeout);
+  }
+
+  /**
+   * An environment restarting after every failure (1000 times, 50 ms apart), checkpointing at the
+   * given interval into the given directory, at parallelism 2.
+   */
+  static StreamExecutionEnvironment environment(Duration checkpointInterval, Path checkpoints) {
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(50));
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.getConfig().enableObjectReuse();
+    env.setParallelism(2);
+    return env;
+  }
+
+  /** Numbers 0..count-1 from one checkpointed source subtask, paced, throwing stream faults. */
+  static DataStream<Long> pacedNumbers(
+      StreamExecutionEnvironment env, long count, int rowsPerSecond) {
+    return env.fromSequence(0, count - 1)
+        .setParallelism(1)
+        .uid("numbers")
+        .map(new Pacer(rowsPerSecond))
+        .setParallelism(1)
+        .uid("pacer")
+        .name("pacer");
+  }
+
+  /** Runs the job to its end, with the expected noise silenced; how long it took. */
+  static Duration execute(StreamExecutionEnvironment env, String name, Duration timeout)
+      throws Exception {
     Map<String, Level> levels = new HashMap<>();
     for (String logger : EXPECTED_NOISE) {
       levels.put(logger, LogManager.getLogger(logger).getLevel());
@@ -232,7 +309,7 @@ final class PacedRowsJob {
     }
     try {
       long started = System.nanoTime();
-      JobClient job = env.executeAsync("paced rows");
+      JobClient job = env.executeAsync(name);
       lastJob = job.getJobID();
       job.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return Duration.ofNanos(System.nanoTime() - started);
@@ -273,7 +350,8 @@ final class PacedRowsJob {
           "org.apache.flink.runtime.checkpoint.CheckpointFailureManager",
           "org.apache.flink.runtime.jobmaster.JobMaster",
           "org.apache.flink.metrics.MetricGroup",
-          RowCommitter.class.getName());
+          RowCommitter.class.getName(),
+          "io.freshet.flink.sink.tiles.TileCommitter");
 
   private static final class EntityOf
       implements org.apache.flink.api.java.functions.KeySelector<Long, String> {

@@ -6,7 +6,7 @@ import java.util.List;
 import org.apache.flink.api.connector.sink2.Committer;
 
 /** A commit request as Flink hands it over, remembering what the committer signalled. */
-public final class RecordingCommitRequest implements Committer.CommitRequest<RowCommittable> {
+public final class RecordingCommitRequest<C> implements Committer.CommitRequest<C> {
   /** What the committer said about the request; COMMITTED if it returned without a signal. */
   public enum Signal {
     COMMITTED,
@@ -16,25 +16,23 @@ public final class RecordingCommitRequest implements Committer.CommitRequest<Row
     RETRY_LATER
   }
 
-  private final RowCommittable committable;
+  private final C committable;
   private Signal signal = Signal.COMMITTED;
 
-  public RecordingCommitRequest(RowCommittable committable) {
+  public RecordingCommitRequest(C committable) {
     this.committable = committable;
   }
 
   /** Commits one committable as Flink would and returns what the committer signalled. */
-  public static Signal commit(Committer<RowCommittable> committer, RowCommittable committable)
-      throws Exception {
-    RecordingCommitRequest request = new RecordingCommitRequest(committable);
-    Collection<Committer.CommitRequest<RowCommittable>> requests =
-        new ArrayList<>(List.of(request));
+  public static <C> Signal commit(Committer<C> committer, C committable) throws Exception {
+    RecordingCommitRequest<C> request = new RecordingCommitRequest<>(committable);
+    Collection<Committer.CommitRequest<C>> requests = new ArrayList<>(List.of(request));
     committer.commit(requests);
     return request.signal;
   }
 
   @Override
-  public RowCommittable getCommittable() {
+  public C getCommittable() {
     return committable;
   }
 
@@ -59,7 +57,7 @@ public final class RecordingCommitRequest implements Committer.CommitRequest<Row
   }
 
   @Override
-  public void updateAndRetryLater(RowCommittable committable) {
+  public void updateAndRetryLater(C committable) {
     signal = Signal.RETRY_LATER;
   }
 

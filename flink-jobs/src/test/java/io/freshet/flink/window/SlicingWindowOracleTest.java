@@ -54,12 +54,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * window sizes, on the heap and RocksDB backends, with and without a snapshot and restore midway.
  */
 class SlicingWindowOracleTest {
-  private static final long MIN = 60_000L;
-  private static final long BOUND = 10 * MIN;
+  static final long MIN = 60_000L;
+  static final long BOUND = 10 * MIN;
   private static final long SLIDE = 15 * MIN;
-  private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
+  static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
 
-  private static final List<Spec> SPECS =
+  static final List<Spec> SPECS =
       List.of(
           new Spec(Kind.COUNT, null, false, 60 * MIN),
           new Spec(Kind.COUNT, null, true, 60 * MIN),
@@ -77,44 +77,44 @@ class SlicingWindowOracleTest {
           new Spec(Kind.LAST3, Ev::product, false, 60 * MIN));
 
   static ViewPlan plan(Duration lateness) {
+    return ViewPlan.of(view(lateness).build());
+  }
+
+  /** The test view, before it is built: request-time tests serve the same features from tiles. */
+  static FeatureView.Builder view(Duration lateness) {
     var purchase = Filter.equalTo("event_type", "purchase");
     var h1 = SlidingWindow.of(Duration.ofHours(1), Duration.ofMinutes(15));
     var m30 = SlidingWindow.of(Duration.ofMinutes(30), Duration.ofMinutes(15));
     var h2 = SlidingWindow.of(Duration.ofHours(2), Duration.ofMinutes(15));
-    return ViewPlan.of(
-        FeatureView.named("oracle_view")
-            .source(
-                KafkaJsonSource.topic("events")
-                    .keyedBy("user_id")
-                    .eventTimeField("event_ts")
-                    .withMaxOutOfOrderness(Duration.ofMinutes(10))
-                    .withAllowedLateness(lateness))
-            .feature(Feature.named("events_1h").aggregate(count()).over(h1))
-            .feature(Feature.named("purchases_1h").aggregate(count()).where(purchase).over(h1))
-            .feature(Feature.named("revenue_1h").aggregate(sum("revenue")).where(purchase).over(h1))
-            .feature(Feature.named("events_30m").aggregate(count()).over(m30))
-            .feature(Feature.named("any_revenue_2h").aggregate(sum("revenue")).over(h2))
-            .feature(Feature.named("min_revenue_1h").aggregate(min("revenue")).over(h1))
-            .feature(Feature.named("max_revenue_2h").aggregate(max("revenue")).over(h2))
-            .feature(
-                Feature.named("avg_purchase_1h").aggregate(avg("revenue")).where(purchase).over(h1))
-            .feature(Feature.named("first_platform").aggregate(first("platform")).over(h1))
-            .feature(Feature.named("last_platform").aggregate(last("platform")).over(h1))
-            .feature(Feature.named("sessions_1h").aggregate(countDistinct("session_id")).over(h1))
-            .feature(
-                Feature.named("products_2h").aggregate(approxCountDistinct("product_id")).over(h2))
-            .feature(
-                Feature.named("p90_revenue_1h")
-                    .aggregate(approxPercentile("revenue", 0.9))
-                    .over(h1))
-            .feature(Feature.named("last_products").aggregate(lastK("product_id", 3)).over(h1))
-            .derived(
-                DerivedFeature.named("conversion_1h")
-                    .as(ratio(ref("purchases_1h"), ref("events_1h"), 0)))
-            .derived(
-                DerivedFeature.named("revenue_sum_both")
-                    .as(add(ref("revenue_1h"), ref("any_revenue_2h"))))
-            .build());
+    return FeatureView.named("oracle_view")
+        .source(
+            KafkaJsonSource.topic("events")
+                .keyedBy("user_id")
+                .eventTimeField("event_ts")
+                .withMaxOutOfOrderness(Duration.ofMinutes(10))
+                .withAllowedLateness(lateness))
+        .feature(Feature.named("events_1h").aggregate(count()).over(h1))
+        .feature(Feature.named("purchases_1h").aggregate(count()).where(purchase).over(h1))
+        .feature(Feature.named("revenue_1h").aggregate(sum("revenue")).where(purchase).over(h1))
+        .feature(Feature.named("events_30m").aggregate(count()).over(m30))
+        .feature(Feature.named("any_revenue_2h").aggregate(sum("revenue")).over(h2))
+        .feature(Feature.named("min_revenue_1h").aggregate(min("revenue")).over(h1))
+        .feature(Feature.named("max_revenue_2h").aggregate(max("revenue")).over(h2))
+        .feature(
+            Feature.named("avg_purchase_1h").aggregate(avg("revenue")).where(purchase).over(h1))
+        .feature(Feature.named("first_platform").aggregate(first("platform")).over(h1))
+        .feature(Feature.named("last_platform").aggregate(last("platform")).over(h1))
+        .feature(Feature.named("sessions_1h").aggregate(countDistinct("session_id")).over(h1))
+        .feature(Feature.named("products_2h").aggregate(approxCountDistinct("product_id")).over(h2))
+        .feature(
+            Feature.named("p90_revenue_1h").aggregate(approxPercentile("revenue", 0.9)).over(h1))
+        .feature(Feature.named("last_products").aggregate(lastK("product_id", 3)).over(h1))
+        .derived(
+            DerivedFeature.named("conversion_1h")
+                .as(ratio(ref("purchases_1h"), ref("events_1h"), 0)))
+        .derived(
+            DerivedFeature.named("revenue_sum_both")
+                .as(add(ref("revenue_1h"), ref("any_revenue_2h"))));
   }
 
   @ParameterizedTest(name = "seed {0}, rocksdb {1}, restore midway {2}, lateness {3} min")
@@ -273,7 +273,7 @@ class SlicingWindowOracleTest {
         .containsExactlyElementsOf(expected.stream().sorted().toList());
   }
 
-  private static void assertMatches(ViewPlan plan, FeatureRow row, List<Object> want, String at) {
+  static void assertMatches(ViewPlan plan, FeatureRow row, List<Object> want, String at) {
     Object[] got = row.values();
     for (int i = 0; i < SPECS.size(); i++) {
       Spec s = SPECS.get(i);
@@ -312,7 +312,7 @@ class SlicingWindowOracleTest {
         .isEqualTo((Double) got[2] + (Double) got[4]);
   }
 
-  private static Ev randomEvent(Random r, String key, long ts) {
+  static Ev randomEvent(Random r, String key, long ts) {
     String type = r.nextInt(8) == 0 ? "purchase" : (r.nextBoolean() ? "view" : "click");
     BigDecimal revenue = r.nextInt(3) == 0 ? null : BigDecimal.valueOf(r.nextInt(100_000), 2);
     String platform =
@@ -322,7 +322,7 @@ class SlicingWindowOracleTest {
     return new Ev(key, ts, type, revenue, platform, session, product);
   }
 
-  private static String json(Ev e, Random r) {
+  static String json(Ev e, Random r) {
     StringBuilder sb = new StringBuilder("{\"user_id\":\"").append(e.key()).append('"');
     sb.append(",\"event_type\":\"").append(e.type()).append('"');
     sb.append(",\"event_ts\":").append(e.ts());

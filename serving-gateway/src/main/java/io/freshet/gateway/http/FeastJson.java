@@ -31,9 +31,10 @@ import java.util.Map;
  * <p>The entity columns come first, in request order, echoing the values as sent (status PRESENT,
  * timestamp the epoch, as Feast does), then one column per feature in request order. A value is
  * typed by its plan part (as in {@link FeatureJson}); its timestamp is the row's {@code feature_ts}
- * (the window end), or the epoch when there is no row; its status is a {@link FieldStatus}. Values
- * of rows OUTSIDE_MAX_AGE are returned, as Feast's Go server does; INVALID and NOT_FOUND values are
- * null.
+ * (the window end), for a request-time view the request instant with microseconds (e.g. {@code
+ * 2026-12-03T09:00:00.123456Z}, the label instant of an as-served training row), or the epoch when
+ * there is no row; its status is a {@link FieldStatus}. Values of rows OUTSIDE_MAX_AGE are
+ * returned, as Feast's Go server does; INVALID and NOT_FOUND values are null.
  */
 final class FeastJson {
   static final String EPOCH = Instant.EPOCH.toString();
@@ -81,10 +82,8 @@ final class FeastJson {
           Object value = read.found() == null ? null : read.found().row().values()[part.index()];
           FeatureJson.writeValue(json, part, value);
           statuses[r] = FieldStatus.of(read.rowStatus(), value).name();
-          timestamps[r] =
-              read.found() == null
-                  ? EPOCH
-                  : Instant.ofEpochMilli(read.found().row().featureTs()).toString();
+          String at = read.eventTimestamp();
+          timestamps[r] = at == null ? EPOCH : at;
         }
         json.writeEndArray();
         json.writeArrayFieldStart("statuses");

@@ -8,7 +8,6 @@ import io.freshet.gateway.online.RowRead;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -21,7 +20,8 @@ import java.util.List;
  * <p>Features appear in plan order, typed by the plan: INT64 as a JSON integer, FLOAT64 as a number
  * that parses back to the same double (NaN and infinities as the strings "NaN", "Infinity"), STRING
  * as a string, STRING_LIST as a list of strings, absent values as null. {@code feature_ts} is the
- * window end as an ISO-8601 instant.
+ * window end as an ISO-8601 instant; for a request-time view it is the request instant on the
+ * online store's clock, with microseconds ({@link OnlineFeatures#eventTimestamp()}).
  */
 final class FeatureJson {
   private FeatureJson() {}
@@ -31,7 +31,7 @@ final class FeatureJson {
     body.put("view", features.plan().name());
     body.put("version", features.plan().versionTag());
     body.put("entity", features.row().entityKey());
-    body.put("feature_ts", Instant.ofEpochMilli(features.row().featureTs()).toString());
+    body.put("feature_ts", features.eventTimestamp());
     body.put("status", features.status().name());
     putFeatures(body, features, features.plan().parts());
     return body;
@@ -50,7 +50,7 @@ final class FeatureJson {
     if (features == null) {
       body.putNull("feature_ts");
     } else {
-      body.put("feature_ts", Instant.ofEpochMilli(features.row().featureTs()).toString());
+      body.put("feature_ts", features.eventTimestamp());
     }
     body.put("status", read.rowStatus().name());
     putFeatures(body, features, parts);

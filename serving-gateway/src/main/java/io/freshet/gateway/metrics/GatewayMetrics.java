@@ -26,7 +26,12 @@ import java.util.function.Supplier;
  *                                                         outside_max_age (found), not_found
  *                                                         (missing), invalid (undecodable)
  * freshet_gateway_feature_staleness_seconds{view}         now - feature_ts of each row served,
- *                                                         buckets 1 s .. 7 d
+ *                                                         buckets 1 s .. 7 d; for a request-time
+ *                                                         view feature_ts is the request instant
+ *                                                         on the online store's clock, so this is
+ *                                                         about 0 (the read's latency plus the
+ *                                                         clocks' difference): its values are
+ *                                                         fresh by construction
  * freshet_gateway_catalog_views                           views in the catalog served now
  * </pre>
  *
@@ -121,7 +126,8 @@ public final class GatewayMetrics {
                 v ->
                     Timer.builder("freshet.gateway.feature.staleness")
                         .description(
-                            "Age of each row served: now minus its feature_ts (the window end)")
+                            "Age of each row served: now minus its feature_ts (the window end;"
+                                + " for request-time views the request instant, so about 0)")
                         .tags("view", v)
                         .serviceLevelObjectives(STALENESS_BUCKETS)
                         .register(registry))

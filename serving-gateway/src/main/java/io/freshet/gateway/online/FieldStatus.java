@@ -5,6 +5,11 @@ package io.freshet.gateway.online;
  * unchanged. Precedence, first match wins: the row is missing (NOT_FOUND), cannot be decoded
  * (INVALID), is older than the view's TTL (OUTSIDE_MAX_AGE, value still returned), the value is
  * null (NULL_VALUE), else PRESENT.
+ *
+ * <p>For a request-time view the value is computed at the request instant: NOT_FOUND when the
+ * entity has no tiles or the rule finds them expired; never OUTSIDE_MAX_AGE (the rule serves the
+ * empty window's values within the TTL and nothing after it); NULL_VALUE where the value over the
+ * window is null (e.g. a minimum over a window with no events).
  */
 public enum FieldStatus {
   /** A value within the view's TTL. */

@@ -1,24 +1,51 @@
 package io.freshet.gateway.online;
 
+import io.freshet.aggregate.RequestTimeRule;
+import io.freshet.online.EntityTiles;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.online.OnlineReader;
 import io.freshet.online.OnlineStoreUnavailableException;
+import io.freshet.online.StoredTile;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Tile;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
- * Reads entities' latest rows through the storage contract ({@link OnlineKeys}, {@link
- * OnlineCodec}) and judges their age against the view's TTL. Thread-safe and non-blocking.
+ * Reads entities' features through the storage contract and judges them. Thread-safe and
+ * non-blocking.
+ *
+ * <ul>
+ *   <li>A window-end view: the entity's latest row ({@link OnlineKeys}, {@link OnlineCodec}),
+ *       judged against the view's TTL by this reader's clock.
+ *   <li>A request-time view ({@link ViewPlan#requestTime()}): the entity's tiles and the online
+ *       store's clock, read atomically ({@link OnlineReader#tiles}); the value is {@link
+ *       RequestTimeRule#valueAt} at {@code floorDiv(readMicros, 1000)}, the request instant in
+ *       milliseconds, and its event timestamp that instant in microseconds ({@link
+ *       OnlineFeatures#eventMicros}). No value (no tiles, or expired by the rule) is not found; a
+ *       value is always PRESENT, never OUTSIDE_MAX_AGE: the rule already serves the empty window's
+ *       values for the TTL after the last tile left every window, and not found after that.
+ * </ul>
  */
 public final class OnlineTableReader {
   private final OnlineReader store;
   private final Clock clock;
+
+  /**
+   * One rule per view version and thread: a rule holds a slice codec, which is not thread-safe; the
+   * event loops are few and fixed.
+   */
+  private final ConcurrentMap<String, ThreadLocal<RequestTimeRule>> rules =
+      new ConcurrentHashMap<>();
 
   public OnlineTableReader(OnlineReader store, Clock clock) {
     this.store = store;
@@ -26,12 +53,23 @@ public final class OnlineTableReader {
   }
 
   /**
-   * The latest row of {@code entityKey} in the view, or empty when the table has none (never
-   * written, or expired by Redis). Fails with {@link OnlineStoreUnavailableException} when Redis
-   * cannot answer in time and with {@link UndecodableOnlineValueException} on a corrupt value.
+   * The features of {@code entityKey} in the view, or empty when there are none (never written, or
+   * expired). Fails with {@link OnlineStoreUnavailableException} when Redis cannot answer in time
+   * and with {@link UndecodableOnlineValueException} on a corrupt value.
    */
   public CompletionStage<Optional<OnlineFeatures>> read(ViewPlan plan, String entityKey) {
     String key = OnlineKeys.key(plan, entityKey);
+    if (plan.requestTime()) {
+      return tilesEach(List.of(key))
+          .thenApply(
+              tiles -> {
+                if (tiles.get(0) instanceof UndecodableOnlineValueException undecodable) {
+                  throw undecodable;
+                }
+                return Optional.ofNullable(
+                    valueAt(plan, entityKey, key, (EntityTiles) tiles.get(0)));
+              });
+    }
     return store
         .get(key)
         .thenApply(
@@ -42,42 +80,90 @@ public final class OnlineTableReader {
   }
 
   /**
-   * The rows at {@code keys}, in their order, read with one MGET. A value that cannot be decoded
-   * spoils only its own row ({@link RowRead#undecodable()}). Fails with {@link
+   * The features at {@code keys}, in their order: the rows of window-end views with one MGET, the
+   * tiles of request-time views with one read script per key, all sent at once. A value that cannot
+   * be decoded spoils only its own key ({@link RowRead#undecodable()}). Fails with {@link
    * OnlineStoreUnavailableException} when Redis cannot answer in time.
    */
   public CompletionStage<List<RowRead>> readAll(List<RowKey> keys) {
-    List<String> redisKeys = new ArrayList<>(keys.size());
+    List<String> rowKeys = new ArrayList<>(keys.size());
+    List<String> tileKeys = new ArrayList<>();
     for (RowKey k : keys) {
-      redisKeys.add(k.redisKey());
+      (k.plan().requestTime() ? tileKeys : rowKeys).add(k.redisKey());
     }
-    return store
-        .mget(redisKeys)
-        .thenApply(
-            values -> {
-              List<RowRead> reads = new ArrayList<>(keys.size());
-              for (int i = 0; i < keys.size(); i++) {
-                RowKey k = keys.get(i);
-                byte[] bytes = values.get(i);
-                if (bytes == null) {
-                  reads.add(new RowRead(k, null, null));
-                  continue;
+    CompletionStage<List<byte[]>> rows =
+        rowKeys.isEmpty() ? CompletableFuture.completedFuture(List.of()) : store.mget(rowKeys);
+    CompletionStage<List<Object>> tiles = tilesEach(tileKeys);
+    return rows.thenCombine(
+        tiles,
+        (values, entityTiles) -> {
+          List<RowRead> reads = new ArrayList<>(keys.size());
+          int row = 0;
+          int tile = 0;
+          for (RowKey k : keys) {
+            String redisKey = k.redisKey();
+            long at = RowRead.NO_INSTANT;
+            try {
+              OnlineFeatures found;
+              if (k.plan().requestTime()) {
+                Object read = entityTiles.get(tile++);
+                if (read instanceof UndecodableOnlineValueException undecodable) {
+                  throw undecodable;
                 }
-                try {
-                  reads.add(
-                      new RowRead(
-                          k, decode(k.plan(), k.entityKey(), redisKeys.get(i), bytes), null));
-                } catch (UndecodableOnlineValueException e) {
-                  reads.add(new RowRead(k, null, e));
-                }
+                at = ((EntityTiles) read).readMicros();
+                found = valueAt(k.plan(), k.entityKey(), redisKey, (EntityTiles) read);
+              } else {
+                found = decodeOrNull(k, redisKey, values.get(row++));
               }
-              return reads;
-            });
+              reads.add(new RowRead(k, found, null, at));
+            } catch (UndecodableOnlineValueException e) {
+              reads.add(new RowRead(k, null, e, at));
+            }
+          }
+          return reads;
+        });
   }
 
-  /** The clock that judges rows' age, and the staleness of served values. */
+  /**
+   * The tiles at {@code keys}, each read on its own (all sent at once) so that a stored tile that
+   * cannot be parsed spoils only its key: per key its {@link EntityTiles}, or the {@link
+   * UndecodableOnlineValueException} saying why not. Any other failure fails the whole stage.
+   */
+  private CompletionStage<List<Object>> tilesEach(List<String> keys) {
+    List<CompletableFuture<Object>> each = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      each.add(
+          store
+              .tiles(List.of(key))
+              .<Object>handle(
+                  (read, failure) -> {
+                    if (failure == null) {
+                      return read.get(0);
+                    }
+                    Throwable cause =
+                        failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause()
+                            : failure;
+                    if (cause instanceof IllegalArgumentException corrupt) {
+                      return new UndecodableOnlineValueException(key, corrupt);
+                    }
+                    throw failure instanceof CompletionException c
+                        ? c
+                        : new CompletionException(failure);
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** The clock that judges window-end rows' age, and the staleness of served values. */
   public Clock clock() {
     return clock;
+  }
+
+  private OnlineFeatures decodeOrNull(RowKey k, String redisKey, byte[] bytes) {
+    return bytes == null ? null : decode(k.plan(), k.entityKey(), redisKey, bytes);
   }
 
   private OnlineFeatures decode(ViewPlan plan, String entityKey, String key, byte[] bytes) {
@@ -89,5 +175,39 @@ public final class OnlineTableReader {
     }
     return new OnlineFeatures(
         plan, row, FeatureStatus.of(row.featureTs(), plan.ttl(), clock.instant()));
+  }
+
+  /** The request-time value of the entity's tiles at their read instant, or null for none. */
+  private OnlineFeatures valueAt(ViewPlan plan, String entityKey, String key, EntityTiles read) {
+    if (read.tiles().isEmpty()) {
+      return null;
+    }
+    List<Tile> tiles = new ArrayList<>(read.tiles().size());
+    for (StoredTile t : read.tiles()) {
+      try {
+        tiles.add(new Tile(entityKey, t.start(), t.version(), t.payload()));
+      } catch (IllegalArgumentException e) {
+        throw new UndecodableOnlineValueException(key, e);
+      }
+    }
+    FeatureRow row;
+    try {
+      row = rule(plan).valueAt(entityKey, tiles, Math.floorDiv(read.readMicros(), 1000L));
+    } catch (RuntimeException e) {
+      // a payload this view's aggregation code cannot read
+      throw new UndecodableOnlineValueException(
+          key, new IllegalArgumentException(e.getMessage(), e));
+    }
+    return row == null
+        ? null
+        : new OnlineFeatures(plan, row, FeatureStatus.PRESENT, read.readMicros());
+  }
+
+  private RequestTimeRule rule(ViewPlan plan) {
+    return rules
+        .computeIfAbsent(
+            plan.name() + "@" + plan.versionTag(),
+            k -> ThreadLocal.withInitial(() -> new RequestTimeRule(plan)))
+        .get();
   }
 }

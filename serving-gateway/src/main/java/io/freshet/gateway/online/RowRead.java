@@ -10,9 +10,34 @@ import java.util.Objects;
  * @param key the row asked for
  * @param found the decoded row, or null
  * @param undecodable why the stored value could not be read, or null
+ * @param readMicros for a request-time view, the request instant on the online store's clock in
+ *     epoch microseconds, also when nothing was found: the answer "no value" holds at that instant,
+ *     and a training set built as served reproduces it there; {@link #NO_INSTANT} otherwise
  */
 public record RowRead(
-    RowKey key, OnlineFeatures found, UndecodableOnlineValueException undecodable) {
+    RowKey key,
+    OnlineFeatures found,
+    UndecodableOnlineValueException undecodable,
+    long readMicros) {
+  /** {@link #readMicros} of a window-end read, which has no request instant of its own. */
+  public static final long NO_INSTANT = Long.MIN_VALUE;
+
+  /** A read of a window-end row. */
+  public RowRead(RowKey key, OnlineFeatures found, UndecodableOnlineValueException undecodable) {
+    this(key, found, undecodable, NO_INSTANT);
+  }
+
+  /**
+   * The event timestamp clients get: the found value's, else the request instant of a request-time
+   * read, else null (the caller writes Feast's epoch for a missing row).
+   */
+  public String eventTimestamp() {
+    if (found != null) {
+      return found.eventTimestamp();
+    }
+    return readMicros == NO_INSTANT ? null : OnlineFeatures.requestInstant(readMicros);
+  }
+
   public RowRead {
     Objects.requireNonNull(key, "key");
     if (found != null && undecodable != null) {

@@ -14,6 +14,8 @@ import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.OfflineTables.VersionCounts;
+import io.freshet.offline.TileTable;
+import io.freshet.offline.TileTableReads;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,6 +42,8 @@ import picocli.CommandLine.Spec;
  * {@code freshet backfill}: runs views over historical events in Flink's batch mode, through the
  * streaming job's operators, writing the offline table (and optionally the online table). It runs
  * on the cluster {@code --flink} names, else locally in a child JVM on the Flink runtime classpath.
+ * A view served at request time is backfilled into its tile history ({@link TileTable}), as
+ * versions never served online.
  */
 @Command(
     name = "backfill",
@@ -54,6 +58,12 @@ import picocli.CommandLine.Spec;
           + " offline table already holds with other values gets a new version (the old one is"
           + " kept for training sets built earlier); equal rows add nothing, so a backfill can be"
           + " run again. The rows written are counted as each table's growth during the run.",
+      "",
+      "A view served at request time is backfilled into its tile history (its only offline"
+          + " table) through the stream's tile operator: the tile versions are stored as never"
+          + " served, so an as-served training set does not read them (labels before the view"
+          + " was first served use the final values). --online does not apply to such a view;"
+          + " `freshet restore-online` puts the tiles a read can still select online.",
       "",
       "Runs on the Flink cluster named by --flink or FRESHET_FLINK (then --input must be a path"
           + " the TaskManagers can read), else in a local Flink in a child JVM (log in"
@@ -110,7 +120,9 @@ final class BackfillCommand implements Callable<Integer> {
 
   @Option(
       names = "--online",
-      description = "Also write each entity's latest row to the online table (newest wins).")
+      description =
+          "Also write each entity's latest row to the online table (newest wins); views served"
+              + " at window ends only.")
   boolean online;
 
   @Mixin PostgresOption pg;
@@ -212,6 +224,7 @@ final class BackfillCommand implements Callable<Integer> {
             .format();
 
     Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
+    Map<ViewPlan, TileTableReads.Counts> tilesBefore = tileCounts(pgSetting, plans);
     Path tmp = Files.createTempDirectory("freshet-backfill");
     try {
       Path jobJarForDefs = defs.jobJar(jar, tmp);
@@ -225,9 +238,26 @@ final class BackfillCommand implements Callable<Integer> {
       Steps.deleteQuietly(tmp);
     }
     Map<ViewPlan, VersionCounts> after = counts(pgSetting, plans);
+    Map<ViewPlan, TileTableReads.Counts> tilesAfter = tileCounts(pgSetting, plans);
 
     out.println();
     for (ViewPlan p : plans) {
+      if (p.requestTime()) {
+        TileTableReads.Counts b = tilesBefore.get(p);
+        TileTableReads.Counts a = tilesAfter.get(p);
+        long added = a.versions() - b.versions();
+        out.printf(
+            "%s: %d tile version%s written to %s (served at %s; the table now holds %d"
+                + " versions, %d of them never served online)%n",
+            p.name(),
+            added,
+            added == 1 ? "" : "s",
+            TileTable.of(p).qualifiedName(),
+            OfflineTableChecks.serving(p),
+            a.versions(),
+            a.neverServed());
+        continue;
+      }
       VersionCounts b = before.get(p);
       VersionCounts a = after.get(p);
       OfflineTable table = OfflineTable.of(p);
@@ -248,10 +278,19 @@ final class BackfillCommand implements Callable<Integer> {
     out.printf(
         "Offline tables in %s%s.%n",
         PostgresOption.display(pgSetting.value()),
-        redisSetting == null
+        redisSetting == null || plans.stream().allMatch(ViewPlan::requestTime)
             ? ""
             : "; each entity's latest row also in the online table at "
                 + RedisOption.display(redisSetting.value()));
+    List<String> requestTime =
+        plans.stream().filter(ViewPlan::requestTime).map(ViewPlan::name).toList();
+    if (!requestTime.isEmpty()) {
+      out.printf(
+          "Backfilled tiles are history only, never served online%s; to serve those a read can"
+              + " still select: freshet restore-online --views %s%n",
+          redisSetting == null ? "" : " (--online writes rows of window-end views only)",
+          String.join(",", requestTime));
+    }
     out.println(
         "Events the views could not use (malformed, or missing a key or time) are kept in"
             + " freshet.rejected_events.");
@@ -363,14 +402,38 @@ final class BackfillCommand implements Callable<Integer> {
     }
   }
 
+  /** The row counts of the views served at window ends. */
   private static Map<ViewPlan, VersionCounts> counts(Setting pg, List<ViewPlan> plans) {
     Map<ViewPlan, VersionCounts> counts = new LinkedHashMap<>();
     try (OfflineSession session = OfflineTableChecks.open(pg)) {
       for (ViewPlan p : plans) {
-        counts.put(p, session.counts(OfflineTable.of(p)));
+        if (!p.requestTime()) {
+          counts.put(p, session.counts(OfflineTable.of(p)));
+        }
       }
     } catch (OfflineStoreException e) {
       throw OfflineTableChecks.unreachable(pg, e);
+    }
+    return counts;
+  }
+
+  /** The tile version counts of the views served at request time. */
+  private static Map<ViewPlan, TileTableReads.Counts> tileCounts(Setting pg, List<ViewPlan> plans) {
+    Map<ViewPlan, TileTableReads.Counts> counts = new LinkedHashMap<>();
+    if (plans.stream().noneMatch(ViewPlan::requestTime)) {
+      return counts;
+    }
+    try (TileTableReads c = TileTableReads.open(pg.value(), OfflineTableChecks.APPLICATION_NAME)) {
+      for (ViewPlan p : plans) {
+        if (p.requestTime()) {
+          counts.put(p, c.counts(TileTable.of(p)));
+        }
+      }
+    } catch (OfflineStoreException e) {
+      throw OfflineTableChecks.unreachable(pg, e);
+    } catch (IllegalArgumentException e) {
+      throw OfflineTableChecks.unreachable(
+          pg, new OfflineStoreException(e.getMessage(), "08001", e));
     }
     return counts;
   }

@@ -17,6 +17,7 @@ import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TileTable;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import java.io.IOException;
@@ -62,6 +63,11 @@ import picocli.CommandLine.Spec;
           + " streaming job for user_activity and user_activity_live, the gateway, and a"
           + " generator of sample events. Stops everything it started on Ctrl-C or after"
           + " --duration. Logs and data go to .freshet/demo/ in the checkout.",
+      "",
+      "user_activity_live is served at request time: an event, for a new user too, counts"
+          + " (once) at GET /features/user_activity_live/<user> after the job's next checkpoint,"
+          + " every second in the demo. user_activity is served at window ends: it changes once"
+          + " the event's window closes.",
       "",
       "With --definitions <jar> it runs your views instead (their topics created on the"
           + " broker, no generator: send events with `freshet produce`). The gateway follows"
@@ -153,13 +159,20 @@ final class DemoCommand implements Callable<Integer> {
       description = "Seed of the event generator; the same seed gives the same users and mix.")
   long seed;
 
+  /**
+   * The demo job checkpoints every second: a view served at request time shows an event after the
+   * next checkpoint, so this bounds how long a user waits to see one.
+   */
+  static final String CHECKPOINT_INTERVAL = "1s";
+
   @Option(
       names = "--checkpoint-interval",
-      defaultValue = "10s",
+      defaultValue = CHECKPOINT_INTERVAL,
       converter = DurationConverter.class,
       paramLabel = "<duration>",
       description =
-          "Checkpoint interval of the job; results reach Postgres and Redis at each checkpoint"
+          "Checkpoint interval of the job; results reach Postgres and Redis at each checkpoint,"
+              + " so an event shows in a view served at request time after the next one"
               + " (default: ${DEFAULT-VALUE}).")
   Duration checkpointInterval;
 
@@ -352,7 +365,12 @@ final class DemoCommand implements Callable<Integer> {
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
         views.stream().map(v -> v.source().topic()).distinct().toList());
-    printGuideTail(out, ", once a window closes");
+    printGuideTail(
+        out,
+        views.stream().anyMatch(ViewPlan::requestTime)
+            ? ": an event shows in a view served at request time after the next checkpoint, in a"
+                + " view served at window ends once its window closes"
+            : ", once a window closes");
   }
 
   void printGuide(
@@ -377,6 +395,11 @@ final class DemoCommand implements Callable<Integer> {
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
             + " LIMIT 5;%n",
         table.qualifiedName(), user);
+    if (live.requestTime()) {
+      out.printf(
+          "  Tile history    %s (%s: tile versions and when each was served)%n",
+          TileTable.of(live).qualifiedName(), live.name());
+    }
     out.printf("  Kafka           %s, topic %s%n", bootstrap, main.source().topic());
     String produce = "deploy/bin/freshet produce --view " + main.name() + " --kafka " + bootstrap;
     out.printf("  Send events     %s --input events.jsonl%n", produce);
@@ -386,19 +409,33 @@ final class DemoCommand implements Callable<Integer> {
             + "\"event_ts\":'$(date +%%s000)'}' | %s%n",
         produce);
     out.printf(
-        "                  curl %s/features/%s/me  (both views read the topic; this one first)%n",
+        "                  curl %s/features/%s/me  (both views read the topic; this one shows the"
+            + " event after the next checkpoint)%n",
         gatewayUri, live.name());
     out.printf("  Logs            %s%n", display(workDir.resolve("logs")));
     out.println();
     out.printf(
-        "%s windows end every %s and close when the newest event is %s past their end;"
-            + " %s every %s, %s.%n",
+        "%s is served at window ends: its windows end every %s and close when the newest event"
+            + " is %s past their end, so an event shows there once its window closed.%n",
         main.name(),
         Durations.format(main.slide()),
-        Durations.format(main.source().maxOutOfOrderness()),
-        live.name(),
-        Durations.format(live.slide()),
-        Durations.format(live.source().maxOutOfOrderness()));
+        Durations.format(main.source().maxOutOfOrderness()));
+    if (live.requestTime()) {
+      out.printf(
+          "%s is served at request time (tiles of %s): an event, for a new user too, counts"
+              + " (once) at GET /features/%s/<user> after the job's next checkpoint (every %s);"
+              + " each answer covers the last hour up to the instant of the request.%n",
+          live.name(),
+          Durations.format(Duration.ofMillis(live.tileMillis())),
+          live.name(),
+          Durations.format(checkpointInterval));
+    } else {
+      out.printf(
+          "%s windows end every %s and close when the newest event is %s past their end.%n",
+          live.name(),
+          Durations.format(live.slide()),
+          Durations.format(live.source().maxOutOfOrderness()));
+    }
     printGuideTail(out, "");
   }
 

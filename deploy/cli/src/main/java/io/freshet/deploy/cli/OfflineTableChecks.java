@@ -1,10 +1,13 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.StackException;
+import io.freshet.dsl.Durations;
 import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TileTable;
 import io.freshet.plan.ViewPlan;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,16 +28,32 @@ final class OfflineTableChecks {
   }
 
   /**
-   * Fails, naming the tables, when a view's offline table does not exist: no job or backfill has
-   * written that version yet, so there is nothing to read.
+   * The qualified name of a view's offline table: its row table, or for a view served at request
+   * time its tile history ({@link TileTable}); such a view has no row table.
+   */
+  static String tableName(ViewPlan p) {
+    return p.requestTime() ? TileTable.of(p).qualifiedName() : OfflineTable.of(p).qualifiedName();
+  }
+
+  /** How a view is served, for a person: "window ends" or "request time, tiles of 1m". */
+  static String serving(ViewPlan p) {
+    return p.requestTime()
+        ? "request time, tiles of " + Durations.format(Duration.ofMillis(p.tileMillis()))
+        : "window ends";
+  }
+
+  /**
+   * Fails, naming the tables, when a view's offline table (its tile table, for a request-time view)
+   * does not exist: no job or backfill has written that version yet, so there is nothing to read.
    */
   static void requireExist(Setting pg, List<ViewPlan> plans, String purpose) {
     List<String> missing = new ArrayList<>();
     try (OfflineSession session = open(pg)) {
       for (ViewPlan p : plans) {
-        OfflineTable t = OfflineTable.of(p);
-        if (!session.exists(t)) {
-          missing.add(p.name() + " (" + t.qualifiedName() + ")");
+        boolean exists =
+            p.requestTime() ? session.exists(TileTable.of(p)) : session.exists(OfflineTable.of(p));
+        if (!exists) {
+          missing.add(p.name() + " (" + tableName(p) + ")");
         }
       }
     } catch (OfflineStoreException e) {

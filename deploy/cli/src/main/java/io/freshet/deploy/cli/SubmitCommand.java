@@ -390,6 +390,7 @@ final class SubmitCommand implements Callable<Integer> {
           PostgresOption.display(pgSetting.value()),
           RedisOption.display(redisSetting.value()),
           Durations.format(checkpointInterval));
+      out.print(servingNote(plans, checkpointInterval));
       out.printf("Flink web UI: %s/#/job/running/%s/overview%n", rest.baseUri(), jobId);
       out.flush();
       return FreshetCommand.EXIT_OK;
@@ -404,6 +405,38 @@ final class SubmitCommand implements Callable<Integer> {
       }
       Steps.deleteQuietly(tmp);
     }
+  }
+
+  /**
+   * When the views' values change at the gateway: a view served at request time after the
+   * checkpoint that follows an event, a window-end view once its window closes. Empty when all
+   * views are served at window ends (the line above says it all).
+   */
+  static String servingNote(List<ViewPlan> plans, Duration checkpointInterval) {
+    List<String> live =
+        plans.stream()
+            .filter(ViewPlan::requestTime)
+            .map(
+                p ->
+                    p.name()
+                        + " (tiles of "
+                        + Durations.format(Duration.ofMillis(p.tileMillis()))
+                        + ")")
+            .toList();
+    if (live.isEmpty()) {
+      return "";
+    }
+    List<String> windowEnd =
+        plans.stream().filter(p -> !p.requestTime()).map(ViewPlan::name).toList();
+    return "Served at request time: "
+        + String.join(", ", live)
+        + ", an event counts at the gateway after the next checkpoint (within "
+        + Durations.format(checkpointInterval)
+        + " and the checkpoint's own time)"
+        + (windowEnd.isEmpty()
+            ? ""
+            : "; " + String.join(", ", windowEnd) + " once the event's window closes")
+        + ".\n";
   }
 
   /**

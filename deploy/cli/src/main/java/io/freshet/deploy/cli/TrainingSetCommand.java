@@ -3,6 +3,7 @@ package io.freshet.deploy.cli;
 import io.freshet.deploy.definitions.Definitions;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
+import io.freshet.training.TrainingSemantics;
 import io.freshet.training.TrainingSetBuilder;
 import io.freshet.training.TrainingSetManifest;
 import io.freshet.training.TrainingSetOutput;
@@ -42,8 +43,17 @@ import picocli.CommandLine.Spec;
           + " an offset, or epoch milliseconds).",
       "",
       "Every set is recorded with a manifest (views and versions, label checksum, as-of time,"
-          + " output checksum): --rebuild <id> writes the identical set again, even after late"
-          + " events rewrote windows since.",
+          + " semantics, output checksum): --rebuild <id> writes the identical set again, even"
+          + " after late events rewrote windows since.",
+      "",
+      "Views served at request time take, with --semantics final, every event within the"
+          + " allowed lateness up to the tile boundary at or before L (the open tile is cut, so up"
+          + " to one tile of the newest events is missing); with --semantics as-served, exactly"
+          + " what the gateway returned at L, from the tile versions the online store served by"
+          + " then. Window-end views take, with --semantics as-served, the row the online table"
+          + " held at L, by the instants it served each row from. Labels before a view version"
+          + " was first served have no serving history and take final values; the summary counts"
+          + " them.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -106,6 +116,15 @@ final class TrainingSetCommand implements Callable<Integer> {
   String asOf;
 
   @Option(
+      names = "--semantics",
+      paramLabel = "<as-served|final>",
+      description =
+          "Which values the set holds: final (default; every event within the allowed lateness,"
+              + " point in time) or as-served (what the gateway returned at each label's time, to"
+              + " the microsecond; views served at request time only).")
+  String semantics;
+
+  @Option(
       names = "--full-feature-names",
       description =
           "Name every feature column <view>__<feature> (default: only where names clash).")
@@ -162,10 +181,20 @@ final class TrainingSetCommand implements Callable<Integer> {
         "  features  %s%s%n",
         m.featureService() == null ? "" : "service " + m.featureService() + ": ",
         String.join(", ", m.features().stream().map(Object::toString).toList()));
+    out.printf("  semantics %s%n", m.semantics());
     for (TrainingSetManifest.ViewVersion v : m.views()) {
       out.printf(
           "  view      %s version %s, keyed by %s%n",
           v.view(), v.versionTag(), String.join(", ", v.keyColumns()));
+      if (m.semantics() == TrainingSemantics.AS_SERVED) {
+        out.printf(
+            "            %s; %d label%s before it took final values%n",
+            v.firstServedAt() == null
+                ? "never served online"
+                : "first served online at " + v.firstServedAt(),
+            v.labelsBeforeFirstServed(),
+            v.labelsBeforeFirstServed() == 1 ? "" : "s");
+      }
     }
     out.printf("  as of     %s (offline rows as committed then)%n", m.asOf());
     out.printf("  output    sha256 %s%n", m.outputSha256());
@@ -183,13 +212,14 @@ final class TrainingSetCommand implements Callable<Integer> {
         || features != null
         || featureService != null
         || asOf != null
+        || semantics != null
         || fullFeatureNames
         || !TrainingSetRequest.DEFAULT_TIMESTAMP_COLUMN.equals(timestampColumn)) {
       throw new UsageException(
-          "--rebuild takes labels, features, time column and as-of time from the recorded"
-              + " manifest: leave out --labels, --features, --feature-service,"
-              + " --timestamp-column, --as-of and --full-feature-names (--output may name"
-              + " another place to write it)");
+          "--rebuild takes labels, features, time column, as-of time and semantics from the"
+              + " recorded manifest: leave out --labels, --features, --feature-service,"
+              + " --timestamp-column, --as-of, --semantics and --full-feature-names (--output may"
+              + " name another place to write it)");
     }
     try {
       return UUID.fromString(rebuild.strip());
@@ -243,6 +273,13 @@ final class TrainingSetCommand implements Callable<Integer> {
         throw new UsageException(
             "--as-of '" + asOf + "' is not an ISO-8601 instant (write e.g. 2026-11-20T12:00:00Z)",
             e);
+      }
+    }
+    if (semantics != null) {
+      try {
+        request = request.withSemantics(TrainingSemantics.parse(semantics));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--semantics '" + semantics + "': write as-served or final", e);
       }
     }
     return fullFeatureNames ? request.withFullFeatureNames() : request;

@@ -125,8 +125,18 @@ record UpgradePlan(JobSummary previous, Map<String, String> runningTags, List<St
    * names, {@code windows: <view>@<versionTag>}).
    */
   static Map<String, String> runningVersions(FlinkRestClient rest, JobSummary previous) {
+    return versionsOf(rest.job(previous.id()).vertices());
+  }
+
+  /**
+   * The view versions the vertices of a job run: a window-end view's window operator and a
+   * request-time view's tile operator both carry {@code windows: <view>@<versionTag>} in their
+   * names ({@link JobContract#windowsName}, {@link JobContract#tilesName}), whichever vertex Flink
+   * chains them into; the sinks ({@code tiles: <view>}, {@code online: <view>}) name no version.
+   */
+  static Map<String, String> versionsOf(List<JobDetails.Vertex> vertices) {
     Map<String, String> runningTags = new LinkedHashMap<>();
-    for (JobDetails.Vertex v : rest.job(previous.id()).vertices()) {
+    for (JobDetails.Vertex v : vertices) {
       runningTags.putAll(JobContract.windowVersions(v.name()));
     }
     return runningTags;
@@ -159,7 +169,13 @@ record UpgradePlan(JobSummary previous, Map<String, String> runningTags, List<St
     try {
       for (RegisteredView r : registry.versions(view)) {
         if (r.versionTag().equals(tag)) {
-          return "version " + r.version() + " (tag " + tag + ")";
+          return "version "
+              + r.version()
+              + " (tag "
+              + tag
+              + ", served at "
+              + OfflineTableChecks.serving(r.plan())
+              + ")";
         }
       }
     } catch (RuntimeException e) {
@@ -172,14 +188,19 @@ record UpgradePlan(JobSummary previous, Map<String, String> runningTags, List<St
   void describe(PrintWriter out, List<ViewPlan> plans) {
     Set<String> before = JobContract.viewsOfJob(previous.name());
     List<String> kept = new ArrayList<>();
+    List<String> keptTiles = new ArrayList<>();
     List<String> added = new ArrayList<>();
     for (ViewPlan p : plans) {
       String running = runningTags.get(p.name());
       if (running != null && !running.equals(p.versionTag())) {
         continue;
       }
-      (before.contains(p.name()) ? kept : added)
-          .add(p.name() + " (version " + p.versionTag() + ")");
+      String named = p.name() + " (version " + p.versionTag() + ")";
+      if (!before.contains(p.name())) {
+        added.add(named);
+      } else {
+        (p.requestTime() ? keptTiles : kept).add(named);
+      }
     }
     out.println();
     out.printf(
@@ -190,8 +211,16 @@ record UpgradePlan(JobSummary previous, Map<String, String> runningTags, List<St
           "  %s: same meaning, window state and Kafka offsets carried over%n",
           String.join(", ", kept));
     }
+    if (!keptTiles.isEmpty()) {
+      out.printf(
+          "  %s: same meaning, tile state (the open tiles and their versions) and Kafka offsets"
+              + " carried over%n",
+          String.join(", ", keptTiles));
+    }
     if (!added.isEmpty()) {
-      out.printf("  %s: new in this job, starts with empty windows%n", String.join(", ", added));
+      out.printf(
+          "  %s: new in this job, starts with empty windows (or tiles)%n",
+          String.join(", ", added));
     }
     if (runningTags.isEmpty()) {
       out.println(

@@ -7,7 +7,6 @@ import io.freshet.maintenance.OnlineVerifier;
 import io.freshet.maintenance.OnlineVerifier.Mismatch;
 import io.freshet.maintenance.OnlineVerifier.Report;
 import io.freshet.offline.OfflineStoreException;
-import io.freshet.offline.OfflineTable;
 import io.freshet.online.OnlineStoreErrors;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
@@ -26,7 +25,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code freshet verify}: checks, for sampled entities, that the online table serves exactly the
- * offline table's latest row (or nothing, once that row has outlived the view's TTL).
+ * offline table's latest row (or nothing, once that row has outlived the view's TTL); for a view
+ * served at request time, that the online tiles are the tile history's newest versions and serve
+ * the value those versions give ({@link io.freshet.maintenance.OnlineVerifier}).
  */
 @Command(
     name = "verify",
@@ -40,6 +41,13 @@ import picocli.CommandLine.Spec;
           + " stores commit at the same checkpoint but not in one transaction, so an entity that"
           + " differs is checked again after --recheck-after and reported only if it still"
           + " differs.",
+      "",
+      "A view served at request time has a tile history instead: for each sampled entity every"
+          + " tile a read can still select must be online in the history's newest version, byte"
+          + " for byte, and the value served from the online tiles at the read's instant must be"
+          + " the value of those versions; once the newest tile has expired (tile + longest"
+          + " window + TTL after its start) nothing may be served. Older tiles the online table"
+          + " has not pruned yet are not compared.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -120,6 +128,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     OnlineVerifier verifier = new OnlineVerifier(pgSetting.value(), redisSetting.value(), clock);
     List<String> failing = new ArrayList<>();
+    boolean tilesFailing = false;
     for (ViewPlan plan : plans) {
       Report report;
       try {
@@ -142,6 +151,7 @@ final class VerifyCommand implements Callable<Integer> {
       print(out, plan, report);
       if (!report.ok()) {
         failing.add(plan.name());
+        tilesFailing |= plan.requestTime();
       }
     }
     if (failing.isEmpty()) {
@@ -156,6 +166,13 @@ final class VerifyCommand implements Callable<Integer> {
         "Mismatches remain in %s. If Redis lost or mixed up data, rebuild the online table from"
             + " the offline one: freshet restore-online --views %s%n",
         names, names);
+    if (tilesFailing) {
+      out.println(
+          "For a view served at request time the restore rewrites missing, stale and unreadable"
+              + " tiles; it keeps a tile online in the same or a newer version (other bytes or"
+              + " AHEAD_OF_OFFLINE), and a value served past expiry (UNEXPECTED_ONLINE): delete"
+              + " those entities' keys first (DEL {<entity>}:<version tag>), then restore.");
+    }
     out.flush();
     return FreshetCommand.EXIT_FAILED;
   }
@@ -163,11 +180,12 @@ final class VerifyCommand implements Callable<Integer> {
   private void print(PrintWriter out, ViewPlan plan, Report report) {
     int n = report.mismatches().size();
     out.printf(
-        "%s: %d entit%s checked in %s, %s%n",
+        "%s: %d entit%s checked in %s%s, %s%n",
         plan.name(),
         report.checked(),
         report.checked() == 1 ? "y" : "ies",
-        OfflineTable.of(plan).qualifiedName(),
+        OfflineTableChecks.tableName(plan),
+        plan.requestTime() ? " (served at " + OfflineTableChecks.serving(plan) + ")" : "",
         n == 0
             ? "all match"
             : n

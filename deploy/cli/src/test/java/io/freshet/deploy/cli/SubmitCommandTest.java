@@ -57,6 +57,44 @@ class SubmitCommandTest {
   }
 
   @Test
+  void an_upgrade_reads_the_versions_of_window_and_tile_operators_alike() {
+    ViewPlan windows = ViewPlan.of(UserActivity.view());
+    ViewPlan tiles = ViewPlan.of(UserActivity.liveView());
+    // as Flink names chained vertices: the operators' names joined by " -> "
+    List<io.freshet.deploy.flink.JobDetails.Vertex> vertices =
+        List.of(
+            new io.freshet.deploy.flink.JobDetails.Vertex(
+                JobContract.sourceName(windows) + " -> " + JobContract.decodeName(windows),
+                "RUNNING",
+                1),
+            new io.freshet.deploy.flink.JobDetails.Vertex(
+                JobContract.windowsName(windows) + " -> " + JobContract.offlineSinkName(windows),
+                "RUNNING",
+                1),
+            new io.freshet.deploy.flink.JobDetails.Vertex(
+                JobContract.tilesName(tiles) + " -> " + JobContract.tileSinkName(tiles),
+                "RUNNING",
+                1));
+    assertThat(UpgradePlan.versionsOf(vertices))
+        .containsExactly(
+            Map.entry("user_activity", windows.versionTag()),
+            Map.entry("user_activity_live", tiles.versionTag()));
+  }
+
+  @Test
+  void submit_says_when_each_view_shows_an_event() {
+    ViewPlan windows = ViewPlan.of(UserActivity.view());
+    ViewPlan tiles = ViewPlan.of(UserActivity.liveView());
+    assertThat(SubmitCommand.servingNote(List.of(windows), java.time.Duration.ofSeconds(10)))
+        .isEmpty();
+    assertThat(SubmitCommand.servingNote(List.of(windows, tiles), java.time.Duration.ofSeconds(1)))
+        .isEqualTo(
+            "Served at request time: user_activity_live (tiles of 1m), an event counts at the"
+                + " gateway after the next checkpoint (within 1s and the checkpoint's own time);"
+                + " user_activity once the event's window closes.\n");
+  }
+
+  @Test
   void upgrade_takes_its_savepoint_from_the_running_job() {
     Cli.Result r =
         Cli.runWithEnv(

@@ -147,9 +147,9 @@ class SubmitIT {
           .contains(
               "user_activity runs as version 2 (tag "
                   + customTag
-                  + "), these definitions are version 1 (tag "
+                  + ", served at window ends), these definitions are version 1 (tag "
                   + ViewPlan.of(UserActivity.view()).versionTag()
-                  + "): meaning changed, so this is a new view version");
+                  + ", served at window ends): meaning changed, so this is a new view version");
       JobSummary fourth = runningJob(rest);
       assertThat(fourth.id()).isNotEqualTo(third.id());
       assertThat(rest.job(fourth.id()).vertices())

@@ -97,6 +97,7 @@ class TrainingSetCommandTest {
             pgUrl);
     assertThat(built.exitCode()).as(built.toString()).isZero();
     assertThat(built.out()).contains("built: 4 rows written to " + output);
+    assertThat(built.out()).contains("  semantics final");
     byte[] parquet = Files.readAllBytes(output);
     assertThat(Arrays.copyOfRange(parquet, 0, 4)).isEqualTo(MAGIC);
     assertThat(Arrays.copyOfRange(parquet, parquet.length - 4, parquet.length)).isEqualTo(MAGIC);
@@ -127,5 +128,52 @@ class TrainingSetCommandTest {
         .hasSize(5)
         .first()
         .isEqualTo("user_id,event_timestamp,churned,event_count_1h,last_platform");
+  }
+
+  @Test
+  void as_served_values_of_a_window_end_view_never_served_online_take_final_values_counted()
+      throws Exception {
+    Path labels = dir.resolve("labels.csv");
+    Files.writeString(
+        labels, "user_id,event_timestamp\nu1," + windowEnd.plus(Duration.ofMinutes(20)) + "\n");
+    Path output = dir.resolve("train.csv");
+
+    Cli.Result asServed =
+        Cli.run(
+            "training-set",
+            "--labels",
+            labels.toString(),
+            "--features",
+            "user_activity:event_count_1h",
+            "--semantics",
+            "as-served",
+            "--output",
+            output.toString(),
+            "--pg-url",
+            pgUrl);
+    // The rows of this database were written offline only: never served online, so the one
+    // label takes final values, and the summary says so.
+    assertThat(asServed.exitCode()).as(asServed.toString()).isZero();
+    assertThat(asServed.out())
+        .contains("semantics as-served")
+        .contains("never served online; 1 label before it took final values");
+    assertThat(output).exists();
+    Files.delete(output);
+
+    Cli.Result unknown =
+        Cli.run(
+            "training-set",
+            "--labels",
+            labels.toString(),
+            "--features",
+            "user_activity:event_count_1h",
+            "--semantics",
+            "served",
+            "--output",
+            output.toString(),
+            "--pg-url",
+            pgUrl);
+    assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+    assertThat(unknown.err()).contains("--semantics 'served': write as-served or final");
   }
 }

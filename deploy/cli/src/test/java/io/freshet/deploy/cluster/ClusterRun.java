@@ -14,6 +14,7 @@ import io.freshet.deploy.stack.Ports;
 import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.examples.UserActivity;
 import io.freshet.offline.OfflineTable;
+import io.freshet.offline.TileTable;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
@@ -31,6 +32,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -76,6 +78,10 @@ final class ClusterRun implements AutoCloseable {
   static final long BOUND = 10 * MIN;
   static final int PARTITIONS = 2;
   static final ViewPlan PLAN = ViewPlan.of(UserActivity.view());
+
+  /** The request-time example view, which a test may run beside {@link #PLAN}. */
+  static final ViewPlan LIVE = ViewPlan.of(UserActivity.liveView());
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final Installation installation = Installation.fromSystemProperties();
@@ -93,7 +99,14 @@ final class ClusterRun implements AutoCloseable {
   final List<ProducerRecord<String, String>> records = new ArrayList<>();
 
   final List<Ev> good = new ArrayList<>();
+
+  /** Where each event of {@link #good} landed ({@code topic/partition@offset}), once produced. */
+  private final Map<Integer, String> origins = new HashMap<>();
+
   private long maxTs;
+
+  /** The views the submitted job runs, comma-separated. */
+  String views = PLAN.name();
 
   /**
    * @param slotsPerTaskManager slots of every TaskManager
@@ -190,8 +203,8 @@ final class ClusterRun implements AutoCloseable {
     }
     producer.flush();
     try {
-      for (Future<RecordMetadata> f : sent) {
-        f.get();
+      for (int i = 0; i < sent.size(); i++) {
+        origins.put(from + i, origin(sent.get(i).get()));
       }
     } catch (ExecutionException e) {
       throw new AssertionError("the broker did not take an event: " + e.getCause(), e);
@@ -208,12 +221,23 @@ final class ClusterRun implements AutoCloseable {
   long produceSentinels() {
     long end = maxTs + MIN;
     Random random = new Random(1);
+    Map<Integer, Future<RecordMetadata>> sent = new HashMap<>();
     for (int p = 0; p < PARTITIONS; p++) {
       Ev s = new Ev("sentinel_" + p, end, "view", null, "s", null, "web");
       good.add(s);
-      producer.send(record(p, UserActivityOracle.json(s, random)));
+      sent.put(good.size() - 1, producer.send(record(p, UserActivityOracle.json(s, random))));
     }
     producer.flush();
+    try {
+      for (var e : sent.entrySet()) {
+        origins.put(e.getKey(), origin(e.getValue().get()));
+      }
+    } catch (ExecutionException e) {
+      throw new AssertionError("the broker did not take a sentinel: " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while producing", e);
+    }
     return end - BOUND - 1;
   }
 
@@ -248,7 +272,7 @@ final class ClusterRun implements AutoCloseable {
     List<String> args =
         List.of(
             "--views",
-            "user_activity",
+            views,
             "--kafka",
             broker.bootstrapServers(),
             "--pg-url",
@@ -526,6 +550,165 @@ final class ClusterRun implements AutoCloseable {
     assertThat(got.lastPlatform()).as("last_platform of %s", want).isEqualTo(want.lastPlatform());
   }
 
+  // ---------------------------------------------------------------- the tiles of LIVE
+
+  /** One version of one tile in the tile history of {@link #LIVE}. */
+  record TileVersion(String user, long start, long version, long visibleMicros, byte[] payload) {}
+
+  /** Every version in the tile history of {@link #LIVE}; none if there is no table yet. */
+  List<TileVersion> tileHistory() {
+    List<TileVersion> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, (extract(epoch from tile_start) * 1000)::bigint, version,"
+                    + " coalesce((extract(epoch from visible_at) * 1000000)::bigint, -1), payload"
+                    + " FROM "
+                    + TileTable.of(LIVE).qualifiedName())) {
+      while (rs.next()) {
+        out.add(
+            new TileVersion(
+                rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBytes(5)));
+      }
+    } catch (SQLException e) {
+      if (!"42P01".equals(e.getSQLState())) {
+        throw new AssertionError("reading the tile history: " + e, e);
+      }
+    }
+    return out;
+  }
+
+  /** The newest version of each (user, tile start) in {@code history}. */
+  static Map<String, TileVersion> newest(List<TileVersion> history) {
+    Map<String, TileVersion> out = new TreeMap<>();
+    for (TileVersion v : history) {
+      out.merge(v.user() + "@" + v.start(), v, (a, b) -> a.version() >= b.version() ? a : b);
+    }
+    return out;
+  }
+
+  /** The origins of the events {@link #LIVE} rejected as late. */
+  Set<String> lateForLive() {
+    Set<String> out = new HashSet<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT origin FROM freshet.rejected_events WHERE kind = 'LATE' AND view_name = '"
+                    + LIVE.name()
+                    + "'")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      if (!"42P01".equals(e.getSQLState())) {
+        throw new AssertionError("reading the rejected events: " + e, e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Events {@link #LIVE} has accounted for in what is committed: folded into a tile version of the
+   * tile history (the newest versions' sum) or rejected as late.
+   */
+  long liveEventsAccounted() {
+    long folded = newest(tileHistory()).values().stream().mapToLong(TileVersion::version).sum();
+    return folded + lateForLive().size();
+  }
+
+  /**
+   * Waits until {@link #LIVE} has accounted for every event produced so far. If it does not, says
+   * how many it accounted for and how many late events were stored without their origin (those
+   * collapse into one row per view and cannot be told apart).
+   */
+  void awaitLiveAccountedFor(Duration timeout) {
+    int produced = origins.size();
+    String what =
+        "tile versions and late events of "
+            + LIVE.name()
+            + " accounting for "
+            + produced
+            + " events";
+    try {
+      await(what, timeout, () -> liveEventsAccounted() >= produced);
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          e.getMessage()
+              + ": "
+              + liveEventsAccounted()
+              + " accounted for, "
+              + lateForLive().stream().filter(o -> !o.contains("@")).count()
+              + " late-event rows without an origin (one row however many events)",
+          e);
+    }
+  }
+
+  /**
+   * Once {@link #LIVE} has accounted for every produced event: the newest version of each tile in
+   * the history equals the number of accepted events (produced, not rejected as late) in it, brute
+   * force; no version is stored twice; every tile still online holds the newest version of the
+   * history, with its payload and visibility instant. Returns how many tiles were online.
+   */
+  int assertTilesEqualBruteForce(Duration timeout) {
+    awaitLiveAccountedFor(timeout);
+    Set<String> late = lateForLive();
+    Map<String, Long> counts = new TreeMap<>();
+    int accepted = 0;
+    for (var e : origins.entrySet()) {
+      if (late.contains(e.getValue())) {
+        continue;
+      }
+      Ev ev = good.get(e.getKey());
+      counts.merge(ev.user() + "@" + Math.floorDiv(ev.ts(), MIN) * MIN, 1L, Long::sum);
+      accepted++;
+    }
+    assertThat(accepted).as("events accepted by %s", LIVE.name()).isGreaterThan(good.size() / 4);
+    List<TileVersion> history = tileHistory();
+    assertThat(
+            history.stream()
+                .map(v -> v.user() + "@" + v.start() + " v" + v.version())
+                .distinct()
+                .count())
+        .as("versions stored twice")
+        .isEqualTo(history.size());
+    Map<String, TileVersion> newest = newest(history);
+    Map<String, Long> newestVersions = new TreeMap<>();
+    newest.forEach((k, v) -> newestVersions.put(k, v.version()));
+    assertThat(newestVersions)
+        .as("newest tile versions = accepted events per tile")
+        .isEqualTo(counts);
+
+    int online = 0;
+    try (StatefulRedisConnection<byte[], byte[]> c = redis.connect(ByteArrayCodec.INSTANCE)) {
+      for (String user :
+          counts.keySet().stream().map(k -> k.substring(0, k.indexOf('@'))).distinct().toList()) {
+        Map<byte[], byte[]> hash = c.sync().hgetall(OnlineKeys.keyBytes(LIVE, user));
+        for (var f : hash.entrySet()) {
+          String key = user + "@" + new String(f.getKey(), StandardCharsets.US_ASCII);
+          byte[] value = f.getValue();
+          String text = new String(value, StandardCharsets.ISO_8859_1);
+          int c1 = text.indexOf(':');
+          int c2 = text.indexOf(':', c1 + 1);
+          long version = Long.parseLong(text.substring(0, c1));
+          long stamp = Long.parseLong(text.substring(c1 + 1, c2));
+          byte[] payload = java.util.Arrays.copyOfRange(value, c2 + 1, value.length);
+          TileVersion want = newest.get(key);
+          assertThat(want).as("tile %s online but not in the history", key).isNotNull();
+          assertThat(version).as("online version of %s", key).isEqualTo(want.version());
+          assertThat(stamp)
+              .as("online stamp of %s = visible_at", key)
+              .isEqualTo(want.visibleMicros());
+          assertThat(payload).as("online payload of %s", key).isEqualTo(want.payload());
+          online++;
+        }
+      }
+    }
+    assertThat(online).as("tiles online").isPositive();
+    return online;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static void await(String what, Duration timeout, BooleanSupplier condition) {
@@ -542,6 +725,10 @@ final class ClusterRun implements AutoCloseable {
       }
     }
     throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s");
+  }
+
+  private static String origin(RecordMetadata m) {
+    return m.topic() + "/" + m.partition() + "@" + m.offset();
   }
 
   private static int partitionOf(String user) {

@@ -13,9 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A TaskManager process of the local session cluster killed with SIGKILL while the real job jar
- * runs at parallelism 2 on two one-slot TaskManagers: a replacement TaskManager comes, the job
- * restarts from its last checkpoint, and at the end the offline and online tables equal the oracle
- * exactly (no duplicate, no missing, no wrong row).
+ * runs both example views, {@code user_activity} (window ends) and {@code user_activity_live}
+ * (request time), at parallelism 2 on two one-slot TaskManagers: a replacement TaskManager comes,
+ * the job restarts from its last checkpoint, and at the end the offline and online tables of the
+ * window-end view equal the oracle exactly (no duplicate, no missing, no wrong row), and so do the
+ * tiles of the request-time view: the newest version of every tile in its history is the number of
+ * events it accepted, brute force, no version is stored twice, and the tiles online are the newest
+ * versions of the history with their visibility instants.
  */
 class TaskManagerKillIT {
   private static final int EVENTS = 24_000;
@@ -27,12 +31,17 @@ class TaskManagerKillIT {
       throws Exception {
     try (ClusterRun run = new ClusterRun(work, "cluster_tm_kill", 14, 1, 2)) {
       run.generate(41, EVENTS, 50);
+      run.views = ClusterRun.PLAN.name() + "," + ClusterRun.LIVE.name();
       String jobId = run.submit(2, null);
       run.step("job running");
       assertThat(run.rest.restored(jobId)).isEmpty();
 
       run.produce(0, EVENTS / 2);
       run.awaitOfflineRows(1, Duration.ofSeconds(60));
+      // The request-time view has committed (or rejected as late) every event of the first half:
+      // nothing of it is replayed after the kill, so which events were late stays decided.
+      run.awaitLiveAccountedFor(Duration.ofSeconds(60));
+      int tileVersionsBeforeKill = run.tileHistory().size();
       long before = run.completedCheckpoints(jobId);
       run.awaitCheckpointsAbove(jobId, before, Duration.ofSeconds(30));
       int rowsBeforeKill = run.offlineRows();
@@ -70,6 +79,9 @@ class TaskManagerKillIT {
       run.assertTablesEqualOracle(finalWatermark, Duration.ofSeconds(90));
       run.step("tables equal the oracle");
       assertThat(run.offlineRows()).isGreaterThan(rowsBeforeKill);
+      int online = run.assertTilesEqualBruteForce(Duration.ofSeconds(90));
+      assertThat(run.tileHistory().size()).isGreaterThan(tileVersionsBeforeKill);
+      run.step("tiles equal the brute force, " + online + " online");
       run.rest.cancelAndWait(jobId, Duration.ofSeconds(60));
     }
   }

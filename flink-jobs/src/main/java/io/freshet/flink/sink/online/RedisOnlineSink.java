@@ -9,10 +9,16 @@ import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
  * Writes each entity's newest row of a view to the Redis online table exactly once: the value of
@@ -39,9 +45,20 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
   private final int rowsPerScript;
   private final Backoff backoff;
   private final Duration markerTtl;
+  private final boolean restoredOnly;
 
   private RedisOnlineSink(
       ViewPlan plan, String redisUri, int rowsPerScript, Backoff backoff, Duration markerTtl) {
+    this(plan, redisUri, rowsPerScript, backoff, markerTtl, false);
+  }
+
+  private RedisOnlineSink(
+      ViewPlan plan,
+      String redisUri,
+      int rowsPerScript,
+      Backoff backoff,
+      Duration markerTtl,
+      boolean restoredOnly) {
     super(plan, Keep.NEWEST_PER_ENTITY);
     this.redisUri = Objects.requireNonNull(redisUri, "redisUri");
     try {
@@ -68,6 +85,7 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
     this.rowsPerScript = rowsPerScript;
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.markerTtl = markerTtl;
+    this.restoredOnly = restoredOnly;
   }
 
   /** A sink committing at checkpoints, with default batch size, retries and marker TTL. */
@@ -78,17 +96,55 @@ public final class RedisOnlineSink extends ExactlyOnceRowSink {
 
   /** The same sink with another number of rows per script call. */
   public RedisOnlineSink withRowsPerScript(int rows) {
-    return new RedisOnlineSink(plan(), redisUri, rows, backoff, markerTtl);
+    return new RedisOnlineSink(plan(), redisUri, rows, backoff, markerTtl, restoredOnly);
   }
 
   /** The same sink with other retries of transient errors. */
   public RedisOnlineSink withRetries(Backoff retries) {
-    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, retries, markerTtl);
+    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, retries, markerTtl, restoredOnly);
   }
 
   /** The same sink keeping commit markers for another duration. */
   public RedisOnlineSink withMarkerTtl(Duration ttl) {
-    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, backoff, ttl);
+    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, backoff, ttl, restoredOnly);
+  }
+
+  /**
+   * The same sink, keeping only its place in the job for the state of savepoints taken before the
+   * rows sink served the online table ({@code PostgresOfflineSink.servingOnline}): its writer drops
+   * every row, and its committer commits only the committables restored from such a savepoint, as
+   * before. The job keeps this sink's uid so that those savepoints restore without dropping state.
+   */
+  public RedisOnlineSink restoredOnly() {
+    return new RedisOnlineSink(plan(), redisUri, rowsPerScript, backoff, markerTtl, true);
+  }
+
+  /** Whether this sink only commits restored committables ({@link #restoredOnly}). */
+  public boolean isRestoredOnly() {
+    return restoredOnly;
+  }
+
+  @Override
+  public SinkWriter<FeatureRow> createWriter(WriterInitContext context) {
+    return restoredOnly ? new DroppingWriter() : super.createWriter(context);
+  }
+
+  /** The writer of {@link #restoredOnly}: drops every row, hands over no committables. */
+  private static final class DroppingWriter
+      implements CommittingSinkWriter<FeatureRow, RowCommittable> {
+    @Override
+    public void write(FeatureRow row, Context context) {}
+
+    @Override
+    public void flush(boolean endOfInput) {}
+
+    @Override
+    public Collection<RowCommittable> prepareCommit() {
+      return List.of();
+    }
+
+    @Override
+    public void close() {}
   }
 
   @Override

@@ -122,26 +122,28 @@ class NewestWinsScriptTest {
   }
 
   @Test
-  void writes_several_keys_in_one_call_and_counts_them() {
+  void writes_several_keys_in_one_call_and_answers_a_stamp_or_minus_one_per_key() {
     RedisCommands<byte[], byte[]> redis = connection.sync();
     byte[] a = "a".getBytes(StandardCharsets.UTF_8);
     byte[] b = "b".getBytes(StandardCharsets.UTF_8);
     write(redis, a, value(10, 1));
-    Long written =
+    List<Long> stamps =
         redis.evalsha(
             sha,
-            ScriptOutputType.INTEGER,
+            ScriptOutputType.MULTI,
             new byte[][] {a, b},
             value(5, 2),
             FAR_FUTURE,
             value(5, 3),
             FAR_FUTURE);
-    assertThat(written).isEqualTo(1);
+    assertThat(stamps).hasSize(2);
+    assertThat(stamps.get(0)).as("a holds a newer row").isEqualTo(-1);
+    assertThat(stamps.get(1)).as("b is stored with the call's stamp").isPositive();
     assertThat(redis.pttl(b)).isPositive();
   }
 
   private static void write(RedisCommands<byte[], byte[]> redis, byte[] key, byte[] value) {
-    redis.evalsha(sha, ScriptOutputType.INTEGER, new byte[][] {key}, value, FAR_FUTURE);
+    redis.evalsha(sha, ScriptOutputType.MULTI, new byte[][] {key}, value, FAR_FUTURE);
   }
 
   private static byte[] value(long featureTs, long seq) {

@@ -1,7 +1,9 @@
-package io.freshet.flink.window.agg;
+package io.freshet.aggregate;
 
 import io.freshet.dsl.Aggregation;
 import io.freshet.storage.Varints;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,8 +16,6 @@ import org.apache.datasketches.hll.Union;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.memory.Memory;
 import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
-import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputView;
 
 /** The {@link PartAggregator} of each aggregation kind. */
 public final class PartAggregators {
@@ -101,12 +101,12 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, LongCell acc) throws IOException {
+    public void write(DataOutput out, LongCell acc) throws IOException {
       Varints.write(out, acc.value);
     }
 
     @Override
-    public LongCell read(DataInputView in) throws IOException {
+    public LongCell read(DataInput in) throws IOException {
       return new LongCell(Varints.read(in, "window state"));
     }
   }
@@ -138,12 +138,12 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, ExactSum acc) throws IOException {
+    public void write(DataOutput out, ExactSum acc) throws IOException {
       acc.write(out);
     }
 
     @Override
-    public ExactSum read(DataInputView in) throws IOException {
+    public ExactSum read(DataInput in) throws IOException {
       return ExactSum.read(in);
     }
   }
@@ -189,12 +189,12 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, DoubleCell acc) throws IOException {
+    public void write(DataOutput out, DoubleCell acc) throws IOException {
       out.writeDouble(acc.value);
     }
 
     @Override
-    public DoubleCell read(DataInputView in) throws IOException {
+    public DoubleCell read(DataInput in) throws IOException {
       return new DoubleCell(in.readDouble());
     }
   }
@@ -234,13 +234,13 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, AvgAgg.Acc acc) throws IOException {
+    public void write(DataOutput out, AvgAgg.Acc acc) throws IOException {
       acc.sum.write(out);
       Varints.write(out, acc.count);
     }
 
     @Override
-    public AvgAgg.Acc read(DataInputView in) throws IOException {
+    public AvgAgg.Acc read(DataInput in) throws IOException {
       Acc a = new Acc();
       a.sum.addAll(ExactSum.read(in));
       a.count = Varints.read(in, "window state");
@@ -296,13 +296,13 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, Pick acc) throws IOException {
+    public void write(DataOutput out, Pick acc) throws IOException {
       out.writeLong(acc.ts());
       out.writeUTF(acc.value());
     }
 
     @Override
-    public Pick read(DataInputView in) throws IOException {
+    public Pick read(DataInput in) throws IOException {
       return new Pick(in.readLong(), in.readUTF());
     }
   }
@@ -334,7 +334,7 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, Set<String> acc) throws IOException {
+    public void write(DataOutput out, Set<String> acc) throws IOException {
       Varints.write(out, acc.size());
       for (String s : acc) {
         out.writeUTF(s);
@@ -342,7 +342,7 @@ public final class PartAggregators {
     }
 
     @Override
-    public Set<String> read(DataInputView in) throws IOException {
+    public Set<String> read(DataInput in) throws IOException {
       int n = (int) Varints.read(in, "window state");
       Set<String> set = new HashSet<>(Math.max(4, n * 2));
       for (int i = 0; i < n; i++) {
@@ -384,14 +384,14 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, HllSketch acc) throws IOException {
+    public void write(DataOutput out, HllSketch acc) throws IOException {
       byte[] b = acc.toCompactByteArray();
       Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
-    public HllSketch read(DataInputView in) throws IOException {
+    public HllSketch read(DataInput in) throws IOException {
       byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return HllSketch.heapify(b);
@@ -435,14 +435,14 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, KllDoublesSketch acc) throws IOException {
+    public void write(DataOutput out, KllDoublesSketch acc) throws IOException {
       byte[] b = acc.toByteArray();
       Varints.write(out, b.length);
       out.write(b);
     }
 
     @Override
-    public KllDoublesSketch read(DataInputView in) throws IOException {
+    public KllDoublesSketch read(DataInput in) throws IOException {
       byte[] b = new byte[(int) Varints.read(in, "window state")];
       in.readFully(b);
       return KllDoublesSketch.heapify(Memory.wrap(b));
@@ -506,7 +506,7 @@ public final class PartAggregators {
     }
 
     @Override
-    public void write(DataOutputView out, List<Pick> acc) throws IOException {
+    public void write(DataOutput out, List<Pick> acc) throws IOException {
       Varints.write(out, acc.size());
       for (Pick p : acc) {
         out.writeLong(p.ts());
@@ -515,7 +515,7 @@ public final class PartAggregators {
     }
 
     @Override
-    public List<Pick> read(DataInputView in) throws IOException {
+    public List<Pick> read(DataInput in) throws IOException {
       int n = (int) Varints.read(in, "window state");
       List<Pick> list = new ArrayList<>(k);
       for (int i = 0; i < n; i++) {

@@ -1,15 +1,17 @@
-package io.freshet.flink.window.agg;
+package io.freshet.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.dsl.Aggregation;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -94,8 +96,10 @@ class PartAggregatorsMergeOrderTest {
   }
 
   private static Object roundTrip(PartAggregator agg, Object acc) throws Exception {
-    DataOutputSerializer out = new DataOutputSerializer(64);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
     agg.write(out, acc);
-    return agg.read(new DataInputDeserializer(out.getCopyOfBuffer()));
+    out.flush();
+    return agg.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
   }
 }

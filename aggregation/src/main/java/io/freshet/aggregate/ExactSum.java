@@ -1,10 +1,10 @@
-package io.freshet.flink.window.agg;
+package io.freshet.aggregate;
 
 import io.freshet.storage.Varints;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
-import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * A sum of doubles that is exact until it is read, then correctly rounded: the same numbers give
@@ -77,14 +77,14 @@ final class ExactSum {
     return hi;
   }
 
-  void write(DataOutputView out) throws IOException {
+  void write(DataOutput out) throws IOException {
     Varints.write(out, size);
     for (int j = 0; j < size; j++) {
       out.writeDouble(partials[j]);
     }
   }
 
-  static ExactSum read(DataInputView in) throws IOException {
+  static ExactSum read(DataInput in) throws IOException {
     ExactSum s = new ExactSum();
     int n = (int) Varints.read(in, "window state");
     s.partials = new double[Math.max(2, n)];

@@ -1,10 +1,8 @@
-package io.freshet.flink.window;
+package io.freshet.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.dsl.Aggregation;
-import io.freshet.flink.window.agg.PartAggregator;
-import io.freshet.flink.window.agg.PartAggregators;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,16 +1,17 @@
-package io.freshet.flink.window;
+package io.freshet.aggregate;
 
-import io.freshet.flink.window.agg.PartAggregator;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * The compact state form of one slice: every aggregated part's accumulator in one byte array. This
  * is the one place that draws the slice bytes of every aggregation kind; the {@link
- * PartAggregator}s in {@code window.agg} write and read them. The bytes are Flink state: a change
- * here breaks the restore of every savepoint, so a new layout needs a new format version.
+ * PartAggregator}s write and read them. The bytes are Flink state: a change here breaks the restore
+ * of every savepoint, so a new layout needs a new format version.
  *
  * <pre>
  * byte 0          format version, 1
@@ -36,23 +37,26 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * Java's modified UTF-8 as {@link java.io.DataOutput#writeUTF} writes it (2-byte big-endian length,
  * then the bytes).
  */
-final class SliceCodec implements Serializable {
+public final class SliceCodec implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final byte VERSION = 1;
 
   private final PartAggregator<Object, Object>[] aggregators;
-  private transient DataOutputSerializer out;
-  private transient DataInputDeserializer in;
+  private transient ByteArrayOutputStream bytes;
+  private transient DataOutputStream out;
 
-  SliceCodec(PartAggregator<Object, Object>[] aggregators) {
+  /** A codec of slices whose aggregated part {@code i} is {@code aggregators[i]}'s. */
+  public SliceCodec(PartAggregator<Object, Object>[] aggregators) {
     this.aggregators = aggregators;
   }
 
-  byte[] encode(Object[] accs) throws IOException {
+  /** The slice bytes of one accumulator per aggregated part, null for an empty part. */
+  public byte[] encode(Object[] accs) throws IOException {
     if (out == null) {
-      out = new DataOutputSerializer(64);
+      bytes = new ByteArrayOutputStream(64);
+      out = new DataOutputStream(bytes);
     }
-    out.clear();
+    bytes.reset();
     out.writeByte(VERSION);
     int n = accs.length;
     byte[] bitmap = new byte[(n + 7) / 8];
@@ -67,14 +71,13 @@ final class SliceCodec implements Serializable {
         aggregators[i].write(out, accs[i]);
       }
     }
-    return out.getCopyOfBuffer();
+    out.flush();
+    return bytes.toByteArray();
   }
 
-  Object[] decode(byte[] bytes) throws IOException {
-    if (in == null) {
-      in = new DataInputDeserializer();
-    }
-    in.setBuffer(bytes);
+  /** The accumulators of {@link #encode}'s bytes, null for an absent part. */
+  public Object[] decode(byte[] slice) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(slice));
     byte version = in.readByte();
     if (version != VERSION) {
       throw new IOException(

@@ -1,9 +1,9 @@
-package io.freshet.flink.window.agg;
+package io.freshet.aggregate;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.io.Serializable;
-import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * The algebra of one aggregated part: a mergeable accumulator per slice, merged into a window's
@@ -30,8 +30,8 @@ public interface PartAggregator<A, M> extends Serializable {
   Object result(M merged);
 
   /** Writes a slice accumulator (never null) as {@code SliceCodec}'s layout draws it. */
-  void write(DataOutputView out, A acc) throws IOException;
+  void write(DataOutput out, A acc) throws IOException;
 
   /** Reads what {@link #write} wrote. */
-  A read(DataInputView in) throws IOException;
+  A read(DataInput in) throws IOException;
 }
