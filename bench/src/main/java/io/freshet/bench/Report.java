@@ -104,6 +104,26 @@ final class Report {
           "<= 0.5",
           String.format("%.2f (Feast %.1f B)", f / fe, fe),
           atMost(f / fe, 0.5));
+      if (o.get("requestTime") instanceof Map<?, ?> rt) {
+        for (String profile : List.of("activeEveryMinute", "activeTenMinutes")) {
+          if (m(rt).get(profile) instanceof Map<?, ?> p) {
+            row(
+                "online memory, request-time "
+                    + m(rt).get("view")
+                    + " bytes/entity at steady state, "
+                    + (profile.equals("activeEveryMinute")
+                        ? "active every minute"
+                        : "active 10 minutes an hour"),
+                "(none)",
+                String.format(
+                    "%.1f (%.1f tiles of %.1f payload bytes)",
+                    d(m(p).get("bytesPerEntityMemoryUsage")),
+                    d(m(p).get("tilesPerEntity")),
+                    d(m(p).get("payloadBytesPerTile"))),
+                "-");
+          }
+        }
+      }
     }
     if (root.containsKey("gateway")) {
       gateway(b, m(root.get("gateway")));
