@@ -496,6 +496,19 @@ final class Report {
       Map<String, Object> r = m(e.getValue());
       b.append("- `").append(e.getKey()).append("`: `").append(r.get("command")).append("`");
       b.append("; checkpoints ").append(r.get("checkpoints")).append('\n');
+      if (r.get("breakdown") instanceof Map<?, ?> bd && m(bd).containsKey("barrierMillis")) {
+        b.append("  - where a probe waits (ms, p50/p99): ");
+        List<String> parts = new ArrayList<>();
+        for (String part : List.of("barrier", "checkpoint", "commit", "poll")) {
+          Map<String, Object> pm = m(m(bd).get(part + "Millis"));
+          parts.add(
+              pm.containsKey("p50")
+                  ? String.format("%s %.0f/%.0f", part, d(pm.get("p50")), d(pm.get("p99")))
+                  : part + " -");
+        }
+        b.append(String.join(", ", parts));
+        b.append(" (").append(m(bd).get("probesUnattributed")).append(" probes unattributed)\n");
+      }
       Map<String, Object> ms = m(r.get("eventToReadableMillis"));
       if (ms.containsKey("p99") && "live".equals(e.getKey())) {
         double p99 = d(ms.get("p99")) / 1000;
