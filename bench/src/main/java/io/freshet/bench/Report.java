@@ -104,6 +104,26 @@ final class Report {
           "<= 0.5",
           String.format("%.2f (Feast %.1f B)", f / fe, fe),
           atMost(f / fe, 0.5));
+      if (o.get("requestTime") instanceof Map<?, ?> rt) {
+        for (String profile : List.of("activeEveryMinute", "activeTenMinutes")) {
+          if (m(rt).get(profile) instanceof Map<?, ?> p) {
+            row(
+                "online memory, request-time "
+                    + m(rt).get("view")
+                    + " bytes/entity at steady state, "
+                    + (profile.equals("activeEveryMinute")
+                        ? "active every minute"
+                        : "active 10 minutes an hour"),
+                "(none)",
+                String.format(
+                    "%.1f (%.1f tiles of %.1f payload bytes)",
+                    d(m(p).get("bytesPerEntityMemoryUsage")),
+                    d(m(p).get("tilesPerEntity")),
+                    d(m(p).get("payloadBytesPerTile"))),
+                "-");
+          }
+        }
+      }
     }
     if (root.containsKey("gateway")) {
       gateway(b, m(root.get("gateway")));
@@ -476,6 +496,19 @@ final class Report {
       Map<String, Object> r = m(e.getValue());
       b.append("- `").append(e.getKey()).append("`: `").append(r.get("command")).append("`");
       b.append("; checkpoints ").append(r.get("checkpoints")).append('\n');
+      if (r.get("breakdown") instanceof Map<?, ?> bd && m(bd).containsKey("barrierMillis")) {
+        b.append("  - where a probe waits (ms, p50/p99): ");
+        List<String> parts = new ArrayList<>();
+        for (String part : List.of("barrier", "checkpoint", "commit", "poll")) {
+          Map<String, Object> pm = m(m(bd).get(part + "Millis"));
+          parts.add(
+              pm.containsKey("p50")
+                  ? String.format("%s %.0f/%.0f", part, d(pm.get("p50")), d(pm.get("p99")))
+                  : part + " -");
+        }
+        b.append(String.join(", ", parts));
+        b.append(" (").append(m(bd).get("probesUnattributed")).append(" probes unattributed)\n");
+      }
       Map<String, Object> ms = m(r.get("eventToReadableMillis"));
       if (ms.containsKey("p99") && "live".equals(e.getKey())) {
         double p99 = d(ms.get("p99")) / 1000;
