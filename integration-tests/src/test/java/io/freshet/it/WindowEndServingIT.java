@@ -98,7 +98,7 @@ class WindowEndServingIT {
   private static final int QUIET_FROM = 48;
 
   private static final Duration PRODUCING = Duration.ofSeconds(30);
-  private static final Duration EARLY_STOP = Duration.ofSeconds(8);
+  private static final Duration EARLY_STOP = Duration.ofSeconds(5);
   private static final String TOPIC = "window-end-serving";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger UNAVAILABLE = new AtomicInteger();
@@ -116,7 +116,11 @@ class WindowEndServingIT {
 
   @TempDir Path dir;
 
-  /** Activity features over 10 seconds sliding by 2, a short TTL so quiet entities expire. */
+  /**
+   * Activity features over 10 seconds sliding by 2; a TTL short enough that the quiet entities'
+   * rows expire during the test, long enough that a checkpoint delayed by a loaded machine still
+   * commits rows before they expire.
+   */
   static FeatureView view() {
     SlidingWindow w = SlidingWindow.of(Duration.ofSeconds(10), Duration.ofSeconds(2));
     return FeatureView.named("activity_window_end")
@@ -142,7 +146,7 @@ class WindowEndServingIT {
         .derived(
             DerivedFeature.named("conversion_rate_10s")
                 .as(ratio(ref("purchase_count_10s"), ref("event_count_10s"), 0)))
-        .ttl(Duration.ofSeconds(6))
+        .ttl(Duration.ofSeconds(12))
         .build();
   }
 
