@@ -18,7 +18,8 @@ import java.util.Map;
  * The body of {@code POST /get-online-features}, column-major as Feast's feature server answers:
  *
  * <pre>{@code
- * {"metadata": {"feature_names": ["user_id", "event_count_1h", "revenue_1h"]},
+ * {"metadata": {"feature_names": ["user_id", "event_count_1h", "revenue_1h"],
+ *               "request_instants": ["2026-11-23T12:00:07.123456Z", "2026-11-23T12:00:07.123456Z"]},
  *  "results": [
  *    {"values": ["user_42", "user_7"], "statuses": ["PRESENT", "PRESENT"],
  *     "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]},
@@ -35,6 +36,13 @@ import java.util.Map;
  * 2026-12-03T09:00:00.123456Z}, the label instant of an as-served training row), or the epoch when
  * there is no row; its status is a {@link FieldStatus}. Values of rows OUTSIDE_MAX_AGE are
  * returned, as Feast's Go server does; INVALID and NOT_FOUND values are null.
+ *
+ * <p>{@code metadata.request_instants}, a Freshet addition that Feast clients ignore (they read
+ * {@code feature_names} only), has one item per entity row: the instant on the online store's
+ * clock, with microseconds, at which the row's window-end features were read and their statuses
+ * judged (for a request that names only request-time views, the read of the first of them, as in
+ * its event timestamps). An as-served training set with a label at that instant returns the same
+ * values. The results keep Feast's shape.
  */
 final class FeastJson {
   static final String EPOCH = Instant.EPOCH.toString();
@@ -56,6 +64,16 @@ final class FeastJson {
       }
       for (FeatureColumns.Column c : columns) {
         json.writeString(c.name());
+      }
+      json.writeEndArray();
+      json.writeArrayFieldStart("request_instants");
+      for (int r = 0; r < rows; r++) {
+        String instant = requestInstant(query, reads, r);
+        if (instant == null) {
+          json.writeNull();
+        } else {
+          json.writeString(instant);
+        }
       }
       json.writeEndArray();
       json.writeEndObject();
@@ -104,6 +122,27 @@ final class FeastJson {
       throw new UncheckedIOException("cannot write the answer of get-online-features", e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * The instant entity row {@code r}'s answer holds at: the read of its window-end views (one
+   * script for the entity's keys, which share a hash slot), or, when the request names only
+   * request-time views, the read of the first of them; null when the row has no read with the
+   * store's clock.
+   */
+  private static String requestInstant(OnlineQuery query, List<RowRead> reads, int r) {
+    int views = query.columns().views().size();
+    String first = null;
+    for (int v = 0; v < views; v++) {
+      RowRead read = reads.get(query.keyIndex(v, r));
+      if (!read.key().plan().requestTime()) {
+        return read.requestInstant();
+      }
+      if (first == null) {
+        first = read.requestInstant();
+      }
+    }
+    return first;
   }
 
   private static void repeat(JsonGenerator json, String field, String value, int times)
