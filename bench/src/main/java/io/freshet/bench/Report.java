@@ -443,6 +443,51 @@ final class Report {
         ">= 100,000",
         String.format("%.0f", median),
         atLeast(median, 100_000));
+    if (e.containsKey("physicalBaseline")) {
+      Map<String, Object> pb = m(e.get("physicalBaseline"));
+      double physical = d(pb.get("eventsPerSecond"));
+      double ratio = median / physical;
+      b.append(
+          "Physical baseline, the same run, after Freshet's repetitions (the same topic, a fresh"
+              + " consumer group; no Flink, no windows, no state): ");
+      b.append(pb.get("program")).append("; ").append(pb.get("rule")).append(".\n\n");
+      b.append("| program | events/s | events/CPU s | wall ms | offline rows | transactions |");
+      b.append(" online keys | load avg |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      Map<String, Object> last =
+          m(((List<?>) e.get("runs")).get(((List<?>) e.get("runs")).size() - 1));
+      b.append(
+          String.format(
+              "| Freshet (median of reps; counts of the last) | %.0f | %s | %s | %s | %s | %s | %.1f |%n",
+              median,
+              last.containsKey("eventsPerProcessCpuSecond")
+                  ? String.format("%.0f", d(last.get("eventsPerProcessCpuSecond")))
+                  : "-",
+              last.get("netRuntimeMillis"),
+              last.get("offlineRows"),
+              last.get("checkpointsCommitted"),
+              last.get("onlineKeys"),
+              d(last.get("load1"))));
+      b.append(
+          String.format(
+              "| physical baseline | %.0f | %.0f | %s | %s | %s | %s | %.1f |%n%n",
+              physical,
+              d(pb.get("eventsPerProcessCpuSecond")),
+              pb.get("wallMillis"),
+              pb.get("offlineRows"),
+              pb.get("transactions"),
+              pb.get("onlineKeys"),
+              d(pb.get("load1"))));
+      b.append(
+          String.format(
+              "End to end: Freshet %.0f ev/s, physical baseline %.0f ev/s, ratio %.2f"
+                  + " (target >= 0.5: %s).%n%n",
+              median, physical, ratio, atLeast(ratio, 0.5)));
+      row(
+          "end to end, Freshet / physical baseline (same I/O, no Flink), events/s",
+          ">= 0.5",
+          String.format("%.2f (Freshet %.0f, baseline %.0f ev/s)", ratio, median, physical),
+          atLeast(ratio, 0.5));
+    }
   }
 
   private void eventToReadable(StringBuilder b, Map<String, Object> byMode) {
