@@ -157,7 +157,7 @@ class WindowEndServingIT {
   void an_as_served_training_set_holds_exactly_what_the_gateway_answered() throws Exception {
     TestKafka.createTopic(TOPIC, PARTITIONS);
     String pgUrl = TestPostgres.freshDatabase("freshet_we_skew");
-    String redisUrl = TestRedis.uri(9);
+    String redisUrl = TestRedis.uri(8);
     RedisClient redis = RedisClient.create(redisUrl);
     try {
       redis.connect().sync().flushdb();
