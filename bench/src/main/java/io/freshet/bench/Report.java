@@ -333,6 +333,19 @@ final class Report {
             atMost(p, 1));
       }
     }
+    // Wide requests against what Redis itself costs at the same rate.
+    for (String c : List.of("POST 1 entity x 50 features", "POST 1 entity x 500 features")) {
+      double p = p99(cases, c, "2000");
+      if (Double.isNaN(p) || Double.isNaN(rawAt2k)) {
+        continue;
+      }
+      boolean target = c.equals("POST 1 entity x 50 features");
+      row(
+          "gateway " + c + ": p99 at 2,000/s over raw Redis GET p99 at 2,000/s",
+          target ? "<= 2x" : "(none)",
+          String.format("%.2fx (%.2f / %.2f ms)", p / rawAt2k, p, rawAt2k),
+          target ? atMost(p / rawAt2k, 2) : "-");
+    }
     if (max.containsKey(getCase)) {
       double best = d(m(max.get(getCase)).get("maxRate"));
       Object rawBest = max.containsKey(redisCase) ? m(max.get(redisCase)).get("maxRate") : "-";
