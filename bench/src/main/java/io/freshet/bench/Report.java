@@ -353,6 +353,25 @@ final class Report {
             atMost(p, 1));
       }
     }
+    // Wide requests against what Redis itself costs at the same rate.
+    for (String c : List.of("POST 1 entity x 50 features", "POST 1 entity x 500 features")) {
+      double p = p99(cases, c, "2000");
+      if (Double.isNaN(p) || Double.isNaN(rawAt2k)) {
+        continue;
+      }
+      boolean target = c.equals("POST 1 entity x 50 features");
+      // A raw GET that found no key (the database flushed under the run) is counted as an error.
+      Object rawErrors = m(m(cases.get(redisCase)).get("2000")).get("errors");
+      String spoiled =
+          rawErrors instanceof Number e && e.longValue() > 0
+              ? "; raw Redis GET had " + e + " errors, not comparable"
+              : "";
+      row(
+          "gateway " + c + ": p99 at 2,000/s over raw Redis GET p99 at 2,000/s",
+          target ? "<= 2x" : "(none)",
+          String.format("%.2fx (%.2f / %.2f ms%s)", p / rawAt2k, p, rawAt2k, spoiled),
+          target && spoiled.isEmpty() ? atMost(p / rawAt2k, 2) : "-");
+    }
     if (max.containsKey(getCase)) {
       double best = d(m(max.get(getCase)).get("maxRate"));
       Object rawBest = max.containsKey(redisCase) ? m(max.get(redisCase)).get("maxRate") : "-";

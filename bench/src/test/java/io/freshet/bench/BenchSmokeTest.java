@@ -85,12 +85,13 @@ class BenchSmokeTest {
             new int[] {200},
             new int[] {200},
             new int[] {50},
+            new int[] {100},
             new int[] {200},
             200,
             400);
     Map<String, Object> gw = GatewayBench.run(REDIS, 200, tiny);
     Map<String, Object> cases = Report.m(gw.get("fixedRate"));
-    assertEquals(6, cases.size(), cases.keySet().toString());
+    assertEquals(7, cases.size(), cases.keySet().toString());
     for (var c : cases.entrySet()) {
       for (Object r : Report.m(c.getValue()).values()) {
         Map<String, Object> run = Report.m(r);

@@ -72,8 +72,7 @@ final class FeastEndpoint {
         exchange,
         reads -> {
           metrics.recordRows(reads, reader.clock().millis());
-          exchange.send(
-              200, JsonResponses.APPLICATION_JSON, Buffer.buffer(FeastJson.write(query, reads)));
+          exchange.send(200, JsonResponses.APPLICATION_JSON, FeastJson.write(query, reads));
         });
   }
 

@@ -1,14 +1,16 @@
 package io.freshet.gateway.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.online.FieldStatus;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.gateway.query.FeatureColumns;
 import io.freshet.gateway.query.OnlineQuery;
 import io.freshet.plan.FeaturePart;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -47,15 +49,27 @@ import java.util.Map;
 final class FeastJson {
   static final String EPOCH = Instant.EPOCH.toString();
 
+  /** Text written many times per answer, encoded once. */
+  private static final SerializedString EPOCH_JSON = new SerializedString(EPOCH);
+
+  private static final SerializedString[] STATUS_JSON =
+      new SerializedString[FieldStatus.values().length];
+
+  static {
+    for (FieldStatus s : FieldStatus.values()) {
+      STATUS_JSON[s.ordinal()] = new SerializedString(s.name());
+    }
+  }
+
   private FeastJson() {}
 
-  static byte[] write(OnlineQuery query, List<RowRead> reads) {
+  static Buffer write(OnlineQuery query, List<RowRead> reads) {
     int rows = query.request().rows();
     List<FeatureColumns.Column> columns = query.columns().columns();
     Map<String, List<JsonNode>> entities = query.request().entities();
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream(256 + rows * (entities.size() + columns.size()) * 40);
-    try (JsonGenerator json = JsonResponses.MAPPER.getFactory().createGenerator(out)) {
+    Buffer out = Buffer.buffer(256 + rows * (entities.size() + columns.size()) * 40);
+    try (JsonGenerator json =
+        JsonResponses.MAPPER.getFactory().createGenerator(new BufferOutput(out))) {
       json.writeStartObject();
       json.writeObjectFieldStart("metadata");
       json.writeArrayFieldStart("feature_names");
@@ -85,32 +99,44 @@ final class FeastJson {
           json.writeTree(v);
         }
         json.writeEndArray();
-        repeat(json, "statuses", FieldStatus.PRESENT.name(), rows);
-        repeat(json, "event_timestamps", EPOCH, rows);
+        repeat(json, "statuses", STATUS_JSON[FieldStatus.PRESENT.ordinal()], rows);
+        repeat(json, "event_timestamps", EPOCH_JSON, rows);
         json.writeEndObject();
       }
-      String[] statuses = new String[rows];
-      String[] timestamps = new String[rows];
+      // Per row read, once: its values, status and event timestamp, whatever the columns.
+      int keys = reads.size();
+      Object[][] values = new Object[keys][];
+      FieldStatus[] rowStatuses = new FieldStatus[keys];
+      SerializedString[] rowTimestamps = new SerializedString[keys];
+      for (int k = 0; k < keys; k++) {
+        RowRead read = reads.get(k);
+        values[k] = read.found() == null ? null : read.found().row().values();
+        rowStatuses[k] = read.rowStatus();
+        String at = read.eventTimestamp();
+        rowTimestamps[k] = at == null ? EPOCH_JSON : new SerializedString(at);
+      }
+      SerializedString[] statuses = new SerializedString[rows];
+      SerializedString[] timestamps = new SerializedString[rows];
       for (FeatureColumns.Column c : columns) {
         FeaturePart part = c.part();
+        int index = part.index();
         json.writeStartObject();
         json.writeArrayFieldStart("values");
         for (int r = 0; r < rows; r++) {
-          RowRead read = reads.get(query.keyIndex(c.view(), r));
-          Object value = read.found() == null ? null : read.found().row().values()[part.index()];
+          int k = query.keyIndex(c.view(), r);
+          Object value = values[k] == null ? null : values[k][index];
           FeatureJson.writeValue(json, part, value);
-          statuses[r] = FieldStatus.of(read.rowStatus(), value).name();
-          String at = read.eventTimestamp();
-          timestamps[r] = at == null ? EPOCH : at;
+          statuses[r] = STATUS_JSON[FieldStatus.of(rowStatuses[k], value).ordinal()];
+          timestamps[r] = rowTimestamps[k];
         }
         json.writeEndArray();
         json.writeArrayFieldStart("statuses");
-        for (String s : statuses) {
+        for (SerializedString s : statuses) {
           json.writeString(s);
         }
         json.writeEndArray();
         json.writeArrayFieldStart("event_timestamps");
-        for (String t : timestamps) {
+        for (SerializedString t : timestamps) {
           json.writeString(t);
         }
         json.writeEndArray();
@@ -121,7 +147,7 @@ final class FeastJson {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the answer of get-online-features", e);
     }
-    return out.toByteArray();
+    return out;
   }
 
   /**
@@ -145,12 +171,31 @@ final class FeastJson {
     return first;
   }
 
-  private static void repeat(JsonGenerator json, String field, String value, int times)
+  private static void repeat(JsonGenerator json, String field, SerializedString value, int times)
       throws IOException {
     json.writeArrayFieldStart(field);
     for (int i = 0; i < times; i++) {
       json.writeString(value);
     }
     json.writeEndArray();
+  }
+
+  /** Appends what the generator flushes to the response buffer, without an intermediate copy. */
+  private static final class BufferOutput extends OutputStream {
+    private final Buffer buffer;
+
+    BufferOutput(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      buffer.appendBytes(b, off, len);
+    }
   }
 }

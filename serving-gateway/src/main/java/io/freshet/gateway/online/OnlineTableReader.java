@@ -51,6 +51,12 @@ public final class OnlineTableReader {
   private final ConcurrentMap<String, ThreadLocal<RequestTimeRule>> rules =
       new ConcurrentHashMap<>();
 
+  /**
+   * One codec per view version, by fingerprint: a codec is immutable and thread-safe, and building
+   * one (its stored parts, its derivations) costs more than decoding a value.
+   */
+  private final ConcurrentMap<String, OnlineCodec> codecs = new ConcurrentHashMap<>();
+
   public OnlineTableReader(OnlineReader store, Clock clock) {
     this.store = store;
     this.clock = clock;
@@ -82,10 +88,13 @@ public final class OnlineTableReader {
    * OnlineStoreUnavailableException} when Redis cannot answer in time.
    */
   public CompletionStage<List<RowRead>> readAll(List<RowKey> keys) {
+    String[] redisKeys = new String[keys.size()];
     List<String> rowKeys = new ArrayList<>(keys.size());
     List<String> tileKeys = new ArrayList<>();
-    for (RowKey k : keys) {
-      (k.plan().requestTime() ? tileKeys : rowKeys).add(k.redisKey());
+    for (int i = 0; i < redisKeys.length; i++) {
+      RowKey k = keys.get(i);
+      redisKeys[i] = k.redisKey();
+      (k.plan().requestTime() ? tileKeys : rowKeys).add(redisKeys[i]);
     }
     CompletionStage<List<OnlineRow>> rows = store.rows(rowKeys);
     CompletionStage<List<Object>> tiles = tilesEach(tileKeys);
@@ -95,8 +104,9 @@ public final class OnlineTableReader {
           List<RowRead> reads = new ArrayList<>(keys.size());
           int row = 0;
           int tile = 0;
-          for (RowKey k : keys) {
-            String redisKey = k.redisKey();
+          for (int i = 0; i < redisKeys.length; i++) {
+            RowKey k = keys.get(i);
+            String redisKey = redisKeys[i];
             long at = RowRead.NO_INSTANT;
             try {
               OnlineFeatures found;
@@ -169,7 +179,7 @@ public final class OnlineTableReader {
       ViewPlan plan, String entityKey, String key, byte[] bytes, long readMicros) {
     FeatureRow row;
     try {
-      row = new OnlineCodec(plan).decode(entityKey, bytes);
+      row = codec(plan).decode(entityKey, bytes);
     } catch (IllegalArgumentException e) {
       throw new UndecodableOnlineValueException(key, e);
     }
@@ -203,11 +213,17 @@ public final class OnlineTableReader {
         : new OnlineFeatures(plan, row, FeatureStatus.PRESENT, read.readMicros());
   }
 
+  private OnlineCodec codec(ViewPlan plan) {
+    OnlineCodec codec = codecs.get(plan.fingerprint());
+    return codec != null
+        ? codec
+        : codecs.computeIfAbsent(plan.fingerprint(), f -> new OnlineCodec(plan));
+  }
+
   private RequestTimeRule rule(ViewPlan plan) {
     return rules
         .computeIfAbsent(
-            plan.name() + "@" + plan.versionTag(),
-            k -> ThreadLocal.withInitial(() -> new RequestTimeRule(plan)))
+            plan.fingerprint(), k -> ThreadLocal.withInitial(() -> new RequestTimeRule(plan)))
         .get();
   }
 }
