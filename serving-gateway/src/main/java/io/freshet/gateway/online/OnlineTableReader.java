@@ -175,7 +175,7 @@ public final class OnlineTableReader {
     return clock;
   }
 
-  private static OnlineFeatures decode(
+  private OnlineFeatures decode(
       ViewPlan plan, String entityKey, String key, byte[] bytes, long readMicros) {
     FeatureRow row;
     try {
