@@ -18,8 +18,6 @@ import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.SlidingWindow;
-import io.freshet.flink.compile.FeatureJobCompiler;
-import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.offline.OfflineTable;
@@ -53,7 +51,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,8 +64,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.CheckpointingMode;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -164,7 +159,9 @@ class WindowEndServingIT {
     } finally {
       redis.shutdown();
     }
-    JobClient job = startJob(pgUrl, redisUrl);
+    JobClient job =
+        ServedAnswers.startJob(
+            PLAN, "freshet-window-end-skew", "freshet window-end zero skew", pgUrl, redisUrl);
     List<Answer> answers = new ArrayList<>();
     int[] produced = new int[4]; // good, late within lateness, late beyond it, malformed
     try (GatewayServer gateway =
@@ -222,7 +219,7 @@ class WindowEndServingIT {
     Instant firstServed = manifest.views().get(0).firstServedAt();
     assertThat(firstServed).as("first served row").isNotNull();
 
-    List<Object[]> rows = readOutput(pgUrl, "we_as_served");
+    List<Object[]> rows = ServedAnswers.readOutput(PLAN, pgUrl, "we_as_served");
     assertThat(rows).hasSize(answers.size());
     Map<String, Integer> mismatches = new LinkedHashMap<>();
     Map<String, Integer> byStatus = new LinkedHashMap<>();
@@ -234,7 +231,7 @@ class WindowEndServingIT {
       Answer a = answers.get(i);
       Object[] row = rows.get(i);
       assertThat(row[0]).isEqualTo(a.user());
-      if (micros(a.instant()) < micros(firstServed)) {
+      if (ServedAnswers.micros(a.instant()) < ServedAnswers.micros(firstServed)) {
         beforeFirstServed++;
         continue;
       }
@@ -248,8 +245,8 @@ class WindowEndServingIT {
       List<String> want = new ArrayList<>();
       List<String> got = new ArrayList<>();
       for (int p = 0; p < PLAN.parts().size(); p++) {
-        want.add(present ? normal(PLAN.parts().get(p), a.values().get(p)) : null);
-        got.add(normal(PLAN.parts().get(p), row[1 + p]));
+        want.add(present ? ServedAnswers.normal(PLAN.parts().get(p), a.values().get(p)) : null);
+        got.add(ServedAnswers.normal(PLAN.parts().get(p), row[1 + p]));
       }
       if (!want.equals(got)) {
         mismatches.merge(
@@ -345,10 +342,10 @@ class WindowEndServingIT {
       assertThat(status).isIn("PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE");
       if (!status.equals("NOT_FOUND")) {
         // the status is the training set's rule at the reported instant
-        long expiry = micros(eventTs) + PLAN.ttl().toNanos() / 1000;
+        long expiry = ServedAnswers.micros(eventTs) + PLAN.ttl().toNanos() / 1000;
         assertThat(status)
             .as("%s at %s, window end %s", users.get(r), instant, eventTs)
-            .isEqualTo(expiry <= micros(instant) ? "OUTSIDE_MAX_AGE" : "PRESENT");
+            .isEqualTo(expiry <= ServedAnswers.micros(instant) ? "OUTSIDE_MAX_AGE" : "PRESENT");
       }
       answers.add(new Answer(users.get(r), instant, status, values));
     }
@@ -445,73 +442,5 @@ class WindowEndServingIT {
       throw new AssertionError("offline history unreadable", e);
     }
     throw new AssertionError("the offline history still lacks " + missing);
-  }
-
-  private static JobClient startJob(String pgUrl, String redisUrl) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    env.enableCheckpointing(1000, CheckpointingMode.EXACTLY_ONCE);
-    JobSettings settings =
-        new JobSettings(
-            TestKafka.bootstrapServers(),
-            "freshet-window-end-skew",
-            JobSettings.StartingOffsets.EARLIEST,
-            pgUrl,
-            redisUrl,
-            1000,
-            5000);
-    FeatureJobCompiler.compile(env, List.of(PLAN), settings);
-    return env.executeAsync("freshet window-end zero skew");
-  }
-
-  /** The training set's rows in answer order: the user, then every feature, typed. */
-  private static List<Object[]> readOutput(String pgUrl, String table) throws Exception {
-    List<Object[]> rows = new ArrayList<>();
-    StringBuilder columns = new StringBuilder("user_id");
-    for (FeaturePart p : PLAN.parts()) {
-      columns.append(", \"").append(p.name()).append('"');
-    }
-    try (Connection c = DriverManager.getConnection(pgUrl);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT " + columns + " FROM public." + table + " ORDER BY answer::int")) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        Object[] row = new Object[n];
-        for (int i = 0; i < n; i++) {
-          row[i] = rs.getObject(i + 1);
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * A value as both sides must agree on it exactly: an INT64 as its long, a FLOAT64 as the exact
-   * bits of its double, a string as itself, null as null.
-   */
-  private static String normal(FeaturePart part, Object value) {
-    if (value == null || (value instanceof JsonNode n && n.isNull())) {
-      return null;
-    }
-    return switch (part.type()) {
-      case INT64 ->
-          Long.toString(value instanceof JsonNode n ? n.longValue() : ((Number) value).longValue());
-      case FLOAT64 ->
-          Long.toHexString(
-              Double.doubleToLongBits(
-                  value instanceof JsonNode n ? n.doubleValue() : ((Number) value).doubleValue()));
-      default -> value instanceof JsonNode n ? n.textValue() : value.toString();
-    };
-  }
-
-  private static long micros(String instant) {
-    return micros(Instant.parse(instant));
-  }
-
-  private static long micros(Instant i) {
-    return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1000);
   }
 }
