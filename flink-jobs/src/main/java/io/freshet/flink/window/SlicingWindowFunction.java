@@ -248,7 +248,8 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       rowsEmitted.inc();
     }
     if (!anySliceLeft) {
-      slices.clear();
+      // Every slice was removed through the iterator above (none at all if the key had none): the
+      // map is already empty, and clearing it again would be a second scan of the key's prefix.
       if (r.empty) {
         lastEmitted.clear();
         return NOTHING_LEFT;
