@@ -93,9 +93,10 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
 
   private static final long[] NO_SLICES = new long[0];
 
-  private static final MapStateDescriptor<Long, byte[]> SLICES =
-      new MapStateDescriptor<>(
-          "slices", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  private static MapStateDescriptor<Long, byte[]> slicesDescriptor() {
+    return new MapStateDescriptor<>(
+        "slices", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  }
 
   private transient MapState<Long, byte[]> slices;
   private transient ValueState<long[]> sliceIndex;
@@ -137,7 +138,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
 
   @Override
   public void open(OpenContext openContext) {
-    slices = getRuntimeContext().getMapState(SLICES);
+    slices = getRuntimeContext().getMapState(slicesDescriptor());
     sliceIndex =
         getRuntimeContext()
             .getState(
@@ -167,7 +168,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     backend.applyToAllKeys(
         VoidNamespace.INSTANCE,
         VoidNamespaceSerializer.INSTANCE,
-        SLICES,
+        slicesDescriptor(),
         (key, keySlices) -> {
           long[] starts = NO_SLICES;
           for (Long start : keySlices.keys()) {
