@@ -7,6 +7,7 @@ import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.FeaturePart;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
@@ -92,6 +93,7 @@ final class ViewReader {
       AsOfScan.prepare(s);
       int keys = writeKeys(s, job, groups, labelTimes);
       if (keys > 0) {
+        AsOfScan.index(s);
         AsOfScan.analyze(s);
         AsOfJoin join =
             new AsOfJoin(
@@ -120,7 +122,14 @@ final class ViewReader {
         job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
-  /** Writes each entity with its usable feature_ts range; returns how many were written. */
+  /**
+   * Writes, per entity, the feature_ts intervals its labels can use, in time order; returns how
+   * many were written. A label at {@code L} can only take a row with {@code L - ttl < F <= L -
+   * delay}: the greatest such row is its answer, and if there is none, the greatest row before is
+   * expired anyway. Rows outside every label's interval can never be chosen, so they are not read;
+   * the intervals of an entity's labels are merged where they overlap or touch, so that each row
+   * falls in at most one and is read once, in order.
+   */
   private static int writeKeys(
       TrainingSession s, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
       throws OfflineStoreException {
@@ -129,21 +138,35 @@ final class ViewReader {
       StringBuilder lines = new StringBuilder();
       for (Map.Entry<String, AsOfJoin.Group> e : groups.entrySet()) {
         int[] labels = e.getValue().labels;
-        long earliest = labelTimes[labels[0]];
-        long latest = labelTimes[labels[labels.length - 1]];
-        // usable iff F + delay <= L and L < F + ttl, i.e. L - ttl < F <= L - delay
-        long lo =
-            Math.max(
-                LabelTime.MIN_MICROS,
-                LabelTime.saturatedAdd(LabelTime.saturatedAdd(earliest, -job.ttlMicros()), 1));
-        long hi = LabelTime.saturatedAdd(latest, -job.delayMicros());
-        if (hi < lo) {
-          continue;
+        long lo = 0;
+        long hi = 0;
+        boolean open = false;
+        for (int label : labels) {
+          long time = labelTimes[label];
+          long from =
+              Math.max(
+                  LabelTime.MIN_MICROS,
+                  LabelTime.saturatedAdd(LabelTime.saturatedAdd(time, -job.ttlMicros()), 1));
+          long to = LabelTime.saturatedAdd(time, -job.delayMicros());
+          if (to < from) {
+            continue;
+          }
+          if (open && from <= LabelTime.saturatedAdd(hi, 1)) {
+            hi = Math.max(hi, to);
+            continue;
+          }
+          if (open) {
+            appendKey(lines, e.getKey(), lo, hi);
+            written++;
+          }
+          lo = from;
+          hi = to;
+          open = true;
         }
-        CopyText.append(lines, e.getKey());
-        lines.append('\t').append(LabelTime.fromMicros(lo));
-        lines.append('\t').append(LabelTime.fromMicros(hi)).append('\n');
-        written++;
+        if (open) {
+          appendKey(lines, e.getKey(), lo, hi);
+          written++;
+        }
         if (lines.length() >= 1 << 16) {
           in.write(lines);
         }
@@ -152,5 +175,40 @@ final class ViewReader {
       in.end();
     }
     return written;
+  }
+
+  private static void appendKey(StringBuilder lines, String key, long lo, long hi) {
+    CopyText.append(lines, key);
+    appendTimestamp(lines.append('\t'), lo);
+    appendTimestamp(lines.append('\t'), hi);
+    lines.append('\n');
+  }
+
+  /**
+   * Appends epoch microseconds of the years 1 to 9999 as {@code timestamptz} text, {@code
+   * YYYY-MM-DDTHH:MM:SS.ffffffZ}: what {@link java.time.Instant#toString} gives, without its
+   * formatter, which is most of the cost of writing the keys.
+   */
+  static void appendTimestamp(StringBuilder sb, long micros) {
+    long day = Math.floorDiv(micros, 86_400_000_000L);
+    long inDay = Math.floorMod(micros, 86_400_000_000L);
+    LocalDate date = LocalDate.ofEpochDay(day);
+    pad(sb, date.getYear(), 4).append('-');
+    pad(sb, date.getMonthValue(), 2).append('-');
+    pad(sb, date.getDayOfMonth(), 2).append('T');
+    long seconds = inDay / 1_000_000;
+    pad(sb, seconds / 3600, 2).append(':');
+    pad(sb, seconds / 60 % 60, 2).append(':');
+    pad(sb, seconds % 60, 2).append('.');
+    pad(sb, inDay % 1_000_000, 6).append('Z');
+  }
+
+  private static StringBuilder pad(StringBuilder sb, long value, int digits) {
+    for (long limit = 10; digits > 1; digits--, limit *= 10) {
+      if (value < limit) {
+        sb.append('0');
+      }
+    }
+    return sb.append(value);
   }
 }
