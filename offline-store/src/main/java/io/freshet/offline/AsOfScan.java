@@ -35,10 +35,10 @@ public final class AsOfScan {
     return List.of(
         "CREATE TEMPORARY TABLE "
             + KEYS_TABLE
-            + " (entity_key text COLLATE \"C\" NOT NULL, lo timestamptz NOT NULL,"
-            + " hi timestamptz NOT NULL) ON COMMIT DROP",
+            + " (entity_key text NOT NULL, lo timestamptz NOT NULL, hi timestamptz NOT NULL)"
+            + " ON COMMIT DROP",
         "SET LOCAL work_mem = '64MB'",
-        // compiling the plan costs more than it saves on these short, index-driven queries
+        // compiling the plan of these streaming queries costs more than it saves
         "SET LOCAL jit = off");
   }
 
@@ -53,21 +53,8 @@ public final class AsOfScan {
   }
 
   /**
-   * Indexes the keys table in {@link #select}'s order, so that the planner walks it in order and
-   * looks each range up in the primary key, instead of sorting the rows it finds.
-   */
-  public static String indexKeys() {
-    return "CREATE INDEX ON " + KEYS_TABLE + " (entity_key, lo)";
-  }
-
-  /**
    * The rows of {@code table} as of {@code asOf} for the entities of the keys table within their
-   * ranges, whose keys lie in the bytewise range {@code [first, last]}. An entity may have several
-   * ranges; they must be disjoint, so that each row is read once. Rows come out ordered by {@code
-   * entity_key COLLATE "C"}, the range's {@code lo}, {@code feature_ts}, {@code committed_at}: with
-   * disjoint ranges, that is {@code entity_key COLLATE "C", feature_ts, committed_at}, and with the
-   * keys table indexed ({@link #indexKeys()}) Postgres walks the ranges in that order and finds
-   * each range's rows in the primary key's order, sorting only the rows of one range at a time.
+   * ranges, whose keys lie in the bytewise range {@code [first, last]}.
    */
   public static String select(
       OfflineTable table, List<FeaturePart> parts, Instant asOf, String first, String last) {
@@ -88,7 +75,7 @@ public final class AsOfScan {
         .append(literal(first))
         .append(" AND r.entity_key COLLATE \"C\" <= ")
         .append(literal(last))
-        .append(" ORDER BY k.entity_key COLLATE \"C\", k.lo, r.feature_ts, r.committed_at");
+        .append(" ORDER BY r.entity_key COLLATE \"C\", r.feature_ts, r.committed_at");
     return sb.toString();
   }
 
@@ -113,11 +100,6 @@ public final class AsOfScan {
   /** Runs {@link #analyzeKeys()} in {@code s}. */
   public static void analyze(TrainingSession s) throws OfflineStoreException {
     s.execute(analyzeKeys());
-  }
-
-  /** Runs {@link #indexKeys()} in {@code s}. */
-  public static void index(TrainingSession s) throws OfflineStoreException {
-    s.execute(indexKeys());
   }
 
   /** Streams the rows of {@link #copyRowsOut} from {@code s}. */

@@ -93,7 +93,6 @@ final class ViewReader {
       AsOfScan.prepare(s);
       int keys = writeKeys(s, job, groups, labelTimes);
       if (keys > 0) {
-        AsOfScan.index(s);
         AsOfScan.analyze(s);
         AsOfJoin join =
             new AsOfJoin(
@@ -122,14 +121,7 @@ final class ViewReader {
         job.table(), job.parts(), LabelTime.fromMicros(asOfMicros), range.first(), range.last());
   }
 
-  /**
-   * Writes, per entity, the feature_ts intervals its labels can use, in time order; returns how
-   * many were written. A label at {@code L} can only take a row with {@code L - ttl < F <= L -
-   * delay}: the greatest such row is its answer, and if there is none, the greatest row before is
-   * expired anyway. Rows outside every label's interval can never be chosen, so they are not read;
-   * the intervals of an entity's labels are merged where they overlap or touch, so that each row
-   * falls in at most one and is read once, in order.
-   */
+  /** Writes each entity with its usable feature_ts range; returns how many were written. */
   private static int writeKeys(
       TrainingSession s, Job job, Map<String, AsOfJoin.Group> groups, long[] labelTimes)
       throws OfflineStoreException {
@@ -138,35 +130,19 @@ final class ViewReader {
       StringBuilder lines = new StringBuilder();
       for (Map.Entry<String, AsOfJoin.Group> e : groups.entrySet()) {
         int[] labels = e.getValue().labels;
-        long lo = 0;
-        long hi = 0;
-        boolean open = false;
-        for (int label : labels) {
-          long time = labelTimes[label];
-          long from =
-              Math.max(
-                  LabelTime.MIN_MICROS,
-                  LabelTime.saturatedAdd(LabelTime.saturatedAdd(time, -job.ttlMicros()), 1));
-          long to = LabelTime.saturatedAdd(time, -job.delayMicros());
-          if (to < from) {
-            continue;
-          }
-          if (open && from <= LabelTime.saturatedAdd(hi, 1)) {
-            hi = Math.max(hi, to);
-            continue;
-          }
-          if (open) {
-            appendKey(lines, e.getKey(), lo, hi);
-            written++;
-          }
-          lo = from;
-          hi = to;
-          open = true;
+        long earliest = labelTimes[labels[0]];
+        long latest = labelTimes[labels[labels.length - 1]];
+        // usable iff F + delay <= L and L < F + ttl, i.e. L - ttl < F <= L - delay
+        long lo =
+            Math.max(
+                LabelTime.MIN_MICROS,
+                LabelTime.saturatedAdd(LabelTime.saturatedAdd(earliest, -job.ttlMicros()), 1));
+        long hi = LabelTime.saturatedAdd(latest, -job.delayMicros());
+        if (hi < lo) {
+          continue;
         }
-        if (open) {
-          appendKey(lines, e.getKey(), lo, hi);
-          written++;
-        }
+        appendKey(lines, e.getKey(), lo, hi);
+        written++;
         if (lines.length() >= 1 << 16) {
           in.write(lines);
         }
