@@ -100,7 +100,8 @@ public final class BenchMain {
                   users,
                   reps,
                   Long.parseLong(a.getOrDefault("e2e-checkpoint-ms", "5000")),
-                  PipelineBench.stepMillis())));
+                  PipelineBench.stepMillis(),
+                  Boolean.parseBoolean(a.getOrDefault("e2e-baseline", "true")))));
       report.write();
     }
     if (only.contains("freshness")) {

@@ -121,6 +121,35 @@ final class CheckpointStats {
     return m;
   }
 
+  /**
+   * The completed checkpoints in the job's history as {@code {id, trigger, latestAck}} (epoch
+   * milliseconds), ordered by their last acknowledgement; empty when the history cannot be read.
+   */
+  static List<long[]> completedTimes(int restPort, JobID job) {
+    List<long[]> out = new ArrayList<>();
+    try {
+      JsonNode root =
+          get(
+              HttpClient.newHttpClient(),
+              new ObjectMapper(),
+              "http://127.0.0.1:" + restPort + "/jobs/" + job + "/checkpoints");
+      for (JsonNode cp : root.path("history")) {
+        if ("COMPLETED".equals(cp.path("status").asText())) {
+          out.add(
+              new long[] {
+                cp.path("id").asLong(),
+                cp.path("trigger_timestamp").asLong(),
+                cp.path("latest_ack_timestamp").asLong()
+              });
+        }
+      }
+    } catch (Exception e) {
+      System.err.println("checkpoint history unreadable: " + e);
+    }
+    out.sort((a, b) -> Long.compare(a[2], b[2]));
+    return out;
+  }
+
   private static JsonNode get(HttpClient http, ObjectMapper json, String url) throws Exception {
     HttpResponse<String> r =
         http.send(

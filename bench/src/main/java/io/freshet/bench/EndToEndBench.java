@@ -45,7 +45,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class EndToEndBench {
   /** One run's parameters. */
-  record Params(long events, int users, int reps, long checkpointMillis, long stepMillis) {}
+  record Params(
+      long events, int users, int reps, long checkpointMillis, long stepMillis, boolean baseline) {}
 
   private EndToEndBench() {}
 
@@ -104,6 +105,37 @@ final class EndToEndBench {
     }
     res.put("eventsPerSecond", Stats.summary(rates));
     res.put("runs", runs);
+    if (p.baseline() && !runs.isEmpty()) {
+      // The same topic, a fresh consumer group, the last repetition's totals written again.
+      @SuppressWarnings("unchecked")
+      Map<String, Object> last = (Map<String, Object>) runs.get(runs.size() - 1);
+      PhysicalBaseline.Target target =
+          new PhysicalBaseline.Target(
+              ((Number) last.get("offlineRows")).longValue(),
+              ((Number) last.get("onlineKeys")).longValue(),
+              ((Number) last.get("checkpointsCommitted")).longValue());
+      Map<String, Object> baseline =
+          PhysicalBaseline.run(plan, topic, target, "freshet-bench-baseline-" + System.nanoTime());
+      res.put("physicalBaseline", baseline);
+      double freshet = (Double) ((Map<?, ?>) res.get("eventsPerSecond")).get("median");
+      double physical = (Double) baseline.get("eventsPerSecond");
+      res.put("freshetToBaseline", freshet / physical);
+      System.out.printf(
+          "e2e physical baseline: %.0f events/s (%.0f per process CPU second; %d ms, %d offline"
+              + " rows in %d transactions, %d online keys, %d rejected, load %.2f)%n"
+              + "end to end: Freshet %.0f ev/s, physical baseline %.0f ev/s, ratio %.2f%n",
+          physical,
+          baseline.get("eventsPerProcessCpuSecond"),
+          baseline.get("wallMillis"),
+          baseline.get("offlineRows"),
+          baseline.get("transactions"),
+          baseline.get("onlineKeys"),
+          baseline.get("rejected"),
+          baseline.get("load1"),
+          freshet,
+          physical,
+          freshet / physical);
+    }
     return res;
   }
 

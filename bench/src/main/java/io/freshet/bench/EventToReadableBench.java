@@ -23,11 +23,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -88,6 +95,11 @@ final class EventToReadableBench {
     final String entity;
     volatile long acked;
     volatile long readable;
+
+    /** {@link #acked} and {@link #readable} on the wall clock, epoch microseconds. */
+    volatile long ackedWallMicros;
+
+    volatile long readableWallMicros;
     volatile long countedTwice;
 
     Probe(String entity) {
@@ -134,6 +146,7 @@ final class EventToReadableBench {
     Poller poller = null;
     Map<String, Object> res = new LinkedHashMap<>();
     long events;
+    List<long[]> completed = List.of();
     long t0 = System.nanoTime();
     try (GatewayServer gateway =
         GatewayServer.start(new GatewayConfig(0, E2eStores.REDIS_URL, Catalog.of(List.of(def))))) {
@@ -164,6 +177,7 @@ final class EventToReadableBench {
       res.put("probesReadThenMissingOnRecheck", recheckedMissing);
       res.put("online", onlineBytes(plan));
       res.put("checkpoints", CheckpointStats.of(restPort, job.getJobID(), p.checkpointMillis()));
+      completed = CheckpointStats.completedTimes(restPort, job.getJobID());
     } finally {
       if (poller != null) {
         poller.stopNow();
@@ -176,6 +190,9 @@ final class EventToReadableBench {
       Machine.deleteTree(checkpoints);
     }
     res.put("offline", offline(plan, pgUrl, events + probes.size()));
+    if (plan.requestTime()) {
+      res.put("breakdown", breakdown(plan, pgUrl, probes, completed));
+    }
     res.put("wallSeconds", (System.nanoTime() - t0) / 1e9);
     return res;
   }
@@ -241,6 +258,7 @@ final class EventToReadableBench {
                   return;
                 }
                 pr.acked = System.nanoTime();
+                pr.ackedWallMicros = wallMicros();
                 poller.watch(pr);
               });
         }
@@ -297,40 +315,77 @@ final class EventToReadableBench {
         for (Probe p; (p = incoming.poll()) != null; ) {
           pending.add(p);
         }
-        pending.removeIf(this::readable);
+        sweep();
         pendingCount = pending.size() + incoming.size();
         LockSupport.parkNanos(pollMillis * 1_000_000L);
       }
     }
 
-    private boolean readable(Probe p) {
-      long c = count(p.entity);
-      long at = System.nanoTime();
-      if (c > 1) {
-        p.countedTwice = c;
+    /**
+     * One sweep: every pending probe asked at once, so a probe's readable instant is one request's
+     * latency after it became readable, not a serial sweep's; each instant is taken when its answer
+     * arrives. Keeps the probes still unread.
+     */
+    private void sweep() {
+      List<CompletableFuture<long[]>> asks = new ArrayList<>(pending.size());
+      for (Probe p : pending) {
+        requests++;
+        asks.add(
+            http.sendAsync(request(p.entity), HttpResponse.BodyHandlers.ofString())
+                .handle(
+                    (r, failure) -> {
+                      long at = System.nanoTime();
+                      long wall = wallMicros();
+                      long c = failure == null ? countIn(r) : -1;
+                      return new long[] {c, at, wall};
+                    }));
       }
-      if (c >= 1) {
-        p.readable = at;
-        return true;
+      List<Probe> unread = new ArrayList<>(pending.size());
+      for (int i = 0; i < asks.size(); i++) {
+        Probe p = pending.get(i);
+        long[] answer = asks.get(i).join();
+        long c = answer[0];
+        if (c < 0) {
+          errors++;
+        }
+        if (c > 1) {
+          p.countedTwice = c;
+        }
+        if (c >= 1) {
+          p.readable = answer[1];
+          p.readableWallMicros = answer[2];
+        } else {
+          unread.add(p);
+        }
       }
-      return false;
+      pending.clear();
+      pending.addAll(unread);
+    }
+
+    private HttpRequest request(String entity) {
+      return HttpRequest.newBuilder(URI.create(base + entity))
+          .timeout(Duration.ofSeconds(2))
+          .build();
+    }
+
+    /** The probe's event_count_1h in an answer; 0 when absent or not 200, -1 when unreadable. */
+    private long countIn(HttpResponse<String> r) {
+      if (r.statusCode() != 200) {
+        return 0;
+      }
+      try {
+        JsonNode v = json.readTree(r.body()).path("features").path("event_count_1h");
+        return v.isNumber() ? v.asLong() : 0;
+      } catch (Exception e) {
+        return -1;
+      }
     }
 
     /** The probe's event_count_1h as the gateway answers now; 0 when absent, -1 on error. */
     long count(String entity) {
       try {
         requests++;
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + entity))
-                    .timeout(Duration.ofSeconds(2))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          return 0;
-        }
-        JsonNode v = json.readTree(r.body()).path("features").path("event_count_1h");
-        return v.isNumber() ? v.asLong() : 0;
+        return countIn(http.send(request(entity), HttpResponse.BodyHandlers.ofString()));
       } catch (Exception e) {
         errors++;
         return -1;
@@ -426,6 +481,72 @@ final class EventToReadableBench {
       client.shutdown();
     }
     return m;
+  }
+
+  /**
+   * Where a request-time probe's wait goes, from its acknowledgement to its first readable answer:
+   * {@code barrier} until the checkpoint that committed it was triggered, {@code checkpoint} until
+   * that checkpoint's last acknowledgement, {@code commit} until the online store stamped the tile
+   * (its {@code visible_at}, Redis TIME), {@code poll} until the poller read it. The committing
+   * checkpoint is the last one completed at or before {@code visible_at}. All on this machine's
+   * clock (Flink's, Redis's and the poller's are the same clock here).
+   */
+  static Map<String, Object> breakdown(
+      ViewPlan plan, String pgUrl, List<Probe> probes, List<long[]> completed) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Long> visible = new HashMap<>();
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT entity_key, (extract(epoch FROM visible_at) * 1000000)::bigint FROM "
+                    + TileTable.of(plan).qualifiedName()
+                    + " WHERE entity_key LIKE 'probe\\_%' AND version = 1"
+                    + " AND visible_at IS NOT NULL")) {
+      while (rs.next()) {
+        visible.put(rs.getString(1), rs.getLong(2));
+      }
+    } catch (Exception e) {
+      m.put("error", e.toString());
+      return m;
+    }
+    List<Double> barrier = new ArrayList<>();
+    List<Double> checkpoint = new ArrayList<>();
+    List<Double> commit = new ArrayList<>();
+    List<Double> poll = new ArrayList<>();
+    int unattributed = 0;
+    for (Probe p : probes) {
+      Long at = visible.get(p.entity);
+      if (p.readableWallMicros == 0 || at == null) {
+        unattributed++;
+        continue;
+      }
+      long[] ck = null;
+      for (long[] c : completed) {
+        if (c[2] * 1000 <= at) {
+          ck = c;
+        }
+      }
+      if (ck == null || ck[1] * 1000 < p.ackedWallMicros - 1_000_000) {
+        unattributed++;
+        continue;
+      }
+      barrier.add((ck[1] * 1000 - p.ackedWallMicros) / 1e3);
+      checkpoint.add((double) (ck[2] - ck[1]));
+      commit.add((at - ck[2] * 1000) / 1e3);
+      poll.add((p.readableWallMicros - at) / 1e3);
+    }
+    m.put("barrierMillis", FreshnessBench.percentiles(barrier));
+    m.put("checkpointMillis", FreshnessBench.percentiles(checkpoint));
+    m.put("commitMillis", FreshnessBench.percentiles(commit));
+    m.put("pollMillis", FreshnessBench.percentiles(poll));
+    m.put("probesUnattributed", unattributed);
+    return m;
+  }
+
+  static long wallMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
   /** Rows (window-end) or tile versions (request-time) written offline, per event produced. */

@@ -2,6 +2,7 @@ package io.freshet.bench;
 
 import io.freshet.examples.UserActivity;
 import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.GatewayLimits;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
@@ -38,10 +39,10 @@ import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 
 /**
- * Gateway latency on loopback: N entities of {@code user_activity} and of the 50-feature {@code
- * user_wide} in Redis, Freshet's gateway in this JVM, and an open-loop HTTP client at fixed rates
- * ({@link OpenLoop}); raw Redis GETs through Lettuce with the same number of connections and
- * requests in flight as the physical reference.
+ * Gateway latency on loopback: N entities of {@code user_activity}, of the 50-feature {@code
+ * user_wide} and of the 500-feature {@code user_wide_500} in Redis, Freshet's gateway in this JVM,
+ * and an open-loop HTTP client at fixed rates ({@link OpenLoop}); raw Redis GETs through Lettuce
+ * with the same number of connections and requests in flight as the physical reference.
  *
  * <p>Both clients hold {@link #CONNECTIONS} connections with at most one request on each (HTTP/1.1
  * keep-alive, no pipelining; one Redis command per connection at a time) and queue the rest, at
@@ -66,6 +67,7 @@ public final class GatewayBench {
       int[] rates1,
       int[] ratesPost1,
       int[] rates100,
+      int[] ratesWide500,
       int[] ratesRedis,
       int searchStart,
       int searchCeiling) {
@@ -80,6 +82,7 @@ public final class GatewayBench {
           new int[] {1_000, 2_000, 5_000, 10_000, 20_000},
           new int[] {2_000, 5_000, 10_000},
           new int[] {100, 200, 500},
+          new int[] {500, 1_000, 2_000},
           new int[] {2_000, 5_000, 10_000, 20_000, 40_000},
           1_000,
           256_000);
@@ -101,6 +104,7 @@ public final class GatewayBench {
           d.rates1(),
           d.ratesPost1(),
           d.rates100(),
+          d.ratesWide500(),
           d.ratesRedis(),
           d.searchStart(),
           d.searchCeiling());
@@ -128,6 +132,7 @@ public final class GatewayBench {
   static Map<String, Object> run(String redisUri, int entities, Settings s) throws Exception {
     ViewPlan activity = ViewPlan.of(UserActivity.view());
     ViewPlan wide = ViewPlan.of(WideView.view());
+    ViewPlan wide500 = ViewPlan.of(WideView.view500());
     RedisClient redis = RedisClient.create(redisUri);
     StatefulRedisConnection<byte[], byte[]> conn = redis.connect(ByteArrayCodec.INSTANCE);
     List<StatefulRedisConnection<byte[], byte[]>> raw = new ArrayList<>();
@@ -142,12 +147,17 @@ public final class GatewayBench {
           fill(
               conn, activity, entities, i -> withTs(OnlineMemoryBench.row(activity, i), featureTs));
       fill(conn, wide, entities, i -> WideView.row(wide, i, featureTs));
+      fill(conn, wide500, entities, i -> WideView.row(wide500, i, featureTs));
       res.put("fillSeconds", (System.nanoTime() - fillStart) / 1e9);
 
+      // Requests of 500 features: above the default limit of features per request.
       gw =
           GatewayServer.start(
               new GatewayConfig(
-                  0, redisUri, Catalog.of(List.of(UserActivity.view(), WideView.view()))));
+                      0,
+                      redisUri,
+                      Catalog.of(List.of(UserActivity.view(), WideView.view(), WideView.view500())))
+                  .withLimits(GatewayLimits.defaults().withMaxFeatures(WideView.FEATURES_500)));
       vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
       HttpLoad http = new HttpLoad(vertx, gw.port(), s.timeoutMillis());
       for (int c = 0; c < CONNECTIONS; c++) {
@@ -170,6 +180,7 @@ public final class GatewayBench {
       String activityAll = refs(activity, activity.parts().size());
       String wideAll = refs(wide, WideView.FEATURES);
       String wide10 = refs(wide, 10);
+      String wide500All = refs(wide500, WideView.FEATURES_500);
       int n = entities;
       Map<String, LongFunction<CompletionStage<Integer>>> ops = new LinkedHashMap<>();
       ops.put(
@@ -177,6 +188,7 @@ public final class GatewayBench {
           i -> http.send(HttpMethod.GET, "/features/user_activity/user_" + pick(i, n), null));
       ops.put("POST 1 entity x user_activity", i -> http.post(post(activityAll, i, 1, n)));
       ops.put("POST 1 entity x 50 features", i -> http.post(post(wideAll, i, 1, n)));
+      ops.put("POST 1 entity x 500 features", i -> http.post(post(wide500All, i, 1, n)));
       ops.put("POST 100 entities x 10 features", i -> http.post(post(wide10, i, 100, n)));
       ops.put("POST 100 entities x user_activity", i -> http.post(post(activityAll, i, 100, n)));
       String redisCase = "raw Redis GET (Lettuce, " + CONNECTIONS + " connections)";
@@ -195,11 +207,17 @@ public final class GatewayBench {
           () ->
               http.body(post(wideAll, 0, 1, n))
                   .thenApply(b -> b.contains("NOT_FOUND") ? 404 : 200));
+      check(
+          "POST 1 entity x 500 features (body)",
+          () ->
+              http.body(post(wide500All, 0, 1, n))
+                  .thenApply(b -> b.contains("NOT_FOUND") ? 404 : 200));
 
       Map<String, int[]> rates = new LinkedHashMap<>();
       rates.put("GET 1 entity x user_activity", s.rates1());
       rates.put("POST 1 entity x user_activity", s.ratesPost1());
       rates.put("POST 1 entity x 50 features", s.ratesPost1());
+      rates.put("POST 1 entity x 500 features", s.ratesWide500());
       rates.put("POST 100 entities x 10 features", s.rates100());
       rates.put(
           "POST 100 entities x user_activity",

@@ -1,17 +1,26 @@
 package io.freshet.bench;
 
+import io.freshet.aggregate.PartAggregator;
+import io.freshet.aggregate.PartAggregators;
+import io.freshet.aggregate.SliceCodec;
 import io.freshet.examples.UserActivity;
+import io.freshet.flink.source.Event;
+import io.freshet.flink.source.EventDecoder;
+import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
+import io.freshet.online.OnlineWriter;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
+import io.freshet.storage.Tile;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +30,10 @@ import java.util.SplittableRandom;
  * Online memory: the same {@code user_activity} values for N entities in Freshet's layout (one
  * string per entity, {@link OnlineCodec}) and in Feast's (one hash per entity), measured with
  * {@code MEMORY USAGE key SAMPLES 0} and the change in {@code used_memory}.
+ *
+ * <p>Beside it, the request-time {@code user_activity_live} at steady state ({@link #requestTime}):
+ * what an entity holds online once it has been active for longer than its longest window, which a
+ * short streaming run cannot show (an entity there holds one or two tiles).
  */
 public final class OnlineMemoryBench {
   private OnlineMemoryBench() {}
@@ -91,9 +104,117 @@ public final class OnlineMemoryBench {
       fe.put("bytesPerEntityUsedMemoryDelta", (double) feastUsed / entities);
       res.put("feast", fe);
       res.put("ratioFreshetOverFeast", (double) freshetSum / feastSum);
+      res.put("requestTime", requestTime(redisUri, Math.min(entities, 10_000), 2));
       System.out.printf(
           "online memory: Freshet %.1f B/entity, Feast layout %.1f B/entity (MEMORY USAGE)%n",
           (double) freshetSum / entities, (double) feastSum / entities);
+      return res;
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  /**
+   * Request-time {@code user_activity_live} (1 h windows, 1 min tiles) at steady state: for each of
+   * {@code entities} entities, tiles for the minutes of the last hour in which it was active, each
+   * built by the job's decoder and aggregation code from {@code eventsPerMinute} generated events
+   * and written through the online store's tile script ({@link OnlineWriter#writeTiles}, which
+   * keeps only tiles a read can still select). Two profiles: active every minute (61 tiles: the
+   * window and the open head tile) and active in 10 minutes of the hour.
+   */
+  static Map<String, Object> requestTime(String redisUri, int entities, int eventsPerMinute)
+      throws Exception {
+    ViewPlan plan = ViewPlan.of(UserActivity.liveView());
+    EventDecoder decoder = new EventDecoder(plan);
+    List<FeaturePart.Aggregated> aggregated = plan.aggregatedParts();
+    @SuppressWarnings("unchecked")
+    PartAggregator<Object, Object>[] aggregators = new PartAggregator[aggregated.size()];
+    for (int i = 0; i < aggregators.length; i++) {
+      aggregators[i] = PartAggregators.erased(aggregated.get(i).aggregation());
+    }
+    SliceCodec slices = new SliceCodec(aggregators);
+    long tile = plan.tileMillis();
+    int windowTiles = (int) (plan.maxWindowMillis() / tile);
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("view", plan.name());
+    res.put("tileMillis", tile);
+    res.put("maxWindowMillis", plan.maxWindowMillis());
+    res.put("entities", entities);
+    res.put("eventsPerActiveMinute", eventsPerMinute);
+    RedisClient client = RedisClient.create(redisUri);
+    try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+        OnlineWriter writer =
+            OnlineWriter.create(plan, redisUri, OnlineClients.Settings.forTool())) {
+      for (int activeMinutes : new int[] {windowTiles + 1, Math.min(10, windowTiles + 1)}) {
+        c.sync().flushdb();
+        long before = usedMemory(c);
+        long now = System.currentTimeMillis();
+        long head = Math.floorDiv(now, tile) * tile;
+        List<Tile> batch = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>(entities);
+        long tiles = 0;
+        long payloadBytes = 0;
+        EventGen gen = new EventGen(7, 1);
+        long seq = 0;
+        for (int i = 0; i < entities; i++) {
+          String key = "user_" + i;
+          keys.add(OnlineKeys.keyBytes(plan, key));
+          SplittableRandom rnd = new SplittableRandom(i * 131L + activeMinutes);
+          // activeMinutes distinct minutes of the last windowTiles + 1, oldest first
+          int[] minutes = new int[windowTiles + 1];
+          for (int m = 0; m < minutes.length; m++) {
+            minutes[m] = m;
+          }
+          for (int m = 0; m < activeMinutes; m++) {
+            int j = m + rnd.nextInt(minutes.length - m);
+            int swap = minutes[m];
+            minutes[m] = minutes[j];
+            minutes[j] = swap;
+          }
+          int[] active = Arrays.copyOf(minutes, activeMinutes);
+          Arrays.sort(active);
+          for (int m : active) {
+            long start = head - (windowTiles - m) * tile;
+            Object[] accs = new Object[aggregators.length];
+            for (int e = 0; e < eventsPerMinute; e++) {
+              EventGen.Activity a = gen.event(seq++);
+              a.userId = key;
+              a.ts = start + rnd.nextLong(tile);
+              a.sessionId = key + "-" + (a.ts / 1_800_000L);
+              Event ev = decoder.decode(a.toJson(), "bench").event();
+              for (int p = 0; p < accs.length; p++) {
+                accs[p] =
+                    aggregators[p].add(
+                        accs[p],
+                        ev.numbers[p],
+                        ev.texts == null ? null : ev.texts[p],
+                        ev.timestamp);
+              }
+            }
+            byte[] payload = slices.encode(accs);
+            payloadBytes += payload.length;
+            batch.add(new Tile(key, start, eventsPerMinute, payload));
+            tiles++;
+          }
+          if (batch.size() >= 2_000) {
+            writer.writeTiles(batch, 100);
+            batch.clear();
+          }
+        }
+        writer.writeTiles(batch, 100);
+        long used = usedMemory(c) - before;
+        long sum = memoryUsage(c.async(), keys);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("tilesPerEntity", (double) tiles / entities);
+        f.put("payloadBytesPerTile", (double) payloadBytes / tiles);
+        f.put("bytesPerEntityMemoryUsage", (double) sum / entities);
+        f.put("bytesPerEntityUsedMemoryDelta", (double) used / entities);
+        res.put(activeMinutes > windowTiles ? "activeEveryMinute" : "activeTenMinutes", f);
+        System.out.printf(
+            "online memory, request time: %.1f tiles, %.1f B/entity (MEMORY USAGE)%n",
+            (double) tiles / entities, (double) sum / entities);
+      }
+      c.sync().flushdb();
       return res;
     } finally {
       client.shutdown();

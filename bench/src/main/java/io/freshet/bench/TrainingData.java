@@ -157,14 +157,16 @@ final class TrainingData {
   /** Writes every user's rows, in (entity_key, feature_ts, committed_at) order, through COPY. */
   private static long fill(Connection c, ViewPlan plan, Shape shape) throws SQLException {
     List<FeaturePart> parts = plan.parts();
+    StringBuilder columns = new StringBuilder("entity_key, feature_ts");
+    for (FeaturePart p : parts) {
+      columns.append(", \"").append(p.name()).append('"');
+    }
+    columns.append(", committed_at, superseded_at"); // visible_at: null, never served online
     CopyIn in =
         c.unwrap(PGConnection.class)
             .getCopyAPI()
             .copyIn(
-                "COPY "
-                    + OfflineTable.of(plan).qualifiedName()
-                    + " FROM STDIN"); // columns in table order: key, ts, parts, committed,
-    // superseded
+                "COPY " + OfflineTable.of(plan).qualifiedName() + " (" + columns + ") FROM STDIN");
     long written = 0;
     try {
       StringBuilder sb = new StringBuilder(1 << 21);

@@ -19,11 +19,15 @@ import java.util.SplittableRandom;
 /**
  * {@code user_wide}: a benchmark-only view of 50 aggregated features of the user events (counts,
  * revenue sums and maxima, each filtered on one event type, over 1, 2 and 6 hours), so the gateway
- * can be asked for one entity x 50 features and for 100 entities x 10 features.
+ * can be asked for one entity x 50 features and for 100 entities x 10 features; and {@code
+ * user_wide_500}, the same kinds of features 500 times (the 72 combinations of kind, event type and
+ * window repeat with a numeric suffix), for one entity x 500 features.
  */
 final class WideView {
   static final String NAME = "user_wide";
   static final int FEATURES = 50;
+  static final String NAME_500 = "user_wide_500";
+  static final int FEATURES_500 = 500;
 
   private static final String[] EVENT_TYPES = {
     "view", "click", "add_to_cart", "purchase", "search", "share", "review", "wishlist"
@@ -33,18 +37,27 @@ final class WideView {
   private WideView() {}
 
   static FeatureView view() {
+    return view(NAME, FEATURES);
+  }
+
+  static FeatureView view500() {
+    return view(NAME_500, FEATURES_500);
+  }
+
+  private static FeatureView view(String name, int features) {
     KafkaJsonSource events =
         KafkaJsonSource.topic("user-events")
             .keyedBy("user_id")
             .eventTimeField("event_ts")
             .withMaxOutOfOrderness(Duration.ofMinutes(10));
-    FeatureView.Builder b = FeatureView.named(NAME).source(events);
-    for (int i = 0; i < FEATURES; i++) {
+    FeatureView.Builder b = FeatureView.named(name).source(events);
+    int combinations = EVENT_TYPES.length * HOURS.length * 3;
+    for (int i = 0; i < features; i++) {
       String type = EVENT_TYPES[i % EVENT_TYPES.length];
       int hours = HOURS[(i / EVENT_TYPES.length) % HOURS.length];
       String kind;
       Aggregation agg;
-      switch (i / (EVENT_TYPES.length * HOURS.length)) {
+      switch ((i % combinations) / (EVENT_TYPES.length * HOURS.length)) {
         case 0 -> {
           kind = "count";
           agg = count();
@@ -60,7 +73,14 @@ final class WideView {
       }
       b =
           b.feature(
-              Feature.named(kind + "_" + type + "_" + hours + "h")
+              Feature.named(
+                      kind
+                          + "_"
+                          + type
+                          + "_"
+                          + hours
+                          + "h"
+                          + (i < combinations ? "" : "_" + i / combinations))
                   .aggregate(agg)
                   .where(equalTo("event_type", type))
                   .over(SlidingWindow.of(Duration.ofHours(hours), Duration.ofMinutes(15))));

@@ -85,12 +85,13 @@ class BenchSmokeTest {
             new int[] {200},
             new int[] {200},
             new int[] {50},
+            new int[] {100},
             new int[] {200},
             200,
             400);
     Map<String, Object> gw = GatewayBench.run(REDIS, 200, tiny);
     Map<String, Object> cases = Report.m(gw.get("fixedRate"));
-    assertEquals(6, cases.size(), cases.keySet().toString());
+    assertEquals(7, cases.size(), cases.keySet().toString());
     for (var c : cases.entrySet()) {
       for (Object r : Report.m(c.getValue()).values()) {
         Map<String, Object> run = Report.m(r);
@@ -143,12 +144,25 @@ class BenchSmokeTest {
   void end_to_end_benchmark_runs_through_kafka_postgres_and_redis() throws Exception {
     assumeStores();
     Map<String, Object> e2e =
-        EndToEndBench.run(new EndToEndBench.Params(20_000, 1_000, 1, 1_000, 200));
+        EndToEndBench.run(new EndToEndBench.Params(20_000, 1_000, 1, 1_000, 200, true));
     Map<?, ?> run = (Map<?, ?>) ((java.util.List<?>) e2e.get("runs")).get(0);
     assertTrue(((Number) run.get("eventsPerSecond")).doubleValue() > 0);
     assertTrue(((Number) run.get("offlineRows")).longValue() > 1_000, run.toString());
     assertEquals(run.get("offlineEntities"), run.get("onlineKeys"));
     assertTrue(((Number) run.get("checkpointsCommitted")).longValue() >= 1, run.toString());
+    // The physical baseline read the same events and wrote the same totals (it counts the rows in
+    // its table and the keys in Redis itself, and fails on a difference).
+    Map<?, ?> baseline = (Map<?, ?>) e2e.get("physicalBaseline");
+    assertEquals(20_000L, ((Number) baseline.get("events")).longValue(), baseline.toString());
+    assertEquals(0L, ((Number) baseline.get("rejected")).longValue(), baseline.toString());
+    assertEquals(
+        ((Number) run.get("offlineRows")).longValue(),
+        ((Number) baseline.get("offlineRows")).longValue());
+    assertEquals(
+        ((Number) run.get("onlineKeys")).longValue(),
+        ((Number) baseline.get("onlineKeys")).longValue());
+    assertTrue(((Number) baseline.get("eventsPerSecond")).doubleValue() > 0);
+    assertTrue(((Number) e2e.get("freshetToBaseline")).doubleValue() > 0);
   }
 
   @Test

@@ -19,8 +19,6 @@ import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.SlidingWindow;
 import io.freshet.examples.UserActivity;
-import io.freshet.flink.compile.FeatureJobCompiler;
-import io.freshet.flink.compile.JobSettings;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.offline.TileTable;
@@ -52,7 +50,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,8 +62,6 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.CheckpointingMode;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -164,7 +159,8 @@ class RequestTimeServingIT {
 
   @Test
   void an_as_served_training_set_holds_exactly_what_the_gateway_answered() throws Exception {
-    JobClient job = startJob();
+    JobClient job =
+        ServedAnswers.startJob(PLAN, "freshet-skew", "freshet zero skew", pgUrl, redisUrl);
     List<Answer> answers = new ArrayList<>();
     int[] produced = new int[4]; // good, late within lateness, late beyond it, malformed
     try (GatewayServer gateway =
@@ -222,7 +218,7 @@ class RequestTimeServingIT {
     Instant firstServed = manifest.views().get(0).firstServedAt();
     assertThat(firstServed).as("first served tile").isNotNull();
 
-    List<Object[]> rows = readOutput("skew_as_served");
+    List<Object[]> rows = ServedAnswers.readOutput(PLAN, pgUrl, "skew_as_served");
     TrainingSetBuilder.open(Catalog.of(List.of(VIEW)), pgUrl)
         .build(
             TrainingSetRequest.of(
@@ -233,7 +229,7 @@ class RequestTimeServingIT {
     // For the figure only: how many answers final values (late events in, the open tile cut) would
     // have changed. It depends on how many events fall in each open tile, so it is printed, not
     // asserted.
-    List<Object[]> finalRows = readOutput("skew_final");
+    List<Object[]> finalRows = ServedAnswers.readOutput(PLAN, pgUrl, "skew_final");
     int finalDiffers = 0;
     assertThat(rows).hasSize(answers.size());
     Map<String, Integer> mismatches = new LinkedHashMap<>();
@@ -246,7 +242,7 @@ class RequestTimeServingIT {
       Answer a = answers.get(i);
       Object[] row = rows.get(i);
       assertThat(row[0]).isEqualTo(a.user());
-      if (micros(a.instant()) < micros(firstServed)) {
+      if (ServedAnswers.micros(a.instant()) < ServedAnswers.micros(firstServed)) {
         beforeFirstServed++;
         continue;
       }
@@ -254,8 +250,8 @@ class RequestTimeServingIT {
       List<String> want = new ArrayList<>();
       List<String> got = new ArrayList<>();
       for (int p = 0; p < PLAN.parts().size(); p++) {
-        want.add(a.found() ? normal(PLAN.parts().get(p), a.values().get(p)) : null);
-        got.add(normal(PLAN.parts().get(p), row[1 + p]));
+        want.add(a.found() ? ServedAnswers.normal(PLAN.parts().get(p), a.values().get(p)) : null);
+        got.add(ServedAnswers.normal(PLAN.parts().get(p), row[1 + p]));
       }
       if (a.found()) {
         found++;
@@ -265,7 +261,7 @@ class RequestTimeServingIT {
       }
       List<String> fin = new ArrayList<>();
       for (int p = 0; p < PLAN.parts().size(); p++) {
-        fin.add(normal(PLAN.parts().get(p), finalRows.get(i)[1 + p]));
+        fin.add(ServedAnswers.normal(PLAN.parts().get(p), finalRows.get(i)[1 + p]));
       }
       if (!want.equals(fin)) {
         finalDiffers++;
@@ -438,74 +434,5 @@ class RequestTimeServingIT {
       throw new AssertionError("offline tile history unreadable", e);
     }
     throw new AssertionError("the offline tile history still lacks " + missing);
-  }
-
-  private static JobClient startJob() throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    env.enableCheckpointing(1000, CheckpointingMode.EXACTLY_ONCE);
-    JobSettings settings =
-        new JobSettings(
-            TestKafka.bootstrapServers(),
-            "freshet-skew",
-            JobSettings.StartingOffsets.EARLIEST,
-            pgUrl,
-            redisUrl,
-            1000,
-            5000);
-    FeatureJobCompiler.compile(env, List.of(PLAN), settings);
-    return env.executeAsync("freshet zero skew");
-  }
-
-  /** The training set's rows in answer order: the user, then every feature, typed. */
-  private static List<Object[]> readOutput(String table) throws Exception {
-    List<Object[]> rows = new ArrayList<>();
-    StringBuilder columns = new StringBuilder("user_id");
-    for (FeaturePart p : PLAN.parts()) {
-      columns.append(", \"").append(p.name()).append('"');
-    }
-    try (Connection c = DriverManager.getConnection(pgUrl);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT " + columns + " FROM public." + table + " ORDER BY answer::int")) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        Object[] row = new Object[n];
-        for (int i = 0; i < n; i++) {
-          row[i] = rs.getObject(i + 1);
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * A value as both sides must agree on it exactly: an INT64 as its long, a FLOAT64 as the exact
-   * bits of its double (the gateway's JSON number and Postgres' double precision both round-trip a
-   * double), a string as itself, null as null.
-   */
-  private static String normal(FeaturePart part, Object value) {
-    if (value == null || (value instanceof JsonNode n && n.isNull())) {
-      return null;
-    }
-    return switch (part.type()) {
-      case INT64 ->
-          Long.toString(value instanceof JsonNode n ? n.longValue() : ((Number) value).longValue());
-      case FLOAT64 ->
-          Long.toHexString(
-              Double.doubleToLongBits(
-                  value instanceof JsonNode n ? n.doubleValue() : ((Number) value).doubleValue()));
-      default -> value instanceof JsonNode n ? n.textValue() : value.toString();
-    };
-  }
-
-  private static long micros(String instant) {
-    return micros(Instant.parse(instant));
-  }
-
-  private static long micros(Instant i) {
-    return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1000);
   }
 }

@@ -24,12 +24,24 @@ import java.util.List;
  * <p>Use it when Redis lost its data (a restart without persistence, a flushed database, a new
  * cluster): the gateway answers NOT_FOUND until the rows are back.
  *
+ * <p><b>Visibility instants.</b> Restored rows get new stamps online (the instant of the restore's
+ * write, {@link io.freshet.online.NewestWinsScript}), while the offline history keeps its {@code
+ * visible_at}: the instant each version was first servable. The restore writes nothing offline.
+ * That is on purpose: {@code visible_at} is one instant per version, which cannot describe a gap in
+ * serving, and moving it to the restore would rewrite the history that training sets built earlier
+ * read, and would say that values the gateway served for hours before the outage were never served
+ * then. So an as-served training set shows, for labels during the outage, the values the history
+ * says were served, where the gateway answered NOT_FOUND; the outage is the operator's record, not
+ * the history's. A version without a {@code visible_at} (a backfill, never served by the job) stays
+ * without one even though the restore puts it online: as-served sets treat it as never served, so
+ * for labels after the restore they take the previous served version, or none, until the job serves
+ * a newer row.
+ *
  * <p>A request-time view is restored from its tile history instead ({@link #restoreTiles}): the
  * newest version of every tile an online read could still select, through the job's own tile
- * script, so a newer version a running job wrote meanwhile is kept. <b>Restored tiles get new
- * visibility instants online</b> (the instant of the restore's write), while the history keeps the
- * instants at which they were first served: during the outage the gateway answered NOT_FOUND, but
- * an as-served training set shows the history's values for labels in that time.
+ * script, so a newer version a running job wrote meanwhile is kept. As for rows, <b>restored tiles
+ * get new visibility instants online</b> (the instant of the restore's write), while the history
+ * keeps the instants at which they were first served.
  */
 public final class OnlineRestorer {
   private static final int BATCH = 500;
@@ -70,7 +82,8 @@ public final class OnlineRestorer {
 
   /**
    * Restores one view served at window ends; returns how many rows were read and how many keys were
-   * written.
+   * written. The offline table is only read: its {@code visible_at} keep the instants the rows were
+   * first served (see above).
    *
    * @throws OfflineStoreException if the offline table cannot be read
    * @throws IllegalArgumentException for a request-time view: use {@link #restoreTiles}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.examples.UserActivity;
 import io.freshet.maintenance.OnlineVerifier.Problem;
 import io.freshet.offline.OfflineTable;
+import io.freshet.online.NewestWinsScript;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.plan.ViewPlan;
@@ -15,9 +16,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -104,9 +107,40 @@ class OnlineRestoreAndVerifyTest {
   @Test
   void restore_writes_latest_current_rows_and_verify_then_finds_each_kind_of_difference()
       throws Exception {
+    // user_0's latest row was first served by the job an hour ago; the others never were
+    String table = OfflineTable.of(PLAN).qualifiedName();
+    long firstServed = (System.currentTimeMillis() - 60 * MIN) * 1000 + 123;
+    long servedBefore =
+        queryLong(
+            "UPDATE "
+                + table
+                + " SET visible_at = timestamptz 'epoch' + "
+                + firstServed
+                + " * interval '1 microsecond' WHERE entity_key = 'user_0' AND superseded_at IS NULL"
+                + " AND feature_ts = (SELECT max(feature_ts) FROM "
+                + table
+                + " WHERE entity_key = 'user_0') RETURNING 1");
+    assertThat(servedBefore).isEqualTo(1);
+
     var restored = new OnlineRestorer(pgUrl, redisUrl, Clock.systemUTC()).restore(PLAN);
     assertThat(restored.keysWritten()).isEqualTo(300);
     OnlineCodec codec = new OnlineCodec(PLAN);
+
+    // the history keeps when each value was first servable; online, the restore's stamp
+    assertThat(
+            queryLong(
+                "SELECT (extract(epoch FROM visible_at) * 1000000)::bigint FROM "
+                    + table
+                    + " WHERE entity_key = 'user_0' AND visible_at IS NOT NULL"))
+        .as("visible_at of user_0's row after the restore")
+        .isEqualTo(firstServed);
+    assertThat(queryLong("SELECT count(*) FROM " + table + " WHERE visible_at IS NOT NULL"))
+        .as("versions with a visible_at after the restore: backfilled ones stay without")
+        .isEqualTo(1);
+    byte[] user0 = redis.sync().get(OnlineKeys.keyBytes(PLAN, "user_0"));
+    assertThat(ByteBuffer.wrap(user0, user0.length - NewestWinsScript.STAMP_BYTES, 8).getLong())
+        .as("user_0's online stamp, from the restore's write")
+        .isGreaterThan(firstServed + 50 * MIN * 1000);
     for (var e : expected.entrySet()) {
       byte[] bytes = redis.sync().get(OnlineKeys.keyBytes(PLAN, e.getKey()));
       assertThat(codec.decode(e.getKey(), bytes)).isEqualTo(e.getValue());
@@ -157,5 +191,14 @@ class OnlineRestoreAndVerifyTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("user_4", Problem.UNDECODABLE));
     new OnlineRestorer(pgUrl, redisUrl, Clock.systemUTC()).restore(PLAN);
     assertThat(verifier.verify(PLAN, 1000, Duration.ZERO).mismatches()).isEmpty();
+  }
+
+  private static long queryLong(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(pgUrl);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      assertThat(rs.next()).as(sql).isTrue();
+      return rs.getLong(1);
+    }
   }
 }

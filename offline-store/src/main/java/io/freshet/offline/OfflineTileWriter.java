@@ -7,9 +7,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * there means the versions are in and nothing is written; old markers are purged every ten minutes.
  * A version already stored (a replay after a restore, whose online write returned the same stamp)
  * is left as it is.
+ *
+ * <p>Versions are written in one order, by entity key, tile start, then version, whatever order the
+ * committable holds them in: two transactions that insert the same versions (a replay next to the
+ * live commit, two jobs writing the same view version) then wait for each other at most, and never
+ * deadlock; see {@link OfflineWriter}.
  *
  * <p>The committer writes online first and passes the stamps the online write returned, so that
  * {@code visible_at} is the instant from which the gateway could serve the version.
@@ -92,8 +100,23 @@ public final class OfflineTileWriter implements AutoCloseable {
               + table.qualifiedName()
               + "; give one per tile, -1 for a version never served");
     }
+    int[] order =
+        IntStream.range(0, tiles.size())
+            .boxed()
+            .sorted(
+                Comparator.comparing((Integer i) -> tiles.get(i).entityKey())
+                    .thenComparingLong(i -> tiles.get(i).start())
+                    .thenComparingLong(i -> tiles.get(i).version()))
+            .mapToInt(Integer::intValue)
+            .toArray();
+    List<Tile> sorted = new ArrayList<>(tiles.size());
+    long[] sortedVisible = new long[tiles.size()];
+    for (int i = 0; i < order.length; i++) {
+      sorted.add(tiles.get(order[i]));
+      sortedVisible[i] = visibleMicros[order[i]];
+    }
     return transactions.apply(
-        marker, tiles.size(), c -> writeTiles(c, tiles, visibleMicros, progress));
+        marker, tiles.size(), c -> writeTiles(c, sorted, sortedVisible, progress));
   }
 
   private void writeTiles(

@@ -8,9 +8,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,17 @@ import org.slf4j.LoggerFactory;
  * <p>One transaction per committable: the marker ({@link SinkCommits#claim}), then for each batch
  * the two statements of {@link OfflineTable}, then COMMIT. A marker already there means the rows
  * are in: nothing is written. Not thread-safe; one per committer.
+ *
+ * <p>Rows are written in one order, by entity key then feature_ts, whatever order the committable
+ * holds them in. Each statement locks the current version of every row it touches ({@code ON
+ * CONFLICT} waits for a transaction that inserted or superseded the same (entity, feature_ts) and
+ * then holds that row until COMMIT), so two transactions that share rows, e.g. two subtasks of jobs
+ * that write the same view version, or a restored committable and the live one, used to deadlock
+ * when each had locked a row the other one wanted next ({@code deadlock detected}, both processes
+ * waiting for a ShareLock on the other's transaction while inserting into the current-version
+ * index). In one global order a transaction only ever waits for a row that comes after every row it
+ * holds, so no two transactions can wait for each other: the later one waits until the earlier one
+ * commits, and then finds its rows.
  */
 public final class OfflineWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineWriter.class);
@@ -99,8 +113,31 @@ public final class OfflineWriter implements AutoCloseable {
       throw new IllegalArgumentException(
           visibleMicros.length + " visibility instants for " + rows.size() + " rows");
     }
+    int[] order = lockOrder(rows);
+    List<FeatureRow> sorted = new ArrayList<>(rows.size());
+    long[] sortedVisible = visibleMicros == null ? null : new long[rows.size()];
+    for (int i = 0; i < order.length; i++) {
+      sorted.add(rows.get(order[i]));
+      if (sortedVisible != null) {
+        sortedVisible[i] = visibleMicros[order[i]];
+      }
+    }
     return transactions.apply(
-        marker, rows.size(), c -> writeRows(c, rows, visibleMicros, progress));
+        marker, rows.size(), c -> writeRows(c, sorted, sortedVisible, progress));
+  }
+
+  /**
+   * The positions of {@code rows} in the order every writer locks them: by entity key, then
+   * feature_ts. See the class comment.
+   */
+  static int[] lockOrder(List<FeatureRow> rows) {
+    return IntStream.range(0, rows.size())
+        .boxed()
+        .sorted(
+            Comparator.comparing((Integer i) -> rows.get(i).entityKey())
+                .thenComparingLong(i -> rows.get(i).featureTs()))
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   private void writeRows(

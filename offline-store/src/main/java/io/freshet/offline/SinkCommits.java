@@ -2,6 +2,7 @@ package io.freshet.offline;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 
@@ -25,9 +26,9 @@ import java.time.Duration;
  *
  * <p>The marker is inserted first, with {@code ON CONFLICT DO NOTHING}: a second committer holding
  * the same committable (a zombie task) waits on the first one's row lock and then inserts nothing.
- * Markers older than a retention are deleted; a replay older than that (a job restored from a very
- * old savepoint) is still harmless for the latest rows, because a row equal to the current version
- * adds nothing.
+ * Markers older than a retention are deleted, by one committer at a time ({@link #purge}); a replay
+ * older than that (a job restored from a very old savepoint) is still harmless for the latest rows,
+ * because a row equal to the current version adds nothing.
  *
  * <p>The table and its index come from {@link FreshetSchema}'s migrations.
  */
@@ -52,6 +53,10 @@ public final class SinkCommits {
           + TABLE
           + " WHERE target = ? AND committed_at < now() - ? * interval '1 second'";
 
+  /** One purge of a target's markers at a time; see {@link #purge}. */
+  private static final String PURGE_LOCK =
+      "SELECT pg_try_advisory_xact_lock(hashtext('" + TABLE + "'), hashtext(?))";
+
   private SinkCommits() {}
 
   /** Who prepared a committable: the primary key of its marker, less the target. */
@@ -75,8 +80,31 @@ public final class SinkCommits {
     }
   }
 
-  /** Deletes a target's markers older than the retention, in the caller's transaction. */
+  /**
+   * Deletes a target's markers older than the retention, in the caller's transaction, unless
+   * another transaction is purging the same target's markers right now: that one deletes the same
+   * rows, and this one deletes nothing.
+   *
+   * <p>Every subtask purges the same old markers (they are not its own; the markers of finished
+   * jobs and of subtasks a rescale removed would otherwise stay). Two such DELETEs lock the same
+   * rows, and in different orders whenever Postgres plans them differently, e.g. one walking the
+   * age index in {@code committed_at} order and the other reading the heap in physical order, which
+   * differs from it once VACUUM has reused the space of purged markers: each then waits for a row
+   * the other already deleted ({@code deadlock detected ... while deleting tuple ... in relation
+   * "sink_commits"}). A transaction-scoped advisory lock per target, taken without waiting, lets
+   * one purge run at a time and the others skip, so purges never wait for each other at all.
+   *
+   * @return the markers deleted; 0 also when another transaction was purging them
+   */
   public static int purge(Connection c, String target, Duration retention) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement(PURGE_LOCK)) {
+      lock.setString(1, target);
+      try (ResultSet rs = lock.executeQuery()) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          return 0;
+        }
+      }
+    }
     try (PreparedStatement ps = c.prepareStatement(PURGE)) {
       ps.setString(1, target);
       ps.setLong(2, retention.toSeconds());

@@ -14,6 +14,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -25,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -53,9 +56,11 @@ import org.slf4j.LoggerFactory;
  * <p>Every failure to answer in time surfaces as {@link OnlineStoreUnavailableException}.
  * Thread-safe.
  *
- * <p>Rows of window-end views are read with GET and MGET; tiles of request-time views with {@link
- * #tiles}, one run of {@link TileScripts#READ} per entity, which also returns the store's clock:
- * the request instant of the entity's value.
+ * <p>Rows of window-end views are read with {@link #rows}, one run of {@link RowReadScript} per
+ * hash slot, which also returns the store's clock: the request instant the rows hold at (GET and
+ * MGET remain for tools); tiles of request-time views with {@link #tiles}, one run of {@link
+ * TileScripts#READ} per entity, which also returns the store's clock: the request instant of the
+ * entity's value.
  *
  * <p>The URI names one server or a Redis Cluster ({@code redis-cluster://host1:port,host2:port},
  * see {@link OnlineStoreUri}). On a cluster the store holds one cluster connection, made from the
@@ -231,6 +236,95 @@ public final class OnlineReader implements AutoCloseable {
               }
               return out;
             });
+  }
+
+  /**
+   * The rows of window-end views at {@code keys} ({@link OnlineKeys#key}), in their order, each
+   * with the store's clock read atomically with it ({@link RowReadScript}): on one server one run
+   * of the script for all keys; on a Redis Cluster one run per hash slot, all sent at once (the
+   * keys of one entity share a slot, so an entity's rows of every view are read at one instant).
+   * One round trip either way. Sent as {@code EVALSHA}, and as {@code EVAL} where Redis does not
+   * have the script yet. Fails as the other reads do: {@link OnlineStoreUnavailableException} when
+   * Redis cannot answer in time. Values are returned as stored; decoding them is the caller's, key
+   * by key.
+   */
+  public CompletionStage<List<OnlineRow>> rows(List<String> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    List<List<Integer>> groups = new ArrayList<>();
+    if (cluster) {
+      Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+      for (int i = 0; i < keys.size(); i++) {
+        bySlot.computeIfAbsent(SlotHash.getSlot(keys.get(i)), s -> new ArrayList<>()).add(i);
+      }
+      groups.addAll(bySlot.values());
+    } else {
+      List<Integer> all = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        all.add(i);
+      }
+      groups.add(all);
+    }
+    return withConnection(
+            c -> {
+              List<CompletableFuture<List<Object>>> replies = new ArrayList<>(groups.size());
+              for (List<Integer> group : groups) {
+                String[] keyArray = new String[group.size()];
+                for (int g = 0; g < keyArray.length; g++) {
+                  keyArray[g] = keys.get(group.get(g));
+                }
+                CompletionStage<List<Object>> reply =
+                    c.<List<Object>>evalsha(RowReadScript.SHA, ScriptOutputType.MULTI, keyArray)
+                        .exceptionallyCompose(
+                            failure ->
+                                noScript(failure)
+                                    ? c.<List<Object>>eval(
+                                        RowReadScript.BYTES, ScriptOutputType.MULTI, keyArray)
+                                    : CompletableFuture.failedFuture(failure));
+                replies.add(reply.toCompletableFuture());
+              }
+              return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                  .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+            },
+            "EVALSHA (row read)")
+        .thenApply(
+            replies -> {
+              OnlineRow[] out = new OnlineRow[keys.size()];
+              for (int g = 0; g < groups.size(); g++) {
+                List<Integer> group = groups.get(g);
+                List<Object> reply = replies.get(g);
+                if (reply == null || reply.size() != group.size() + 2) {
+                  throw new IllegalStateException(
+                      "the row read script returned "
+                          + (reply == null ? "nothing" : reply.size() + " items")
+                          + " for "
+                          + group.size()
+                          + " keys, expected TIME's two and one per key");
+                }
+                long micros =
+                    Long.parseLong(text(reply.get(0))) * 1_000_000L
+                        + Long.parseLong(text(reply.get(1)));
+                for (int k = 0; k < group.size(); k++) {
+                  out[group.get(k)] = new OnlineRow(micros, (byte[]) reply.get(k + 2));
+                }
+              }
+              return List.of(out);
+            });
+  }
+
+  /**
+   * {@link #rows} of one entity of {@code plan}, waiting for it: for a tool, never for an event
+   * loop.
+   *
+   * @throws OnlineStoreUnavailableException when Redis cannot answer in time
+   */
+  public OnlineRow awaitRow(ViewPlan plan, String entityKey) {
+    try {
+      return rows(List.of(OnlineKeys.key(plan, entityKey))).toCompletableFuture().join().get(0);
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
   }
 
   /**

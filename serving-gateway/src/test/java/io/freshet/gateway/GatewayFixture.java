@@ -13,7 +13,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A gateway on a free port reading the test Redis through a {@link TcpProxy}, so a test can see
- * every command it sends, and a writer straight to that Redis. Flushes the test database first.
+ * every command it sends, and a writer straight to that Redis. Flushes the test database first and
+ * loads the row read script, so that the gateway's first read is one EVALSHA as every later one.
  */
 final class GatewayFixture implements AutoCloseable {
   static final int DB = 1;
@@ -35,6 +36,7 @@ final class GatewayFixture implements AutoCloseable {
     proxy.start();
     table = new OnlineTableWriter(TestRedis.uri(DB));
     table.flushDb();
+    table.loadRowReadScript();
     GatewayServer started = null;
     try {
       started = GatewayServer.start(configure.apply(new GatewayConfig(0, viaProxy(), catalog)));

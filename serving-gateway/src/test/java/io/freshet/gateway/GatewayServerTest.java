@@ -75,7 +75,9 @@ class GatewayServerTest {
     assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
     JsonNode body = json(response);
     assertThat(fieldNames(body))
-        .containsExactly("view", "version", "entity", "feature_ts", "status", "features");
+        .containsExactly(
+            "view", "version", "entity", "feature_ts", "status", "request_instant", "features");
+    assertThat(body.get("request_instant").asText()).matches("\\d{4}-.*T.*\\.\\d{6}Z");
     assertThat(body.get("view").asText()).isEqualTo("user_activity");
     assertThat(body.get("version").asText()).isEqualTo(userActivity.versionTag());
     assertThat(body.get("entity").asText()).isEqualTo("user_42");
@@ -144,8 +146,17 @@ class GatewayServerTest {
       HttpResponse<String> response = client.get("/features/user_activity/golden_42");
 
       assertThat(response.statusCode()).isEqualTo(200);
+      java.util.regex.Matcher instant =
+          java.util.regex.Pattern.compile(
+                  "\"request_instant\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z)\"")
+              .matcher(response.body());
+      assertThat(instant.find()).as(response.body()).isTrue();
       assertThat(response.body())
-          .isEqualTo(lines.get(i + 1).replace("{version}", userActivity.versionTag()));
+          .isEqualTo(
+              lines
+                  .get(i + 1)
+                  .replace("{version}", userActivity.versionTag())
+                  .replace("{request_instant}", instant.group(1)));
     }
   }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code POST /get-online-features} against a real Redis, written as the Flink job writes it: the
  * Feast request and answer shape, every field status, many entities and views per request read with
- * one MGET, and feature services.
+ * one run of the row read script, and feature services.
  */
 class GetOnlineFeaturesTest {
   private static final String EPOCH = "1970-01-01T00:00:00Z";
@@ -145,8 +145,8 @@ class GetOnlineFeaturesTest {
         List.of("PRESENT", "NOT_FOUND", "NOT_FOUND"),
         List.of(Instant.ofEpochMilli(liveTs).toString(), EPOCH, EPOCH));
     List<RespCommandLog.Command> sent = fixture.commandsSince(mark);
-    assertThat(sent).extracting(RespCommandLog.Command::name).containsExactly("MGET");
-    assertThat(sent.get(0).args())
+    assertThat(sent).extracting(RespCommandLog.Command::rowRead).containsExactly(true);
+    assertThat(sent.get(0).scriptKeys())
         .containsExactlyInAnyOrder(
             OnlineKeys.key(activity, "user_42"),
             OnlineKeys.key(activity, "josé"),
@@ -192,7 +192,7 @@ class GetOnlineFeaturesTest {
   }
 
   @Test
-  void many_entities_over_three_views_are_read_with_one_mget() {
+  void many_entities_over_three_views_are_read_with_one_row_read() {
     long ts = recentWindowEnd();
     int n = 250;
     for (int i = 0; i < n; i++) {
@@ -259,8 +259,8 @@ class GetOnlineFeaturesTest {
       }
     }
     List<RespCommandLog.Command> sent = fixture.commandsSince(mark);
-    assertThat(sent).extracting(RespCommandLog.Command::name).containsExactly("MGET");
-    assertThat(sent.get(0).args()).hasSize(3 * n).doesNotHaveDuplicates();
+    assertThat(sent).extracting(RespCommandLog.Command::rowRead).containsExactly(true);
+    assertThat(sent.get(0).scriptKeys()).hasSize(3 * n).doesNotHaveDuplicates();
   }
 
   @Test
@@ -274,7 +274,13 @@ class GetOnlineFeaturesTest {
                 + " [\"a\", \"a\", \"b\", \"a\"]}}");
 
     assertThat(answer.get("results").get(1).get("values").toString()).isEqualTo("[7,7,null,7]");
-    assertThat(fixture.commandsSince(mark).get(0).args()).hasSize(2);
+    assertThat(fixture.commandsSince(mark).get(0).scriptKeys()).hasSize(2);
+    JsonNode instants = answer.get("metadata").get("request_instants");
+    assertThat(instants).as("one instant per entity row").hasSize(4);
+    assertThat(instants)
+        .as("one read, one instant")
+        .extracting(JsonNode::textValue)
+        .containsOnly(instants.get(0).textValue());
   }
 
   @Test
@@ -330,8 +336,8 @@ class GetOnlineFeaturesTest {
     assertThat(answer.get("results").get(2).get("values").toString()).isEqualTo("[3]");
     assertThat(answer.get("results").get(3).get("values").toString()).isEqualTo("[0.2]");
     assertThat(fixture.commandsSince(mark))
-        .extracting(RespCommandLog.Command::name)
-        .containsExactly("MGET");
+        .extracting(RespCommandLog.Command::rowRead)
+        .containsExactly(true);
   }
 
   @Test
@@ -399,19 +405,25 @@ class GetOnlineFeaturesTest {
     assertThat(body.get("entity").asText()).isEqualTo("user 42");
     JsonNode views = body.get("views");
     assertThat(views).hasSize(2);
+    String instant = views.get(0).get("request_instant").textValue();
+    assertThat(instant).as("one read for the entity's keys").matches(".*\\.\\d{6}Z");
     assertThat(views.get(0).toString())
         .isEqualTo(
             "{\"view\":\"user_activity\",\"version\":\""
                 + activity.versionTag()
                 + "\",\"feature_ts\":\""
                 + Instant.ofEpochMilli(ts)
-                + "\",\"status\":\"PRESENT\",\"features\":{\"revenue_1h\":30.0,"
+                + "\",\"status\":\"PRESENT\",\"request_instant\":\""
+                + instant
+                + "\",\"features\":{\"revenue_1h\":30.0,"
                 + "\"conversion_rate_1h\":0.2}}");
     assertThat(views.get(1).toString())
         .isEqualTo(
             "{\"view\":\"user_activity_live\",\"version\":\""
                 + live.versionTag()
-                + "\",\"feature_ts\":null,\"status\":\"NOT_FOUND\",\"features\":"
+                + "\",\"feature_ts\":null,\"status\":\"NOT_FOUND\",\"request_instant\":\""
+                + instant
+                + "\",\"features\":"
                 + "{\"event_count_1h\":null}}");
   }
 

@@ -3,6 +3,7 @@ package io.freshet.gateway;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.online.OnlineStoreUri;
+import io.freshet.online.RowReadScript;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import io.lettuce.core.AbstractRedisClient;
@@ -61,6 +62,11 @@ final class OnlineTableWriter implements AutoCloseable {
         OnlineKeys.key(plan, row.entityKey()),
         new OnlineCodec(plan).encode(row),
         SetArgs.Builder.pxAt(pxAtMillis));
+  }
+
+  /** Loads {@link RowReadScript} into every master. */
+  void loadRowReadScript() {
+    redis.scriptLoad(RowReadScript.BYTES);
   }
 
   void writeRaw(String key, byte[] value) {

@@ -443,7 +443,7 @@ class RequestTimeServingTest {
   }
 
   @Test
-  void a_feature_service_mixes_window_end_rows_read_with_one_mget_and_request_time_values() {
+  void a_feature_service_mixes_window_end_rows_read_with_one_script_and_request_time_values() {
     int mark = fixture.commands().size();
 
     HttpResponse<String> response = client.get("/feature-services/mixed/busy");
@@ -462,12 +462,13 @@ class RequestTimeServingTest {
     assertThat(jsonValue(views.get(1).get("features").get("amount_per_click")))
         .isEqualTo(expected.get("amount_per_click"));
     List<RespCommandLog.Command> sent = fixture.commandsSince(mark);
-    assertThat(sent.stream().filter(c -> c.name().equals("MGET")).toList())
+    assertThat(sent.stream().filter(RespCommandLog.Command::rowRead).toList())
         .singleElement()
-        .satisfies(c -> assertThat(c.args()).containsExactly(OnlineKeys.key(activity, "busy")));
+        .satisfies(
+            c -> assertThat(c.scriptKeys()).containsExactly(OnlineKeys.key(activity, "busy")));
     assertThat(
             sent.stream()
-                .filter(c -> c.name().startsWith("EVAL"))
+                .filter(c -> c.name().startsWith("EVAL") && !c.rowRead())
                 .map(c -> c.args().get(2))
                 .distinct())
         .containsExactly(OnlineKeys.key(clicks, "busy"));

@@ -1,5 +1,6 @@
 package io.freshet.gateway;
 
+import io.freshet.online.RowReadScript;
 import io.freshet.testing.TcpProxy;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,17 @@ import java.util.List;
  */
 final class RespCommandLog implements TcpProxy.Tap {
   /** One command: its name in upper case and its argument count. */
-  record Command(String name, List<String> args) {}
+  record Command(String name, List<String> args) {
+    /** Whether this is a run of the window-end row read script, by its SHA. */
+    boolean rowRead() {
+      return name.equals("EVALSHA") && args.get(0).equals(RowReadScript.SHA);
+    }
+
+    /** The keys of a script run ({@code EVALSHA sha numkeys key...}). */
+    List<String> scriptKeys() {
+      return args.subList(2, 2 + Integer.parseInt(args.get(1)));
+    }
+  }
 
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private final List<Command> sink;

@@ -15,9 +15,11 @@ import java.util.Set;
  * {@code visible_at <= L}, the one with the greatest {@code feature_ts}, the latest visible on a
  * tie (the online write script's newest-wins rule: an equal feature_ts with other values is a later
  * update of the window); null if there is none or if {@code L >= feature_ts + ttl}, where the
- * gateway reports the row OUTSIDE_MAX_AGE and Redis drops it. The caller resets those labels to
- * null before the stream, so that a label whose entity has no served row stays null; earlier labels
- * keep their final values. Not thread-safe; one instance per stream.
+ * gateway, judging the row at the instant of its read on the online store's clock (the instant it
+ * reports, a label's {@code L}), reports it OUTSIDE_MAX_AGE or, once Redis dropped it, not found.
+ * The caller resets those labels to null before the stream, so that a label whose entity has no
+ * served row stays null; earlier labels keep their final values. Not thread-safe; one instance per
+ * stream.
  */
 final class ServedJoin extends EntitySweep {
   private final long ttlMicros;

@@ -65,9 +65,10 @@ public record TrainingSetManifest(
    * @param keyColumns the label columns that make the entity key, in key order
    * @param ttl the view's TTL at build time
    * @param availabilityDelay the view's availability delay at build time
-   * @param firstServedAt for a request-time view, the first instant the online store served one of
-   *     its tiles, among the versions committed by the as-of time; null if it never did, and for a
-   *     window-end view
+   * @param firstServedAt in an as-served set, the first instant the online store served one of the
+   *     view's tiles (request-time) or rows (window-end), among the versions committed by the as-of
+   *     time; for a request-time view in a final set too; null if it never did, and for a
+   *     window-end view in a final set
    * @param labelsBeforeFirstServed in an as-served set, how many labels with an entity in this view
    *     lay before {@code firstServedAt} (all of them if never served) and so took final values; 0
    *     otherwise

@@ -7,6 +7,7 @@ import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.FeaturePart;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
@@ -140,9 +141,7 @@ final class ViewReader {
         if (hi < lo) {
           continue;
         }
-        CopyText.append(lines, e.getKey());
-        lines.append('\t').append(LabelTime.fromMicros(lo));
-        lines.append('\t').append(LabelTime.fromMicros(hi)).append('\n');
+        appendKey(lines, e.getKey(), lo, hi);
         written++;
         if (lines.length() >= 1 << 16) {
           in.write(lines);
@@ -152,5 +151,40 @@ final class ViewReader {
       in.end();
     }
     return written;
+  }
+
+  private static void appendKey(StringBuilder lines, String key, long lo, long hi) {
+    CopyText.append(lines, key);
+    appendTimestamp(lines.append('\t'), lo);
+    appendTimestamp(lines.append('\t'), hi);
+    lines.append('\n');
+  }
+
+  /**
+   * Appends epoch microseconds of the years 1 to 9999 as {@code timestamptz} text, {@code
+   * YYYY-MM-DDTHH:MM:SS.ffffffZ}: what {@link java.time.Instant#toString} gives, without its
+   * formatter, which is most of the cost of writing the keys.
+   */
+  static void appendTimestamp(StringBuilder sb, long micros) {
+    long day = Math.floorDiv(micros, 86_400_000_000L);
+    long inDay = Math.floorMod(micros, 86_400_000_000L);
+    LocalDate date = LocalDate.ofEpochDay(day);
+    pad(sb, date.getYear(), 4).append('-');
+    pad(sb, date.getMonthValue(), 2).append('-');
+    pad(sb, date.getDayOfMonth(), 2).append('T');
+    long seconds = inDay / 1_000_000;
+    pad(sb, seconds / 3600, 2).append(':');
+    pad(sb, seconds / 60 % 60, 2).append(':');
+    pad(sb, seconds % 60, 2).append('.');
+    pad(sb, inDay % 1_000_000, 6).append('Z');
+  }
+
+  private static StringBuilder pad(StringBuilder sb, long value, int digits) {
+    for (long limit = 10; digits > 1; digits--, limit *= 10) {
+      if (value < limit) {
+        sb.append('0');
+      }
+    }
+    return sb.append(value);
   }
 }

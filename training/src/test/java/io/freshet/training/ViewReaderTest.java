@@ -29,4 +29,24 @@ class ViewReaderTest {
   void literals_escape_quotes_and_backslashes() {
     assertThat(AsOfScan.literal("it's a \\ key")).isEqualTo("E'it''s a \\\\ key'");
   }
+
+  @Test
+  void key_timestamps_are_the_instants_of_their_microseconds() {
+    long[] micros = {
+      LabelTime.MIN_MICROS,
+      LabelTime.MAX_MICROS - 1,
+      0,
+      -1,
+      1,
+      1_756_684_800_000_000L,
+      1_756_684_800_123_456L,
+      -86_400_000_000L + 7
+    };
+    for (long m : micros) {
+      StringBuilder sb = new StringBuilder();
+      ViewReader.appendTimestamp(sb, m);
+      assertThat(sb).hasSize(27);
+      assertThat(java.time.Instant.parse(sb)).as(sb.toString()).isEqualTo(LabelTime.fromMicros(m));
+    }
+  }
 }

@@ -13,6 +13,7 @@ import io.freshet.flink.source.KafkaEventDeserializer;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.source.SplitRejected;
 import io.freshet.flink.window.SlicingWindowFunction;
+import io.freshet.flink.window.SlicingWindowOperator;
 import io.freshet.flink.window.TileOperator;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
@@ -197,8 +198,10 @@ public final class FeatureJobCompiler {
     SingleOutputStreamOperator<FeatureRow> rows =
         events
             .keyBy(e -> e.key, TypeInformation.of(String.class))
-            .process(new SlicingWindowFunction(plan), TypeInformation.of(FeatureRow.class))
-            .name(JobContract.windowsName(plan))
+            .transform(
+                JobContract.windowsName(plan),
+                TypeInformation.of(FeatureRow.class),
+                new SlicingWindowOperator(new SlicingWindowFunction(plan)))
             .uid(JobContract.windowsUid(plan));
     DataStream<RejectedEvent> rejected =
         events

@@ -3,12 +3,14 @@ package io.freshet.flink.sink;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
  * How a committer waits out a store that is briefly unavailable (restarting, failing over, out of
- * connections): exponential delays from {@code initialDelay} up to {@code maxDelay}, for at most
- * {@code giveUpAfter}. Past that the commit fails, the job restarts from its last checkpoint and
- * commits the same rows again.
+ * connections): delays whose ceiling grows exponentially from {@code initialDelay} up to {@code
+ * maxDelay}, each drawn at random below its ceiling ({@link #jittered}), for at most {@code
+ * giveUpAfter}. Past that the commit fails, the job restarts from its last checkpoint and commits
+ * the same rows again.
  *
  * <p>Keep {@code giveUpAfter} below the checkpoint timeout: while a commit waits, the sink's task
  * processes nothing and the next checkpoints cannot complete.
@@ -46,9 +48,19 @@ public record Backoff(Duration initialDelay, Duration maxDelay, Duration giveUpA
     }
   }
 
-  /** The wait after a wait of {@code previous}. */
+  /** The ceiling of the wait after a wait whose ceiling was {@code previous}. */
   Duration next(Duration previous) {
     Duration doubled = previous.multipliedBy(2);
     return doubled.compareTo(maxDelay) > 0 ? maxDelay : doubled;
+  }
+
+  /**
+   * The wait itself: drawn uniformly from zero to {@code ceiling}, both included ("full jitter").
+   * The subtasks of a job fail together when the store does (a restart, a deadlock between two of
+   * them), and with the same delays they would retry together and collide again; drawn delays
+   * spread their retries over the whole interval, while the ceiling still grows as above.
+   */
+  Duration jittered(Duration ceiling, RandomGenerator random) {
+    return Duration.ofNanos(random.nextLong(ceiling.toNanos() + 1));
   }
 }

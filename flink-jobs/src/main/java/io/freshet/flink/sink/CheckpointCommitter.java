@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,7 +144,9 @@ public abstract class CheckpointCommitter<C extends CheckpointCommittable> imple
                   + " again",
               e);
         }
-        long waitNanos = Math.min(delay.toNanos(), giveUpAt - now);
+        long waitNanos =
+            Math.min(
+                backoff.jittered(delay, ThreadLocalRandom.current()).toNanos(), giveUpAt - now);
         log.warn(
             "committing {} to {} failed (attempt {}), retrying in {} ms: {}",
             committable,

@@ -19,6 +19,12 @@ public final class CommitFaults {
      * store has them and the offline transaction has not begun.
      */
     MID_APPLY,
+    /**
+     * The rows sink serving its rows online ({@code PostgresOfflineSink.servingOnline}): the online
+     * store serves the committable's rows with their instants and the offline transaction has not
+     * begun. Reached once per attempt; a committer writing one store never reaches it.
+     */
+    BETWEEN_STORES,
     /** Everything is written and durable; Flink does not know yet. */
     AFTER_APPLY,
     /** The store already had the committable: a replay, skipped. Informational. */

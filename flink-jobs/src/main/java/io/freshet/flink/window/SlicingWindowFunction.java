@@ -12,7 +12,6 @@ import io.freshet.storage.FeatureRow;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -29,6 +28,9 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -53,6 +55,15 @@ import org.apache.flink.util.OutputTag;
  * the window after the last of them, so that the latest row at or before any window end carries
  * that window's value. Beyond the allowed lateness the event goes to {@link #LATE} whole, with its
  * raw payload, and changes nothing.
+ *
+ * <p>Next to the slices, each key keeps their starts in ascending order (its slice index), kept in
+ * step with the slices: a start is added when an event creates a slice and removed when the slice
+ * is dropped, and a key without slices has no index. A window is thus computed from one read of the
+ * index and point reads of the slices inside it, never by scanning the key's slices, which on
+ * RocksDB means a prefix seek across the tombstones of the slices dropped before. State written
+ * before the index existed has slices and no index: {@link SlicingWindowOperator} builds the
+ * indexes of every key once, when the operator is restored from such state, before any event or
+ * timer; a checkpoint records that its keys are indexed.
  *
  * <p>The watermark is not part of Flink's checkpoints: after a restore it restarts from nothing
  * until the sources emit again. The operator therefore checkpoints the watermark it has seen and
@@ -80,9 +91,22 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   /** What {@link #fire} returns when a key has no slices and an empty result: no next window. */
   private static final long NOTHING_LEFT = Long.MIN_VALUE;
 
+  private static final long[] NO_SLICES = new long[0];
+
+  private static MapStateDescriptor<Long, byte[]> slicesDescriptor() {
+    return new MapStateDescriptor<>(
+        "slices", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+  }
+
   private transient MapState<Long, byte[]> slices;
+  private transient ValueState<long[]> sliceIndex;
   private transient ValueState<byte[]> lastEmitted;
   private transient ListState<Long> watermarkState;
+  private transient ListState<Boolean> indexedState;
+
+  /** Restored from state written before the slice index: no key has its index yet. */
+  private transient boolean unindexed;
+
   private transient long watermarkFloor = Long.MIN_VALUE;
   private transient Counter lateEvents;
   private transient LongCounter lateTotal;
@@ -114,11 +138,12 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
 
   @Override
   public void open(OpenContext openContext) {
-    slices =
+    slices = getRuntimeContext().getMapState(slicesDescriptor());
+    sliceIndex =
         getRuntimeContext()
-            .getMapState(
-                new MapStateDescriptor<>(
-                    "slices", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+            .getState(
+                new ValueStateDescriptor<>(
+                    "slice-index", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     lastEmitted =
         getRuntimeContext()
             .getState(
@@ -131,8 +156,63 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     rowsEmitted = getRuntimeContext().getMetricGroup().counter("freshetRowsEmitted");
   }
 
+  /**
+   * Builds the slice index of every key that has slices, for state written before the index
+   * existed; does nothing otherwise. Runs once, after {@link #open} and before the first event or
+   * timer, with the operator's keyed state backend.
+   */
+  void indexRestoredSlices(KeyedStateBackend<String> backend) throws Exception {
+    if (!unindexed) {
+      return;
+    }
+    backend.applyToAllKeys(
+        VoidNamespace.INSTANCE,
+        VoidNamespaceSerializer.INSTANCE,
+        slicesDescriptor(),
+        (key, keySlices) -> {
+          long[] starts = NO_SLICES;
+          for (Long start : keySlices.keys()) {
+            starts = withStart(starts, start);
+          }
+          if (starts.length > 0) {
+            sliceIndex.update(starts);
+          }
+        });
+    unindexed = false;
+  }
+
+  private void requireIndexed() {
+    if (unindexed) {
+      throw new IllegalStateException(
+          "view '"
+              + view
+              + "': restored from state without slice indexes; run the function in a"
+              + " SlicingWindowOperator, which builds them");
+    }
+  }
+
+  /** The starts with {@code start} inserted, in ascending order. */
+  private static long[] withStart(long[] starts, long start) {
+    int at = Arrays.binarySearch(starts, start);
+    if (at >= 0) {
+      return starts;
+    }
+    int insert = -at - 1;
+    long[] grown = new long[starts.length + 1];
+    System.arraycopy(starts, 0, grown, 0, insert);
+    grown[insert] = start;
+    System.arraycopy(starts, insert, grown, insert + 1, starts.length - insert);
+    return grown;
+  }
+
+  private long[] sliceStarts() throws Exception {
+    long[] starts = sliceIndex.value();
+    return starts == null ? NO_SLICES : starts;
+  }
+
   @Override
   public void processElement(Event e, Context ctx, Collector<FeatureRow> out) throws Exception {
+    requireIndexed();
     long watermark = Math.max(watermarkFloor, ctx.timerService().currentWatermark());
     raiseFloor(ctx.timerService().currentWatermark());
     boolean late = e.timestamp <= watermark;
@@ -157,7 +237,13 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     }
     long start = layout.sliceStart(e.timestamp);
     byte[] stored = slices.get(start);
-    Object[] accs = stored == null ? new Object[aggregators.length] : sliceCodec.decode(stored);
+    Object[] accs;
+    if (stored == null) {
+      accs = new Object[aggregators.length];
+      sliceIndex.update(withStart(sliceStarts(), start));
+    } else {
+      accs = sliceCodec.decode(stored);
+    }
     String[] texts = e.texts;
     for (int i = 0; i < accs.length; i++) {
       accs[i] =
@@ -194,6 +280,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureRow> out)
       throws Exception {
+    requireIndexed();
     long end = timestamp + 1;
     raiseFloor(ctx.timerService().currentWatermark());
     long next = fire(end, ctx.getCurrentKey(), out);
@@ -221,23 +308,30 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
    */
   private long fire(long end, String key, Collector<FeatureRow> out) throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
-    boolean anySliceLeft = false;
+    long[] starts = sliceStarts();
+    long[] kept = new long[starts.length];
+    int keptCount = 0;
     long next = Long.MAX_VALUE;
-    Iterator<Map.Entry<Long, byte[]>> it = slices.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, byte[]> entry = it.next();
-      long start = entry.getKey();
+    for (long start : starts) {
       if (layout.overlaps(start, end)) {
-        decoded.put(start, sliceCodec.decode(entry.getValue()));
+        decoded.put(start, sliceCodec.decode(storedSlice(start)));
       }
       // A slice dropped now may still be inside this window and leave it at a later end, where
       // the result changes even though the slice is no longer stored: that end counts too.
       next = Math.min(next, layout.nextChange(start, end, lateness));
       if (!layout.neededAfter(start, end, lateness)) {
-        it.remove();
+        slices.remove(start);
       } else {
-        anySliceLeft = true;
+        kept[keptCount++] = start;
       }
+    }
+    boolean anySliceLeft = keptCount > 0;
+    if (!anySliceLeft) {
+      if (starts.length > 0) {
+        sliceIndex.clear();
+      }
+    } else if (keptCount < starts.length) {
+      sliceIndex.update(Arrays.copyOf(kept, keptCount));
     }
     Result r = compute(end, decoded);
     byte[] encoded = resultCodec.encode(r.values);
@@ -248,7 +342,8 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       rowsEmitted.inc();
     }
     if (!anySliceLeft) {
-      slices.clear();
+      // Every slice in the index was removed above, and the index holds every slice: the map is
+      // empty, and clearing it would be a scan of the key's prefix for nothing.
       if (r.empty) {
         lastEmitted.clear();
         return NOTHING_LEFT;
@@ -278,10 +373,19 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
 
   private Map<Long, Object[]> decodeAll() throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
-    for (Map.Entry<Long, byte[]> entry : slices.entries()) {
-      decoded.put(entry.getKey(), sliceCodec.decode(entry.getValue()));
+    for (long start : sliceStarts()) {
+      decoded.put(start, sliceCodec.decode(storedSlice(start)));
     }
     return decoded;
+  }
+
+  private byte[] storedSlice(long start) throws Exception {
+    byte[] stored = slices.get(start);
+    if (stored == null) {
+      throw new IllegalStateException(
+          "view '" + view + "': the slice index holds " + start + " but no slice starts there");
+    }
+    return stored;
   }
 
   /** A window's values and whether no event contributed to any part. */
@@ -311,6 +415,9 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     watermarkState.update(List.of(watermarkFloor));
+    if (!unindexed) {
+      indexedState.update(List.of(true));
+    }
   }
 
   @Override
@@ -319,6 +426,12 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
         context
             .getOperatorStateStore()
             .getUnionListState(new ListStateDescriptor<>("watermark", Types.LONG));
+    // A union list, so that every subtask sees the mark whatever the parallelism it restores at.
+    indexedState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>("slice-index", Types.BOOLEAN));
+    unindexed = context.isRestored() && !indexedState.get().iterator().hasNext();
     watermarkFloor = Long.MIN_VALUE;
     if (context.isRestored()) {
       long min = Long.MAX_VALUE;

@@ -42,9 +42,9 @@ import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * The job the end-to-end sink tests run: numbers 0..n-1 from one checkpointed source, paced to a
- * fixed rate, keyed by entity, turned into {@link GeneratedRows} rows and written by both
- * exactly-once sinks. A single source subtask keeps each entity's rows in order, so the oracle is
- * exact.
+ * fixed rate, keyed by entity, turned into {@link GeneratedRows} rows and written by the
+ * exactly-once rows sinks (see {@link #run}). A single source subtask keeps each entity's rows in
+ * order, so the oracle is exact.
  *
  * <p>Failures are planned as a list of (kind, position) and fired one after another: a fault fires
  * once the stream has reached its position and a checkpoint has completed since the previous fault.
@@ -63,6 +63,11 @@ final class PacedRowsJob {
     /** Right after a checkpoint completed, racing the commits it triggers. */
     AFTER_CHECKPOINT,
     OFFLINE_BEFORE_APPLY,
+    /**
+     * In the rows sink serving online, after the online write and before the offline transaction:
+     * the online store serves rows whose offline versions are not written yet.
+     */
+    OFFLINE_BETWEEN_STORES,
     OFFLINE_MID_APPLY,
     OFFLINE_AFTER_APPLY,
     ONLINE_BEFORE_APPLY,
@@ -82,8 +87,26 @@ final class PacedRowsJob {
     TILES_IN_OFFLINE_WRITE
   }
 
-  /** The faults of the row sinks' job. */
+  /**
+   * The faults of the rows job as the job compiler wires a window-end view: one committer writes
+   * both stores (store {@code OFFLINE} at the commit points), so every commit fault is an {@code
+   * OFFLINE_} one, and {@link Fault#OFFLINE_MID_APPLY} too falls after the online write.
+   */
   static final List<Fault> ROW_FAULTS =
+      List.of(
+          Fault.BETWEEN_ROWS,
+          Fault.AT_BARRIER,
+          Fault.AFTER_CHECKPOINT,
+          Fault.OFFLINE_BEFORE_APPLY,
+          Fault.OFFLINE_BETWEEN_STORES,
+          Fault.OFFLINE_MID_APPLY,
+          Fault.OFFLINE_AFTER_APPLY);
+
+  /**
+   * The faults of the rows job with two separate sinks, an offline one and an online one: the
+   * layout of jobs whose savepoints still hold online committables.
+   */
+  static final List<Fault> SEPARATE_SINK_FAULTS =
       List.of(
           Fault.BETWEEN_ROWS,
           Fault.AT_BARRIER,
@@ -121,6 +144,12 @@ final class PacedRowsJob {
 
   /** Also told about every commit point, e.g. to cut a store off in the middle of a commit. */
   static volatile CommitFaults.Hook observer = (store, point, committable) -> {};
+
+  /**
+   * Told about each commit fault right before it is thrown, e.g. to read what the stores hold at
+   * that instant.
+   */
+  static volatile CommitFaults.Hook beforeInjected = (store, point, committable) -> {};
 
   private PacedRowsJob() {}
 
@@ -181,6 +210,7 @@ final class PacedRowsJob {
     replaysSkipped.clear();
     commitsApplied.clear();
     observer = (store, point, committable) -> {};
+    beforeInjected = (store, point, committable) -> {};
     CommitFaults.install(PacedRowsJob::atCommitPoint);
   }
 
@@ -234,12 +264,17 @@ final class PacedRowsJob {
     }
     Fault fault = Fault.valueOf(store + "_" + point);
     if (fire(fault, highWater.get())) {
+      beforeInjected.reached(store, point, committable);
       throw new InjectedFault("injected " + fault + " committing " + committable);
     }
   }
 
   /**
    * Runs the job to its end and returns how long it took.
+   *
+   * <p>The job compiler's wiring of a window-end view ({@code FeatureJobCompiler.sinkRows}) is
+   * {@code offline} serving online ({@link PostgresOfflineSink#servingOnline}) with {@code online}
+   * {@link RedisOnlineSink#restoredOnly}; two plain sinks are the layout jobs had before.
    *
    * @param offline the offline sink, or null
    * @param online the online sink, or null

@@ -1,6 +1,7 @@
 package io.freshet.flink.sink;
 
 import io.freshet.offline.OfflineTable;
+import io.freshet.online.NewestWinsScript;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.plan.FeaturePart;
@@ -13,6 +14,7 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -41,8 +43,15 @@ public final class StoreContents {
     }
   }
 
-  /** One version of an offline row. */
-  public record Version(FeatureRow row, Instant committedAt, Instant supersededAt) {}
+  /**
+   * One version of an offline row; {@code visibleAtMicros} is its {@code visible_at} in epoch
+   * microseconds, null for a version the online table never served.
+   */
+  public record Version(
+      FeatureRow row, Instant committedAt, Instant supersededAt, Long visibleAtMicros) {}
+
+  /** An entity's row in the online table and the instant, in epoch µs, it is served from. */
+  public record Served(FeatureRow row, long stampMicros) {}
 
   /** The latest version of every offline row. */
   public static Map<WindowKey, FeatureRow> offlineCurrent(String jdbcUrl, ViewPlan plan)
@@ -84,7 +93,7 @@ public final class StoreContents {
     String sql =
         "SELECT "
             + String.join(", ", columns(table))
-            + ", superseded_at FROM "
+            + ", superseded_at, (extract(epoch FROM visible_at) * 1000000)::bigint FROM "
             + table.qualifiedName()
             + " ORDER BY entity_key, feature_ts, committed_at";
     query(
@@ -93,11 +102,14 @@ public final class StoreContents {
         List.of(),
         rs -> {
           Timestamp superseded = rs.getTimestamp(plan.parts().size() + 4);
+          long visible = rs.getLong(plan.parts().size() + 5);
+          Long visibleAt = rs.wasNull() ? null : visible;
           versions.add(
               new Version(
                   row(rs, plan),
                   rs.getTimestamp(plan.parts().size() + 3).toInstant(),
-                  superseded == null ? null : superseded.toInstant()));
+                  superseded == null ? null : superseded.toInstant(),
+                  visibleAt));
         });
     return versions;
   }
@@ -105,6 +117,16 @@ public final class StoreContents {
   /** Every entity's row in the online table. */
   public static Map<String, FeatureRow> online(String redisUri, ViewPlan plan) {
     Map<String, FeatureRow> rows = new HashMap<>();
+    onlineServed(redisUri, plan).forEach((entity, served) -> rows.put(entity, served.row()));
+    return rows;
+  }
+
+  /**
+   * Every entity's row in the online table with the stamp stored after it ({@link
+   * NewestWinsScript}).
+   */
+  public static Map<String, Served> onlineServed(String redisUri, ViewPlan plan) {
+    Map<String, Served> rows = new HashMap<>();
     OnlineCodec codec = new OnlineCodec(plan);
     RedisClient client = RedisClient.create(redisUri);
     try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
@@ -116,7 +138,14 @@ public final class StoreContents {
         for (byte[] key : page.getKeys()) {
           String k = new String(key, StandardCharsets.UTF_8);
           String entity = OnlineKeys.entityKey(plan, k);
-          rows.put(entity, codec.decode(entity, redis.get(key)));
+          byte[] stored = redis.get(key);
+          if (stored == null) {
+            continue; // expired or deleted between SCAN and GET
+          }
+          FeatureRow row = codec.decode(entity, stored);
+          long stamp =
+              ByteBuffer.wrap(stored, stored.length - NewestWinsScript.STAMP_BYTES, 8).getLong();
+          rows.put(entity, new Served(row, stamp));
         }
         cursor = page;
       } while (!cursor.isFinished());

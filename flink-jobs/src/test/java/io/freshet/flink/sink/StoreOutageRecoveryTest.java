@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.flink.sink.CommitFaults.Point;
 import io.freshet.flink.sink.CommitFaults.Store;
 import io.freshet.flink.sink.GeneratedRows.Oracle;
+import io.freshet.flink.sink.ServedVersions.Observations;
+import io.freshet.flink.sink.StoreContents.Served;
 import io.freshet.flink.sink.StoreContents.WindowKey;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.online.RedisOnlineSink;
@@ -19,6 +21,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -33,8 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Postgres, then Redis, then both "restart" while the job runs: a proxy in front of each drops
- * every connection in the middle of a commit and refuses new ones for a few seconds. The committers
- * wait it out and the job goes on without a restart; in the end both stores equal the oracle.
+ * every connection in the middle of a commit and refuses new ones for a few seconds. The rows sink
+ * is wired as the job compiler wires a window-end view: one committer writes each checkpoint online
+ * and then offline with the instants the online table serves the rows from. Postgres goes down
+ * halfway through an offline transaction, Redis as a commit begins (its online write meets the
+ * outage), both between a commit's online write and its offline transaction. The committer waits it
+ * out and the job goes on without a restart; in the end both stores equal the oracle, and the
+ * offline {@code visible_at} of each row seen online (at the end, and when both stores went down)
+ * is the stamp the online table held with it.
  */
 class StoreOutageRecoveryTest {
   static final long ROWS = 300_000;
@@ -84,16 +93,20 @@ class StoreOutageRecoveryTest {
       PacedRowsJob.planNoFaults();
       AtomicInteger outages = new AtomicInteger();
       long[] at = {ROWS / 5, ROWS * 9 / 20, ROWS * 7 / 10};
+      Point[] where = {Point.MID_APPLY, Point.BEFORE_APPLY, Point.BETWEEN_STORES};
+      Observations cut = new Observations();
       PacedRowsJob.observer =
           (store, point, committable) -> {
             int next = outages.get();
-            if (point != Point.MID_APPLY
-                || next >= at.length
+            if (next >= at.length
+                || store != Store.OFFLINE
+                || point != where[next]
                 || PacedRowsJob.highWater.get() < at[next]
-                || (next == 0 && store != Store.OFFLINE)
-                || (next == 1 && store != Store.ONLINE)
                 || !outages.compareAndSet(next, next + 1)) {
               return;
+            }
+            if (point == Point.BETWEEN_STORES) {
+              cut.addRowsOf(committable, TestRedis.uri(REDIS_DB), PLAN);
             }
             if (next != 1) {
               pgProxy.restart(OUTAGE);
@@ -112,8 +125,10 @@ class StoreOutageRecoveryTest {
               ROWS_PER_SECOND,
               Duration.ofMillis(300),
               checkpoints,
-              PostgresOfflineSink.exactlyOnce(PLAN, offlineUrl).withRowsPerStatement(500),
-              RedisOnlineSink.exactlyOnce(PLAN, onlineUri),
+              PostgresOfflineSink.exactlyOnce(PLAN, offlineUrl)
+                  .withRowsPerStatement(500)
+                  .servingOnline(onlineUri),
+              RedisOnlineSink.exactlyOnce(PLAN, onlineUri).restoredOnly(),
               Duration.ofMinutes(3));
 
       Oracle oracle = data.oracle();
@@ -126,16 +141,21 @@ class StoreOutageRecoveryTest {
             .as("latest version of row %d", i)
             .isEqualTo(want);
       }
-      Map<String, FeatureRow> online = StoreContents.online(TestRedis.uri(REDIS_DB), PLAN);
+      Map<String, Served> online = StoreContents.onlineServed(TestRedis.uri(REDIS_DB), PLAN);
       assertThat(online).hasSize(ENTITIES);
       for (long i : oracle.newestPerEntity()) {
         FeatureRow want = data.row(i);
-        assertThat(online.get(want.entityKey())).as("online row of row %d", i).isEqualTo(want);
+        assertThat(online.get(want.entityKey()).row())
+            .as("online row of row %d", i)
+            .isEqualTo(want);
       }
+      long served = ServedVersions.check(jdbcUrl, PLAN, online, List.of(cut));
       System.out.printf(
-          "store outages: %,d rows in %d s through %d outages of %d s each (Postgres, Redis,"
-              + " both), %d job restarts; connections through the proxies: Postgres %d, Redis %d;"
-              + " commits applied %s%n",
+          "store outages: %,d rows in %d s through %d outages of %d s each (Postgres mid-offline"
+              + " transaction, Redis as a commit began, both between the stores), %d job restarts;"
+              + " connections through the proxies: Postgres %d, Redis %d; commits applied %s;"
+              + " %,d offline versions served (visible_at set), %,d of them checked against"
+              + " the online stamps seen when both stores went down, %,d at the end%n",
           ROWS,
           took.toSeconds(),
           outages.get(),
@@ -143,8 +163,15 @@ class StoreOutageRecoveryTest {
           PacedRowsJob.maxAttempt.get(),
           pgProxy.accepted(),
           redisProxy.accepted(),
-          PacedRowsJob.commitsApplied);
+          PacedRowsJob.commitsApplied,
+          served,
+          cut.size(),
+          online.size());
       assertThat(outages).as("outages played").hasValue(3);
+      assertThat(cut.size()).as("rows online when both stores went down").isPositive();
+      assertThat(PacedRowsJob.commitsApplied)
+          .as("the online sink commits nothing of its own")
+          .containsOnlyKeys(Store.OFFLINE);
       assertThat(PacedRowsJob.restartCauses(flink)).as("what restarted the job").isEmpty();
       assertThat(PacedRowsJob.maxAttempt).as("job restarts").hasValue(0);
       assertThat(pgProxy.accepted()).as("Postgres sessions, reconnects included").isGreaterThan(2);

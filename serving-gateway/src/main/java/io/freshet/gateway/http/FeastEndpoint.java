@@ -18,9 +18,10 @@ import java.util.Optional;
 
 /**
  * {@code POST /get-online-features}: reads the body within the limits, checks it, resolves it
- * against the catalog in force, reads every row it needs with one MGET and answers in Feast's shape
- * ({@link FeastJson}). The body is read as JSON whatever its {@code Content-Type}, since Feast's
- * Python client sends none.
+ * against the catalog in force, reads every row it needs in one round trip ({@link
+ * OnlineTableReader#readAll}: window-end rows with the online store's clock) and answers in Feast's
+ * shape ({@link FeastJson}). The body is read as JSON whatever its {@code Content-Type}, since
+ * Feast's Python client sends none.
  */
 final class FeastEndpoint {
   private final GatewayRequestHandler handler;
@@ -71,8 +72,7 @@ final class FeastEndpoint {
         exchange,
         reads -> {
           metrics.recordRows(reads, reader.clock().millis());
-          exchange.send(
-              200, JsonResponses.APPLICATION_JSON, Buffer.buffer(FeastJson.write(query, reads)));
+          exchange.send(200, JsonResponses.APPLICATION_JSON, FeastJson.write(query, reads));
         });
   }
 

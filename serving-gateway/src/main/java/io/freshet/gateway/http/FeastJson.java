@@ -1,14 +1,16 @@
 package io.freshet.gateway.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.online.FieldStatus;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.gateway.query.FeatureColumns;
 import io.freshet.gateway.query.OnlineQuery;
 import io.freshet.plan.FeaturePart;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -18,7 +20,8 @@ import java.util.Map;
  * The body of {@code POST /get-online-features}, column-major as Feast's feature server answers:
  *
  * <pre>{@code
- * {"metadata": {"feature_names": ["user_id", "event_count_1h", "revenue_1h"]},
+ * {"metadata": {"feature_names": ["user_id", "event_count_1h", "revenue_1h"],
+ *               "request_instants": ["2026-11-23T12:00:07.123456Z", "2026-11-23T12:00:07.123456Z"]},
  *  "results": [
  *    {"values": ["user_42", "user_7"], "statuses": ["PRESENT", "PRESENT"],
  *     "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]},
@@ -35,19 +38,38 @@ import java.util.Map;
  * 2026-12-03T09:00:00.123456Z}, the label instant of an as-served training row), or the epoch when
  * there is no row; its status is a {@link FieldStatus}. Values of rows OUTSIDE_MAX_AGE are
  * returned, as Feast's Go server does; INVALID and NOT_FOUND values are null.
+ *
+ * <p>{@code metadata.request_instants}, a Freshet addition that Feast clients ignore (they read
+ * {@code feature_names} only), has one item per entity row: the instant on the online store's
+ * clock, with microseconds, at which the row's window-end features were read and their statuses
+ * judged (for a request that names only request-time views, the read of the first of them, as in
+ * its event timestamps). An as-served training set with a label at that instant returns the same
+ * values. The results keep Feast's shape.
  */
 final class FeastJson {
   static final String EPOCH = Instant.EPOCH.toString();
 
+  /** Text written many times per answer, encoded once. */
+  private static final SerializedString EPOCH_JSON = new SerializedString(EPOCH);
+
+  private static final SerializedString[] STATUS_JSON =
+      new SerializedString[FieldStatus.values().length];
+
+  static {
+    for (FieldStatus s : FieldStatus.values()) {
+      STATUS_JSON[s.ordinal()] = new SerializedString(s.name());
+    }
+  }
+
   private FeastJson() {}
 
-  static byte[] write(OnlineQuery query, List<RowRead> reads) {
+  static Buffer write(OnlineQuery query, List<RowRead> reads) {
     int rows = query.request().rows();
     List<FeatureColumns.Column> columns = query.columns().columns();
     Map<String, List<JsonNode>> entities = query.request().entities();
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream(256 + rows * (entities.size() + columns.size()) * 40);
-    try (JsonGenerator json = JsonResponses.MAPPER.getFactory().createGenerator(out)) {
+    Buffer out = Buffer.buffer(256 + rows * (entities.size() + columns.size()) * 40);
+    try (JsonGenerator json =
+        JsonResponses.MAPPER.getFactory().createGenerator(new BufferOutput(out))) {
       json.writeStartObject();
       json.writeObjectFieldStart("metadata");
       json.writeArrayFieldStart("feature_names");
@@ -56,6 +78,16 @@ final class FeastJson {
       }
       for (FeatureColumns.Column c : columns) {
         json.writeString(c.name());
+      }
+      json.writeEndArray();
+      json.writeArrayFieldStart("request_instants");
+      for (int r = 0; r < rows; r++) {
+        String instant = requestInstant(query, reads, r);
+        if (instant == null) {
+          json.writeNull();
+        } else {
+          json.writeString(instant);
+        }
       }
       json.writeEndArray();
       json.writeEndObject();
@@ -67,32 +99,44 @@ final class FeastJson {
           json.writeTree(v);
         }
         json.writeEndArray();
-        repeat(json, "statuses", FieldStatus.PRESENT.name(), rows);
-        repeat(json, "event_timestamps", EPOCH, rows);
+        repeat(json, "statuses", STATUS_JSON[FieldStatus.PRESENT.ordinal()], rows);
+        repeat(json, "event_timestamps", EPOCH_JSON, rows);
         json.writeEndObject();
       }
-      String[] statuses = new String[rows];
-      String[] timestamps = new String[rows];
+      // Per row read, once: its values, status and event timestamp, whatever the columns.
+      int keys = reads.size();
+      Object[][] values = new Object[keys][];
+      FieldStatus[] rowStatuses = new FieldStatus[keys];
+      SerializedString[] rowTimestamps = new SerializedString[keys];
+      for (int k = 0; k < keys; k++) {
+        RowRead read = reads.get(k);
+        values[k] = read.found() == null ? null : read.found().row().values();
+        rowStatuses[k] = read.rowStatus();
+        String at = read.eventTimestamp();
+        rowTimestamps[k] = at == null ? EPOCH_JSON : new SerializedString(at);
+      }
+      SerializedString[] statuses = new SerializedString[rows];
+      SerializedString[] timestamps = new SerializedString[rows];
       for (FeatureColumns.Column c : columns) {
         FeaturePart part = c.part();
+        int index = part.index();
         json.writeStartObject();
         json.writeArrayFieldStart("values");
         for (int r = 0; r < rows; r++) {
-          RowRead read = reads.get(query.keyIndex(c.view(), r));
-          Object value = read.found() == null ? null : read.found().row().values()[part.index()];
+          int k = query.keyIndex(c.view(), r);
+          Object value = values[k] == null ? null : values[k][index];
           FeatureJson.writeValue(json, part, value);
-          statuses[r] = FieldStatus.of(read.rowStatus(), value).name();
-          String at = read.eventTimestamp();
-          timestamps[r] = at == null ? EPOCH : at;
+          statuses[r] = STATUS_JSON[FieldStatus.of(rowStatuses[k], value).ordinal()];
+          timestamps[r] = rowTimestamps[k];
         }
         json.writeEndArray();
         json.writeArrayFieldStart("statuses");
-        for (String s : statuses) {
+        for (SerializedString s : statuses) {
           json.writeString(s);
         }
         json.writeEndArray();
         json.writeArrayFieldStart("event_timestamps");
-        for (String t : timestamps) {
+        for (SerializedString t : timestamps) {
           json.writeString(t);
         }
         json.writeEndArray();
@@ -103,15 +147,55 @@ final class FeastJson {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the answer of get-online-features", e);
     }
-    return out.toByteArray();
+    return out;
   }
 
-  private static void repeat(JsonGenerator json, String field, String value, int times)
+  /**
+   * The instant entity row {@code r}'s answer holds at: the read of its window-end views (one
+   * script for the entity's keys, which share a hash slot), or, when the request names only
+   * request-time views, the read of the first of them; null when the row has no read with the
+   * store's clock.
+   */
+  private static String requestInstant(OnlineQuery query, List<RowRead> reads, int r) {
+    int views = query.columns().views().size();
+    String first = null;
+    for (int v = 0; v < views; v++) {
+      RowRead read = reads.get(query.keyIndex(v, r));
+      if (!read.key().plan().requestTime()) {
+        return read.requestInstant();
+      }
+      if (first == null) {
+        first = read.requestInstant();
+      }
+    }
+    return first;
+  }
+
+  private static void repeat(JsonGenerator json, String field, SerializedString value, int times)
       throws IOException {
     json.writeArrayFieldStart(field);
     for (int i = 0; i < times; i++) {
       json.writeString(value);
     }
     json.writeEndArray();
+  }
+
+  /** Appends what the generator flushes to the response buffer, without an intermediate copy. */
+  private static final class BufferOutput extends OutputStream {
+    private final Buffer buffer;
+
+    BufferOutput(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      buffer.appendBytes(b, off, len);
+    }
   }
 }

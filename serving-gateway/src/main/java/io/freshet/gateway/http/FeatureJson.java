@@ -15,32 +15,37 @@ import java.util.List;
  *
  * <pre>{"view": "user_activity", "version": "1a2b3c4d5e", "entity": "user_42",
  *  "feature_ts": "2026-11-23T12:00:00Z", "status": "PRESENT",
+ *  "request_instant": "2026-11-23T12:00:07.123456Z",
  *  "features": {"event_count_1h": 12, "purchase_count_1h": 1, "revenue_1h": 19.99, ...}}</pre>
  *
  * <p>Features appear in plan order, typed by the plan: INT64 as a JSON integer, FLOAT64 as a number
  * that parses back to the same double (NaN and infinities as the strings "NaN", "Infinity"), STRING
  * as a string, STRING_LIST as a list of strings, absent values as null. {@code feature_ts} is the
  * window end as an ISO-8601 instant; for a request-time view it is the request instant on the
- * online store's clock, with microseconds ({@link OnlineFeatures#eventTimestamp()}).
+ * online store's clock, with microseconds ({@link OnlineFeatures#eventTimestamp()}). {@code
+ * request_instant} is the instant on the online store's clock at which the value was read, with
+ * microseconds: the status was judged at it, and an as-served training set with a label at it
+ * returns the same values.
  */
 final class FeatureJson {
   private FeatureJson() {}
 
-  static ObjectNode of(OnlineFeatures features) {
+  static ObjectNode of(OnlineFeatures features, String requestInstant) {
     ObjectNode body = JsonResponses.MAPPER.createObjectNode();
     body.put("view", features.plan().name());
     body.put("version", features.plan().versionTag());
     body.put("entity", features.row().entityKey());
     body.put("feature_ts", features.eventTimestamp());
     body.put("status", features.status().name());
+    body.put("request_instant", requestInstant);
     putFeatures(body, features, features.plan().parts());
     return body;
   }
 
   /**
    * One view's part of a feature service's answer, restricted to {@code parts}: as {@link
-   * #of(OnlineFeatures)} without the entity; with no row, {@code feature_ts} and every value are
-   * null and the status is NOT_FOUND, with an undecodable row INVALID.
+   * #of(OnlineFeatures, String)} without the entity; with no row, {@code feature_ts} and every
+   * value are null and the status is NOT_FOUND, with an undecodable row INVALID.
    */
   static ObjectNode ofView(ViewPlan plan, RowRead read, List<FeaturePart> parts) {
     ObjectNode body = JsonResponses.MAPPER.createObjectNode();
@@ -53,6 +58,7 @@ final class FeatureJson {
       body.put("feature_ts", features.eventTimestamp());
     }
     body.put("status", read.rowStatus().name());
+    body.put("request_instant", read.requestInstant());
     putFeatures(body, features, parts);
     return body;
   }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.gateway.metrics.GatewayMetrics;
-import io.freshet.gateway.online.OnlineFeatures;
 import io.freshet.gateway.online.OnlineTableReader;
 import io.freshet.gateway.online.RowKey;
 import io.freshet.gateway.online.RowRead;
@@ -24,11 +23,15 @@ import java.util.Optional;
  * <pre>{"feature_service": "checkout_model", "entity": "user_42",
  *  "views": [{"view": "user_activity", "version": "1a2b3c4d5e",
  *             "feature_ts": "2026-11-23T12:00:00Z", "status": "PRESENT",
+ *             "request_instant": "2026-11-23T12:00:07.123456Z",
  *             "features": {"event_count_1h": 12, "revenue_1h": 19.99}}]}</pre>
  *
- * <p>A feature service's views are read with one MGET; a view without a row for the entity is
- * listed with status NOT_FOUND and null values, so the answer is 200 whenever the service exists.
- * The entity is the stored key of every view (parts of a compound key joined by U+001F).
+ * <p>A feature service's window-end views are read with one script that also reads the online
+ * store's clock (the entity's keys share a hash slot), its request-time views with one script each;
+ * every view names the instant its answer holds at ({@code request_instant}). A view without a row
+ * for the entity is listed with status NOT_FOUND and null values, so the answer is 200 whenever the
+ * service exists. The entity is the stored key of every view (parts of a compound key joined by
+ * U+001F).
  */
 final class LookupEndpoints {
   private final GatewayRequestHandler handler;
@@ -68,18 +71,16 @@ final class LookupEndpoints {
     handler.onContext(
         reader.read(plan, entity),
         exchange,
-        found -> {
-          RowKey key = new RowKey(plan, entity);
-          metrics.recordRows(
-              List.of(new RowRead(key, found.orElse(null), null)), reader.clock().millis());
-          answerFeatures(exchange, plan, entity, found);
+        read -> {
+          metrics.recordRows(List.of(read), reader.clock().millis());
+          answerFeatures(exchange, plan, entity, read);
         });
   }
 
   private static void answerFeatures(
-      Exchange exchange, ViewPlan plan, String entity, Optional<OnlineFeatures> found) {
-    if (found.isPresent()) {
-      exchange.json(200, FeatureJson.of(found.get()));
+      Exchange exchange, ViewPlan plan, String entity, RowRead read) {
+    if (read.found() != null) {
+      exchange.json(200, FeatureJson.of(read.found(), read.requestInstant()));
     } else {
       exchange.json(
           404,

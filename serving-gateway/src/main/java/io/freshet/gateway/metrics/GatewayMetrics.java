@@ -1,5 +1,6 @@
 package io.freshet.gateway.metrics;
 
+import io.freshet.gateway.online.FieldStatus;
 import io.freshet.gateway.online.RowRead;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
@@ -77,7 +79,11 @@ public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Counter> rowCounters = new ConcurrentHashMap<>();
+
+  /** By view, then by row status ordinal; filled as statuses are first seen. */
+  private final ConcurrentMap<String, AtomicReferenceArray<Counter>> rowCounters =
+      new ConcurrentHashMap<>();
+
   private final ConcurrentMap<String, Timer> stalenessTimers = new ConcurrentHashMap<>();
 
   /** Registers the catalog gauge, read at each scrape. */
@@ -106,18 +112,24 @@ public final class GatewayMetrics {
   public void recordRows(List<RowRead> reads, long nowMillis) {
     for (RowRead read : reads) {
       String view = read.key().plan().name();
-      String status = read.rowStatus().name().toLowerCase(Locale.ROOT);
-      rowCounters
-          .computeIfAbsent(
-              view + " " + status,
-              k ->
-                  Counter.builder("freshet.gateway.online.rows")
-                      .description(
-                          "Rows served by status: present and outside_max_age were found,"
-                              + " not_found were missing, invalid could not be decoded")
-                      .tags("view", view, "status", status)
-                      .register(registry))
-          .increment();
+      FieldStatus rowStatus = read.rowStatus();
+      AtomicReferenceArray<Counter> byStatus =
+          rowCounters.computeIfAbsent(
+              view, v -> new AtomicReferenceArray<>(FieldStatus.values().length));
+      Counter counter = byStatus.get(rowStatus.ordinal());
+      if (counter == null) {
+        // Registering again returns the meter already registered, so a race here is harmless.
+        String status = rowStatus.name().toLowerCase(Locale.ROOT);
+        counter =
+            Counter.builder("freshet.gateway.online.rows")
+                .description(
+                    "Rows served by status: present and outside_max_age were found,"
+                        + " not_found were missing, invalid could not be decoded")
+                .tags("view", view, "status", status)
+                .register(registry);
+        byStatus.set(rowStatus.ordinal(), counter);
+      }
+      counter.increment();
       if (read.found() != null) {
         long age = Math.max(0, nowMillis - read.found().row().featureTs());
         stalenessTimers

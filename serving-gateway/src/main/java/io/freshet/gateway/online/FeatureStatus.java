@@ -14,6 +14,19 @@ public enum FeatureStatus {
    */
   OUTSIDE_MAX_AGE;
 
+  /**
+   * The status of a row with the given {@code feature_ts} (epoch ms) at {@code readMicros}, an
+   * instant of the online store's clock in epoch microseconds: OUTSIDE_MAX_AGE from {@code
+   * feature_ts + ttl} on, the TTL rounded up to microseconds. The rule an as-served training set
+   * applies at a label instant, so an answer and its training row agree at the same instant.
+   */
+  public static FeatureStatus atMicros(long featureTsMillis, Duration ttl, long readMicros) {
+    long ttlMicros = ttl.toNanos() / 1000 + (ttl.toNanos() % 1000 > 0 ? 1 : 0);
+    return Math.multiplyExact(featureTsMillis, 1000L) + ttlMicros <= readMicros
+        ? OUTSIDE_MAX_AGE
+        : PRESENT;
+  }
+
   /** The status of a row with the given {@code feature_ts} (epoch ms) at {@code now}. */
   public static FeatureStatus of(long featureTsMillis, Duration ttl, Instant now) {
     return featureTsMillis + ttl.toMillis() <= now.toEpochMilli() ? OUTSIDE_MAX_AGE : PRESENT;

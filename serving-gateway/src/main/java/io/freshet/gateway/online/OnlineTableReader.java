@@ -5,6 +5,7 @@ import io.freshet.online.EntityTiles;
 import io.freshet.online.OnlineCodec;
 import io.freshet.online.OnlineKeys;
 import io.freshet.online.OnlineReader;
+import io.freshet.online.OnlineRow;
 import io.freshet.online.OnlineStoreUnavailableException;
 import io.freshet.online.StoredTile;
 import io.freshet.plan.ViewPlan;
@@ -13,7 +14,6 @@ import io.freshet.storage.Tile;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -25,8 +25,12 @@ import java.util.concurrent.ConcurrentMap;
  * non-blocking.
  *
  * <ul>
- *   <li>A window-end view: the entity's latest row ({@link OnlineKeys}, {@link OnlineCodec}),
- *       judged against the view's TTL by this reader's clock.
+ *   <li>A window-end view: the entity's latest row ({@link OnlineKeys}, {@link OnlineCodec}) and
+ *       the online store's clock, read atomically ({@link OnlineReader#rows}, one script per hash
+ *       slot); the row is judged against the view's TTL at that instant ({@link
+ *       FeatureStatus#atMicros}), the rule an as-served training set applies at a label instant,
+ *       and the instant is the read's {@link RowRead#readMicros}. Its event timestamp stays the
+ *       window end.
  *   <li>A request-time view ({@link ViewPlan#requestTime()}): the entity's tiles and the online
  *       store's clock, read atomically ({@link OnlineReader#tiles}); the value is {@link
  *       RequestTimeRule#valueAt} at {@code floorDiv(readMicros, 1000)}, the request instant in
@@ -47,52 +51,52 @@ public final class OnlineTableReader {
   private final ConcurrentMap<String, ThreadLocal<RequestTimeRule>> rules =
       new ConcurrentHashMap<>();
 
+  /**
+   * One codec per view version, by fingerprint: a codec is immutable and thread-safe, and building
+   * one (its stored parts, its derivations) costs more than decoding a value.
+   */
+  private final ConcurrentMap<String, OnlineCodec> codecs = new ConcurrentHashMap<>();
+
   public OnlineTableReader(OnlineReader store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }
 
   /**
-   * The features of {@code entityKey} in the view, or empty when there are none (never written, or
-   * expired). Fails with {@link OnlineStoreUnavailableException} when Redis cannot answer in time
-   * and with {@link UndecodableOnlineValueException} on a corrupt value.
+   * The features of {@code entityKey} in the view (not found when there are none: never written, or
+   * expired) and the request instant they hold at. Fails with {@link
+   * OnlineStoreUnavailableException} when Redis cannot answer in time and with {@link
+   * UndecodableOnlineValueException} on a corrupt value.
    */
-  public CompletionStage<Optional<OnlineFeatures>> read(ViewPlan plan, String entityKey) {
-    String key = OnlineKeys.key(plan, entityKey);
-    if (plan.requestTime()) {
-      return tilesEach(List.of(key))
-          .thenApply(
-              tiles -> {
-                if (tiles.get(0) instanceof UndecodableOnlineValueException undecodable) {
-                  throw undecodable;
-                }
-                return Optional.ofNullable(
-                    valueAt(plan, entityKey, key, (EntityTiles) tiles.get(0)));
-              });
-    }
-    return store
-        .get(key)
+  public CompletionStage<RowRead> read(ViewPlan plan, String entityKey) {
+    return readAll(List.of(new RowKey(plan, entityKey)))
         .thenApply(
-            bytes ->
-                bytes == null
-                    ? Optional.empty()
-                    : Optional.of(decode(plan, entityKey, key, bytes)));
+            reads -> {
+              RowRead read = reads.get(0);
+              if (read.undecodable() != null) {
+                throw read.undecodable();
+              }
+              return read;
+            });
   }
 
   /**
-   * The features at {@code keys}, in their order: the rows of window-end views with one MGET, the
+   * The features at {@code keys}, in their order, each with the request instant it holds at: the
+   * rows of window-end views with one row read script per hash slot (one in all on one server), the
    * tiles of request-time views with one read script per key, all sent at once. A value that cannot
    * be decoded spoils only its own key ({@link RowRead#undecodable()}). Fails with {@link
    * OnlineStoreUnavailableException} when Redis cannot answer in time.
    */
   public CompletionStage<List<RowRead>> readAll(List<RowKey> keys) {
+    String[] redisKeys = new String[keys.size()];
     List<String> rowKeys = new ArrayList<>(keys.size());
     List<String> tileKeys = new ArrayList<>();
-    for (RowKey k : keys) {
-      (k.plan().requestTime() ? tileKeys : rowKeys).add(k.redisKey());
+    for (int i = 0; i < redisKeys.length; i++) {
+      RowKey k = keys.get(i);
+      redisKeys[i] = k.redisKey();
+      (k.plan().requestTime() ? tileKeys : rowKeys).add(redisKeys[i]);
     }
-    CompletionStage<List<byte[]>> rows =
-        rowKeys.isEmpty() ? CompletableFuture.completedFuture(List.of()) : store.mget(rowKeys);
+    CompletionStage<List<OnlineRow>> rows = store.rows(rowKeys);
     CompletionStage<List<Object>> tiles = tilesEach(tileKeys);
     return rows.thenCombine(
         tiles,
@@ -100,8 +104,9 @@ public final class OnlineTableReader {
           List<RowRead> reads = new ArrayList<>(keys.size());
           int row = 0;
           int tile = 0;
-          for (RowKey k : keys) {
-            String redisKey = k.redisKey();
+          for (int i = 0; i < redisKeys.length; i++) {
+            RowKey k = keys.get(i);
+            String redisKey = redisKeys[i];
             long at = RowRead.NO_INSTANT;
             try {
               OnlineFeatures found;
@@ -113,7 +118,12 @@ public final class OnlineTableReader {
                 at = ((EntityTiles) read).readMicros();
                 found = valueAt(k.plan(), k.entityKey(), redisKey, (EntityTiles) read);
               } else {
-                found = decodeOrNull(k, redisKey, values.get(row++));
+                OnlineRow stored = values.get(row++);
+                at = stored.readMicros();
+                found =
+                    stored.value() == null
+                        ? null
+                        : decode(k.plan(), k.entityKey(), redisKey, stored.value(), at);
               }
               reads.add(new RowRead(k, found, null, at));
             } catch (UndecodableOnlineValueException e) {
@@ -157,24 +167,24 @@ public final class OnlineTableReader {
         .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
   }
 
-  /** The clock that judges window-end rows' age, and the staleness of served values. */
+  /**
+   * The gateway's own clock, for the staleness of served values in the metrics; the status of a
+   * value is judged at the online store's instant of its read, never by this clock.
+   */
   public Clock clock() {
     return clock;
   }
 
-  private OnlineFeatures decodeOrNull(RowKey k, String redisKey, byte[] bytes) {
-    return bytes == null ? null : decode(k.plan(), k.entityKey(), redisKey, bytes);
-  }
-
-  private OnlineFeatures decode(ViewPlan plan, String entityKey, String key, byte[] bytes) {
+  private OnlineFeatures decode(
+      ViewPlan plan, String entityKey, String key, byte[] bytes, long readMicros) {
     FeatureRow row;
     try {
-      row = new OnlineCodec(plan).decode(entityKey, bytes);
+      row = codec(plan).decode(entityKey, bytes);
     } catch (IllegalArgumentException e) {
       throw new UndecodableOnlineValueException(key, e);
     }
     return new OnlineFeatures(
-        plan, row, FeatureStatus.of(row.featureTs(), plan.ttl(), clock.instant()));
+        plan, row, FeatureStatus.atMicros(row.featureTs(), plan.ttl(), readMicros));
   }
 
   /** The request-time value of the entity's tiles at their read instant, or null for none. */
@@ -203,11 +213,17 @@ public final class OnlineTableReader {
         : new OnlineFeatures(plan, row, FeatureStatus.PRESENT, read.readMicros());
   }
 
+  private OnlineCodec codec(ViewPlan plan) {
+    OnlineCodec codec = codecs.get(plan.fingerprint());
+    return codec != null
+        ? codec
+        : codecs.computeIfAbsent(plan.fingerprint(), f -> new OnlineCodec(plan));
+  }
+
   private RequestTimeRule rule(ViewPlan plan) {
     return rules
         .computeIfAbsent(
-            plan.name() + "@" + plan.versionTag(),
-            k -> ThreadLocal.withInitial(() -> new RequestTimeRule(plan)))
+            plan.fingerprint(), k -> ThreadLocal.withInitial(() -> new RequestTimeRule(plan)))
         .get();
   }
 }

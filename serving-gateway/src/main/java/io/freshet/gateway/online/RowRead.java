@@ -10,31 +10,42 @@ import java.util.Objects;
  * @param key the row asked for
  * @param found the decoded row, or null
  * @param undecodable why the stored value could not be read, or null
- * @param readMicros for a request-time view, the request instant on the online store's clock in
- *     epoch microseconds, also when nothing was found: the answer "no value" holds at that instant,
- *     and a training set built as served reproduces it there; {@link #NO_INSTANT} otherwise
+ * @param readMicros the request instant on the online store's clock in epoch microseconds, at which
+ *     the key was read, also when nothing was found: the answer (a value, its status, or no value)
+ *     holds at that instant, and a training set built as served reproduces it there; {@link
+ *     #NO_INSTANT} for a read made without the store's clock
  */
 public record RowRead(
     RowKey key,
     OnlineFeatures found,
     UndecodableOnlineValueException undecodable,
     long readMicros) {
-  /** {@link #readMicros} of a window-end read, which has no request instant of its own. */
+  /** {@link #readMicros} of a read made without the store's clock. */
   public static final long NO_INSTANT = Long.MIN_VALUE;
 
-  /** A read of a window-end row. */
+  /** A read made without the store's clock. */
   public RowRead(RowKey key, OnlineFeatures found, UndecodableOnlineValueException undecodable) {
     this(key, found, undecodable, NO_INSTANT);
   }
 
   /**
    * The event timestamp clients get: the found value's, else the request instant of a request-time
-   * read, else null (the caller writes Feast's epoch for a missing row).
+   * read, else null (the caller writes Feast's epoch for a missing window-end row).
    */
   public String eventTimestamp() {
     if (found != null) {
       return found.eventTimestamp();
     }
+    return readMicros == NO_INSTANT || !key.plan().requestTime()
+        ? null
+        : OnlineFeatures.requestInstant(readMicros);
+  }
+
+  /**
+   * The request instant as clients get it, with six fractional digits ({@link
+   * OnlineFeatures#requestInstant}), or null for a read made without the store's clock.
+   */
+  public String requestInstant() {
     return readMicros == NO_INSTANT ? null : OnlineFeatures.requestInstant(readMicros);
   }
 

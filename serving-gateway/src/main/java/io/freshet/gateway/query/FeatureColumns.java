@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Feature references resolved against the catalog: the plan and part behind each answer column, and
@@ -81,12 +83,11 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
     Map<String, Integer> names = new HashMap<>();
     for (int i = 0; i < refs.size(); i++) {
       FeatureRef ref = refs.get(i);
-      String field = service == null ? "features[" + i + "]" : "feature_service";
       ViewPlan plan = catalog.find(ref.view());
       if (plan == null) {
         throw unresolved(
             service,
-            field,
+            field(service, i),
             ref,
             "unknown_view",
             "unknown feature view '"
@@ -99,7 +100,7 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
       if (part == null) {
         throw unresolved(
             service,
-            field,
+            field(service, i),
             ref,
             "unknown_feature",
             "feature view '"
@@ -120,7 +121,7 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
       Integer clash = names.putIfAbsent(name, i);
       if (clash != null) {
         throw RequestRejection.badRequest(
-            field,
+            field(service, i),
             ref.toString(),
             "'"
                 + refs.get(clash)
@@ -133,6 +134,11 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
       columns.add(new Column(ref, plan, part, name, v));
     }
     return new FeatureColumns(List.copyOf(columns), List.copyOf(views));
+  }
+
+  /** The request part an error about column {@code i} names. */
+  private static String field(String service, int i) {
+    return service == null ? "features[" + i + "]" : "feature_service";
   }
 
   private static RequestRejection unresolved(
@@ -155,12 +161,26 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
             + " (fix the service's definition, or apply the view it needs)");
   }
 
+  /**
+   * The parts of each view version by name, by fingerprint: a wide request looks up hundreds of
+   * features of one view. Grows by one small map per view version served.
+   */
+  private static final ConcurrentMap<String, Map<String, FeaturePart>> PARTS_BY_NAME =
+      new ConcurrentHashMap<>();
+
   private static FeaturePart partOrNull(ViewPlan plan, String name) {
-    for (FeaturePart p : plan.parts()) {
-      if (p.name().equals(name)) {
-        return p;
-      }
+    Map<String, FeaturePart> parts = PARTS_BY_NAME.get(plan.fingerprint());
+    if (parts == null) {
+      parts = PARTS_BY_NAME.computeIfAbsent(plan.fingerprint(), f -> byName(plan));
     }
-    return null;
+    return parts.get(name);
+  }
+
+  private static Map<String, FeaturePart> byName(ViewPlan plan) {
+    Map<String, FeaturePart> m = new HashMap<>();
+    for (FeaturePart p : plan.parts()) {
+      m.putIfAbsent(p.name(), p);
+    }
+    return Map.copyOf(m);
   }
 }

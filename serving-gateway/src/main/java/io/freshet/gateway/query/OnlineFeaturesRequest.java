@@ -137,8 +137,8 @@ public record OnlineFeaturesRequest(
     Map<FeatureRef, Integer> seen = new HashMap<>();
     for (int i = 0; i < node.size(); i++) {
       JsonNode item = node.get(i);
-      String field = "features[" + i + "]";
       if (!item.isTextual()) {
+        String field = "features[" + i + "]";
         throw RequestRejection.badRequest(
             field,
             JsonText.of(item),
@@ -148,11 +148,13 @@ public record OnlineFeaturesRequest(
       try {
         ref = FeatureRef.parse(item.textValue());
       } catch (IllegalArgumentException e) {
+        String field = "features[" + i + "]";
         throw RequestRejection.badRequest(
             field, item.textValue(), field + ": " + JsonText.clipMessage(e.getMessage()));
       }
       Integer before = seen.putIfAbsent(ref, i);
       if (before != null) {
+        String field = "features[" + i + "]";
         throw RequestRejection.badRequest(
             field,
             item.textValue(),
@@ -266,7 +268,7 @@ public record OnlineFeaturesRequest(
       }
       List<JsonNode> list = new ArrayList<>(values.size());
       for (int i = 0; i < values.size(); i++) {
-        list.add(checkEntityValue(field + "[" + i + "]", values.get(i)));
+        list.add(checkEntityValue(field, i, values.get(i)));
       }
       out.put(key, List.copyOf(list));
       if (rows < 0) {
@@ -277,10 +279,12 @@ public record OnlineFeaturesRequest(
     return rows;
   }
 
-  private static JsonNode checkEntityValue(String field, JsonNode v) {
+  /** Checks value {@code i} of {@code list}; the field an error names is {@code list[i]}. */
+  private static JsonNode checkEntityValue(String list, int i, JsonNode v) {
     if (v.isTextual()) {
       String s = v.textValue();
       if (s.isEmpty()) {
+        String field = list + "[" + i + "]";
         throw RequestRejection.badRequest(
             field,
             "\"\"",
@@ -288,6 +292,7 @@ public record OnlineFeaturesRequest(
       }
       int bad = JsonText.loneSurrogateAt(s);
       if (bad >= 0) {
+        String field = list + "[" + i + "]";
         throw RequestRejection.badRequest(
             field,
             JsonText.of(v),
@@ -301,6 +306,7 @@ public record OnlineFeaturesRequest(
     if (v.isIntegralNumber()) {
       return v;
     }
+    String field = list + "[" + i + "]";
     throw RequestRejection.badRequest(
         field,
         JsonText.of(v),

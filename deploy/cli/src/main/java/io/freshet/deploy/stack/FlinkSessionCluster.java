@@ -212,10 +212,15 @@ public final class FlinkSessionCluster implements AutoCloseable {
       taskManager.requireAlive();
       try {
         ClusterOverview o = rest.overview();
-        if (o.taskManagers() >= 1) {
+        // A TaskManager is counted when it registers and its slots only with its first slot
+        // report: ready means slots a job can use.
+        if (o.taskManagers() >= 1 && o.slotsTotal() >= 1) {
           return;
         }
-        last = "no TaskManager had registered";
+        last =
+            o.taskManagers() >= 1
+                ? "a TaskManager had registered but reported no slots yet"
+                : "no TaskManager had registered";
       } catch (FlinkRestException e) {
         last = e.getMessage();
       }

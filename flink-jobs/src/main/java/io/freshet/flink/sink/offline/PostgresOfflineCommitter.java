@@ -87,6 +87,7 @@ final class PostgresOfflineCommitter extends RowCommitter {
         return Outcome.ALREADY_COMMITTED;
       }
       visible = writeOnline(committable.rows());
+      reached(Point.BETWEEN_STORES, committable);
     }
     OfflineWriter.Outcome outcome =
         writer.apply(
