@@ -142,8 +142,10 @@ public final class BenchMain {
                         a.getOrDefault(
                             "readable-probe-seconds", a.getOrDefault("readable-seconds", "60")))));
         r.put("command", "bench/run.sh " + String.join(" ", args));
-        System.out.println("event-to-readable " + mode + ": " + r);
-        byMode.put(mode.trim(), r);
+        String label = a.getOrDefault("readable-label", "").trim();
+        String key = label.isEmpty() ? mode.trim() : mode.trim() + " " + label;
+        System.out.println("event-to-readable " + key + ": " + r);
+        byMode.put(key, r);
         report.put("eventToReadable", byMode);
         report.write();
       }

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +42,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Event to readable: how long after Kafka acknowledged an event the gateway answers with it
@@ -131,10 +138,11 @@ final class EventToReadableBench {
     Path checkpoints = E2eStores.tempDir("freshet-bench-e2r-chk");
     int restPort = E2eStores.freePort();
     StreamExecutionEnvironment env = E2eStores.flink(checkpoints, p.checkpointMillis(), restPort);
+    String group = "freshet-bench-e2r-" + System.nanoTime();
     JobSettings settings =
         new JobSettings(
             KafkaBroker.bootstrapServers(),
-            "freshet-bench-e2r-" + System.nanoTime(),
+            group,
             JobSettings.StartingOffsets.EARLIEST,
             pgUrl,
             E2eStores.REDIS_URL,
@@ -155,7 +163,11 @@ final class EventToReadableBench {
       poller = new Poller(gateway.port(), plan.name(), p.pollMillis());
       poller.start();
       double load0 = Machine.load1();
+      long produceStart = System.nanoTime();
       events = produce(p, topic, probes, poller);
+      double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
+      res.put("producedEventsPerSecond", (events + probes.size()) / produceSeconds);
+      res.put("lagWhenProducingEnded", lag(topic, group, p.rate()));
       poller.drain(Duration.ofSeconds(p.waitSeconds()));
       // every probe once more: still counted once
       int recheckedTwice = 0;
@@ -197,6 +209,40 @@ final class EventToReadableBench {
     return res;
   }
 
+  /**
+   * How far the job is behind the topic: records after the offsets its last completed checkpoint
+   * committed for the consumer group (Flink commits a checkpoint's offsets when it completes), so a
+   * job that keeps up is behind by at most about one checkpoint interval of events.
+   */
+  static Map<String, Object> lag(String topic, String group, int rate) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int i = 0; i < E2eStores.PARTITIONS; i++) {
+        latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
+      }
+      long behind = 0;
+      for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
+          admin.listOffsets(latest).all().get().entrySet()) {
+        OffsetAndMetadata c = committed.get(e.getKey());
+        behind += e.getValue().offset() - (c == null ? 0 : c.offset());
+      }
+      m.put("records", behind);
+      m.put("seconds", rate == 0 ? 0.0 : (double) behind / rate);
+      m.put(
+          "note",
+          "records after the offsets of the last completed checkpoint, when the producer stopped;"
+              + " seconds at the background rate");
+    } catch (Exception e) {
+      m.put("error", e.toString());
+    }
+    return m;
+  }
+
   static Map<String, Object> params(Params p, ViewPlan plan) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("mode", p.mode());
@@ -211,6 +257,7 @@ final class EventToReadableBench {
     m.put("pollMillis", p.pollMillis());
     m.put("sinks", "exactly-once Postgres offline + Redis online (TileSink or row sinks)");
     m.put("stateBackend", "rocksdb, incremental checkpoints");
+    m.put("flinkConf", System.getProperty("freshet.bench.flinkConf", ""));
     m.put("eventTime", "wall clock (real time)");
     return m;
   }
