@@ -187,6 +187,20 @@ public final class OfflineTable {
   }
 
   /**
+   * {@link #insertOrSupersedeStatement()}, answering one row with one column: how many current
+   * versions it closed. Same parameters. When it closed none, every row of the batch has a current
+   * version (one it inserted, or one whose values were equal), so {@link #insertStatement()} would
+   * add nothing and need not be sent. (Every writer that closes a current version adds the next one
+   * in the same transaction, and no writer deletes versions, so a row that had a current version
+   * keeps one.)
+   */
+  public String insertOrSupersedeCountingStatement() {
+    return "WITH applied AS ("
+        + insertOrSupersedeStatement()
+        + " RETURNING superseded_at) SELECT count(*) FROM applied WHERE superseded_at IS NOT NULL";
+  }
+
+  /**
    * Second of the two statements that apply a batch: adds a version, committed at the transaction's
    * {@code now()}, for every row that has no current version left, that is, the rows whose previous
    * version {@link #insertOrSupersedeStatement()} just closed. Same parameters.

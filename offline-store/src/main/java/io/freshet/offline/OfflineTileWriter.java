@@ -8,11 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,15 +98,7 @@ public final class OfflineTileWriter implements AutoCloseable {
               + table.qualifiedName()
               + "; give one per tile, -1 for a version never served");
     }
-    int[] order =
-        IntStream.range(0, tiles.size())
-            .boxed()
-            .sorted(
-                Comparator.comparing((Integer i) -> tiles.get(i).entityKey())
-                    .thenComparingLong(i -> tiles.get(i).start())
-                    .thenComparingLong(i -> tiles.get(i).version()))
-            .mapToInt(Integer::intValue)
-            .toArray();
+    int[] order = LockOrder.ofTiles(tiles);
     List<Tile> sorted = new ArrayList<>(tiles.size());
     long[] sortedVisible = new long[tiles.size()];
     for (int i = 0; i < order.length; i++) {

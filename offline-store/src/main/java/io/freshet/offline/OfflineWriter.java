@@ -6,14 +6,13 @@ import java.io.IOException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +23,13 @@ import org.slf4j.LoggerFactory;
  * every ten minutes.
  *
  * <p>One transaction per committable: the marker ({@link SinkCommits#claim}), then for each batch
- * the two statements of {@link OfflineTable}, then COMMIT. A marker already there means the rows
- * are in: nothing is written. Not thread-safe; one per committer.
+ * the two statements of {@link OfflineTable}, then COMMIT. The second statement ({@link
+ * OfflineTable#insertStatement()}) only adds new versions of the rows whose current version the
+ * first one closed; the first one counts those ({@link
+ * OfflineTable#insertOrSupersedeCountingStatement()}), and when it closed none, the second one,
+ * which would find a current version for every row of the batch and add nothing, is not sent. A
+ * marker already there means the rows are in: nothing is written. Not thread-safe; one per
+ * committer.
  *
  * <p>Rows are written in one order, by entity key then feature_ts, whatever order the committable
  * holds them in. Each statement locks the current version of every row it touches ({@code ON
@@ -131,13 +135,7 @@ public final class OfflineWriter implements AutoCloseable {
    * feature_ts. See the class comment.
    */
   static int[] lockOrder(List<FeatureRow> rows) {
-    return IntStream.range(0, rows.size())
-        .boxed()
-        .sorted(
-            Comparator.comparing((Integer i) -> rows.get(i).entityKey())
-                .thenComparingLong(i -> rows.get(i).featureTs()))
-        .mapToInt(Integer::intValue)
-        .toArray();
+    return LockOrder.ofRows(rows);
   }
 
   private void writeRows(
@@ -146,7 +144,7 @@ public final class OfflineWriter implements AutoCloseable {
     int batches = (rows.size() + rowsPerStatement - 1) / rowsPerStatement;
     int half = (batches + 1) / 2;
     try (PreparedStatement insertOrSupersede =
-            c.prepareStatement(table.insertOrSupersedeStatement());
+            c.prepareStatement(table.insertOrSupersedeCountingStatement());
         PreparedStatement insert = c.prepareStatement(table.insertStatement())) {
       for (int b = 0; b < batches; b++) {
         progress.beforeBatch();
@@ -158,8 +156,14 @@ public final class OfflineWriter implements AutoCloseable {
             insertOrSupersede.setArray(i + 1, columns[i]);
             insert.setArray(i + 1, columns[i]);
           }
-          insertOrSupersede.executeUpdate();
-          insert.executeUpdate();
+          long superseded;
+          try (ResultSet r = insertOrSupersede.executeQuery()) {
+            r.next();
+            superseded = r.getLong(1);
+          }
+          if (superseded > 0) {
+            insert.executeUpdate();
+          }
         } finally {
           for (Array a : columns) {
             a.free();

@@ -34,6 +34,17 @@ class OfflineWriterTest {
                   .feature(Feature.named("n").aggregate(count()).over(HOUR))
                   .feature(Feature.named("pages").aggregate(lastK("page", 3)).over(HOUR))
                   .build()));
+
+  /** A table of its own for the test that reads every version back. */
+  private static final OfflineTable MIXED =
+      OfflineTable.of(
+          ViewPlan.of(
+              FeatureView.named("mixed_batches")
+                  .source(KafkaJsonSource.topic("clicks").keyedBy("user_id").eventTimeField("ts"))
+                  .feature(Feature.named("n").aggregate(count()).over(HOUR))
+                  .feature(Feature.named("pages").aggregate(lastK("page", 3)).over(HOUR))
+                  .build()));
+
   private static final long T1 = Instant.parse("2026-11-20T12:00:00Z").toEpochMilli();
   private static final OfflineWriter.Progress QUIET =
       new OfflineWriter.Progress() {
@@ -95,6 +106,63 @@ class OfflineWriterTest {
       }
       assertThat(writer.apply(rows, marker, QUIET)).isEqualTo(OfflineWriter.Outcome.APPLIED);
     }
+  }
+
+  @Test
+  void a_batch_that_closes_no_version_and_one_that_does_are_both_applied_in_full()
+      throws Exception {
+    // Batches of two rows, in lock order: (s0, s1) only equal rows, one of them now served;
+    // (s2, s3) one changed row; (s4, s5) new rows. The second commit must close s2's version and
+    // add its new one, set s0's visible_at, and add s4 and s5.
+    List<FeatureRow> first = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      first.add(new FeatureRow("s" + i, T1, new Object[] {(long) i, List.of("p" + i)}));
+    }
+    long[] firstVisible = {-1, 5_000_000L, 6_000_000L, -1};
+    List<FeatureRow> second = new ArrayList<>(first);
+    second.set(2, new FeatureRow("s2", T1, new Object[] {20L, List.of("changed")}));
+    second.add(new FeatureRow("s5", T1, new Object[] {5L, null}));
+    second.add(new FeatureRow("s4", T1, new Object[] {null, List.of()}));
+    long[] secondVisible = {7_000_001L, 8_000_000L, 9_000_000L, -1, 10_000_000L, -1};
+    try (OfflineWriter writer = new OfflineWriter(MIXED, url, 2, Duration.ofDays(7))) {
+      assertThat(writer.apply(first, firstVisible, new SinkCommits.Marker("mix", 0, 1, 7), QUIET))
+          .isEqualTo(OfflineWriter.Outcome.APPLIED);
+      assertThat(writer.apply(second, secondVisible, new SinkCommits.Marker("mix", 0, 2, 7), QUIET))
+          .isEqualTo(OfflineWriter.Outcome.APPLIED);
+    }
+    try (OfflineSession session = OfflineSession.open(url, "freshet-test")) {
+      for (FeatureRow row : second) {
+        assertThat(session.latestCurrentRow(MIXED, row.entityKey())).isEqualTo(row);
+      }
+    }
+    List<String> history = new ArrayList<>();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r =
+            s.executeQuery(
+                "SELECT entity_key, n, superseded_at IS NOT NULL,"
+                    + " (extract(epoch from visible_at) * 1000000)::bigint FROM "
+                    + MIXED.qualifiedName()
+                    + " ORDER BY entity_key, committed_at")) {
+      while (r.next()) {
+        history.add(
+            r.getString(1)
+                + " n="
+                + r.getObject(2)
+                + (r.getBoolean(3) ? " superseded" : " current")
+                + " visible="
+                + r.getObject(4));
+      }
+    }
+    assertThat(history)
+        .containsExactly(
+            "s0 n=0 current visible=7000001",
+            "s1 n=1 current visible=5000000",
+            "s2 n=2 superseded visible=6000000",
+            "s2 n=20 current visible=9000000",
+            "s3 n=3 current visible=null",
+            "s4 n=null current visible=null",
+            "s5 n=5 current visible=10000000");
   }
 
   @Test
