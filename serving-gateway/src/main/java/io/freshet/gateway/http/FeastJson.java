@@ -10,7 +10,6 @@ import io.freshet.gateway.query.OnlineQuery;
 import io.freshet.plan.FeaturePart;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -178,24 +177,5 @@ final class FeastJson {
       json.writeString(value);
     }
     json.writeEndArray();
-  }
-
-  /** Appends what the generator flushes to the response buffer, without an intermediate copy. */
-  private static final class BufferOutput extends OutputStream {
-    private final Buffer buffer;
-
-    BufferOutput(Buffer buffer) {
-      this.buffer = buffer;
-    }
-
-    @Override
-    public void write(int b) {
-      buffer.appendByte((byte) b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      buffer.appendBytes(b, off, len);
-    }
   }
 }
