@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.online.FieldStatus;
+import io.freshet.gateway.online.OnlineFeatures;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.gateway.query.FeatureColumns;
 import io.freshet.gateway.query.OnlineQuery;
@@ -80,13 +81,20 @@ final class FeastJson {
       }
       json.writeEndArray();
       json.writeArrayFieldStart("request_instants");
+      // The rows of one read share its instant: each distinct one is written out once.
+      long lastMicros = RowRead.NO_INSTANT;
+      SerializedString lastInstant = null;
       for (int r = 0; r < rows; r++) {
-        String instant = requestInstant(query, reads, r);
-        if (instant == null) {
+        long micros = requestMicros(query, reads, r);
+        if (micros == RowRead.NO_INSTANT) {
           json.writeNull();
-        } else {
-          json.writeString(instant);
+          continue;
         }
+        if (lastInstant == null || micros != lastMicros) {
+          lastInstant = new SerializedString(OnlineFeatures.requestInstant(micros));
+          lastMicros = micros;
+        }
+        json.writeString(lastInstant);
       }
       json.writeEndArray();
       json.writeEndObject();
@@ -150,21 +158,21 @@ final class FeastJson {
   }
 
   /**
-   * The instant entity row {@code r}'s answer holds at: the read of its window-end views (one
-   * script for the entity's keys, which share a hash slot), or, when the request names only
-   * request-time views, the read of the first of them; null when the row has no read with the
-   * store's clock.
+   * The instant (epoch microseconds) entity row {@code r}'s answer holds at: the read of its
+   * window-end views (one script for the entity's keys, which share a hash slot), or, when the
+   * request names only request-time views, the read of the first of them; {@link
+   * RowRead#NO_INSTANT} when the row has no read with the store's clock.
    */
-  private static String requestInstant(OnlineQuery query, List<RowRead> reads, int r) {
+  private static long requestMicros(OnlineQuery query, List<RowRead> reads, int r) {
     int views = query.columns().views().size();
-    String first = null;
+    long first = RowRead.NO_INSTANT;
     for (int v = 0; v < views; v++) {
       RowRead read = reads.get(query.keyIndex(v, r));
       if (!read.key().plan().requestTime()) {
-        return read.requestInstant();
+        return read.readMicros();
       }
-      if (first == null) {
-        first = read.requestInstant();
+      if (first == RowRead.NO_INSTANT) {
+        first = read.readMicros();
       }
     }
     return first;
