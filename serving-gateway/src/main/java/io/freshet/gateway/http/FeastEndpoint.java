@@ -9,6 +9,7 @@ import io.freshet.gateway.online.OnlineTableReader;
 import io.freshet.gateway.query.JsonText;
 import io.freshet.gateway.query.OnlineFeaturesRequest;
 import io.freshet.gateway.query.OnlineQuery;
+import io.freshet.gateway.query.PlainRequestReader;
 import io.freshet.gateway.query.RequestRejection;
 import io.freshet.plan.Catalog;
 import io.vertx.core.Vertx;
@@ -29,6 +30,7 @@ final class FeastEndpoint {
   private final OnlineTableReader reader;
   private final GatewayMetrics metrics;
   private final GatewayLimits limits;
+  private final PlainRequestReader plain;
 
   FeastEndpoint(
       GatewayRequestHandler handler,
@@ -41,6 +43,7 @@ final class FeastEndpoint {
     this.reader = reader;
     this.metrics = metrics;
     this.limits = limits;
+    this.plain = new PlainRequestReader(JsonResponses.STRICT_READER.getFactory(), limits);
   }
 
   void handle(Exchange exchange) {
@@ -61,7 +64,12 @@ final class FeastEndpoint {
   }
 
   private void answer(Exchange exchange, Buffer body) {
-    OnlineFeaturesRequest request = OnlineFeaturesRequest.parse(parse(body), limits);
+    // The plain, valid shape without a JSON tree; anything else as a tree, whose checks name the
+    // fault.
+    OnlineFeaturesRequest request = body.length() == 0 ? null : plain.read(body.getBytes());
+    if (request == null) {
+      request = OnlineFeaturesRequest.parse(parse(body), limits);
+    }
     Optional<Catalog> catalog = handler.catalogOrAnswer(exchange);
     if (catalog.isEmpty()) {
       return;

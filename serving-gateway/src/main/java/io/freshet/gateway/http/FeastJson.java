@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.online.FieldStatus;
+import io.freshet.gateway.online.OnlineFeatures;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.gateway.query.FeatureColumns;
 import io.freshet.gateway.query.OnlineQuery;
 import io.freshet.plan.FeaturePart;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -52,6 +52,16 @@ final class FeastJson {
   /** Text written many times per answer, encoded once. */
   private static final SerializedString EPOCH_JSON = new SerializedString(EPOCH);
 
+  /** The field names of the answer. */
+  private static final SerializedString METADATA = new SerializedString("metadata");
+
+  private static final SerializedString FEATURE_NAMES = new SerializedString("feature_names");
+  private static final SerializedString REQUEST_INSTANTS = new SerializedString("request_instants");
+  private static final SerializedString RESULTS = new SerializedString("results");
+  private static final SerializedString VALUES = new SerializedString("values");
+  private static final SerializedString STATUSES = new SerializedString("statuses");
+  private static final SerializedString EVENT_TIMESTAMPS = new SerializedString("event_timestamps");
+
   private static final SerializedString[] STATUS_JSON =
       new SerializedString[FieldStatus.values().length];
 
@@ -71,8 +81,9 @@ final class FeastJson {
     try (JsonGenerator json =
         JsonResponses.MAPPER.getFactory().createGenerator(new BufferOutput(out))) {
       json.writeStartObject();
-      json.writeObjectFieldStart("metadata");
-      json.writeArrayFieldStart("feature_names");
+      json.writeFieldName(METADATA);
+      json.writeStartObject();
+      startArray(json, FEATURE_NAMES);
       for (String joinKey : entities.keySet()) {
         json.writeString(joinKey);
       }
@@ -80,27 +91,34 @@ final class FeastJson {
         json.writeString(c.name());
       }
       json.writeEndArray();
-      json.writeArrayFieldStart("request_instants");
+      startArray(json, REQUEST_INSTANTS);
+      // The rows of one read share its instant: each distinct one is written out once.
+      long lastMicros = RowRead.NO_INSTANT;
+      SerializedString lastInstant = null;
       for (int r = 0; r < rows; r++) {
-        String instant = requestInstant(query, reads, r);
-        if (instant == null) {
+        long micros = requestMicros(query, reads, r);
+        if (micros == RowRead.NO_INSTANT) {
           json.writeNull();
-        } else {
-          json.writeString(instant);
+          continue;
         }
+        if (lastInstant == null || micros != lastMicros) {
+          lastInstant = new SerializedString(OnlineFeatures.requestInstant(micros));
+          lastMicros = micros;
+        }
+        json.writeString(lastInstant);
       }
       json.writeEndArray();
       json.writeEndObject();
-      json.writeArrayFieldStart("results");
+      startArray(json, RESULTS);
       for (List<JsonNode> values : entities.values()) {
         json.writeStartObject();
-        json.writeArrayFieldStart("values");
+        startArray(json, VALUES);
         for (JsonNode v : values) {
           json.writeTree(v);
         }
         json.writeEndArray();
-        repeat(json, "statuses", STATUS_JSON[FieldStatus.PRESENT.ordinal()], rows);
-        repeat(json, "event_timestamps", EPOCH_JSON, rows);
+        repeat(json, STATUSES, STATUS_JSON[FieldStatus.PRESENT.ordinal()], rows);
+        repeat(json, EVENT_TIMESTAMPS, EPOCH_JSON, rows);
         json.writeEndObject();
       }
       // Per row read, once: its values, status and event timestamp, whatever the columns.
@@ -121,7 +139,7 @@ final class FeastJson {
         FeaturePart part = c.part();
         int index = part.index();
         json.writeStartObject();
-        json.writeArrayFieldStart("values");
+        startArray(json, VALUES);
         for (int r = 0; r < rows; r++) {
           int k = query.keyIndex(c.view(), r);
           Object value = values[k] == null ? null : values[k][index];
@@ -130,12 +148,12 @@ final class FeastJson {
           timestamps[r] = rowTimestamps[k];
         }
         json.writeEndArray();
-        json.writeArrayFieldStart("statuses");
+        startArray(json, STATUSES);
         for (SerializedString s : statuses) {
           json.writeString(s);
         }
         json.writeEndArray();
-        json.writeArrayFieldStart("event_timestamps");
+        startArray(json, EVENT_TIMESTAMPS);
         for (SerializedString t : timestamps) {
           json.writeString(t);
         }
@@ -151,51 +169,38 @@ final class FeastJson {
   }
 
   /**
-   * The instant entity row {@code r}'s answer holds at: the read of its window-end views (one
-   * script for the entity's keys, which share a hash slot), or, when the request names only
-   * request-time views, the read of the first of them; null when the row has no read with the
-   * store's clock.
+   * The instant (epoch microseconds) entity row {@code r}'s answer holds at: the read of its
+   * window-end views (one script for the entity's keys, which share a hash slot), or, when the
+   * request names only request-time views, the read of the first of them; {@link
+   * RowRead#NO_INSTANT} when the row has no read with the store's clock.
    */
-  private static String requestInstant(OnlineQuery query, List<RowRead> reads, int r) {
+  private static long requestMicros(OnlineQuery query, List<RowRead> reads, int r) {
     int views = query.columns().views().size();
-    String first = null;
+    long first = RowRead.NO_INSTANT;
     for (int v = 0; v < views; v++) {
       RowRead read = reads.get(query.keyIndex(v, r));
       if (!read.key().plan().requestTime()) {
-        return read.requestInstant();
+        return read.readMicros();
       }
-      if (first == null) {
-        first = read.requestInstant();
+      if (first == RowRead.NO_INSTANT) {
+        first = read.readMicros();
       }
     }
     return first;
   }
 
-  private static void repeat(JsonGenerator json, String field, SerializedString value, int times)
+  private static void startArray(JsonGenerator json, SerializedString field) throws IOException {
+    json.writeFieldName(field);
+    json.writeStartArray();
+  }
+
+  private static void repeat(
+      JsonGenerator json, SerializedString field, SerializedString value, int times)
       throws IOException {
-    json.writeArrayFieldStart(field);
+    startArray(json, field);
     for (int i = 0; i < times; i++) {
       json.writeString(value);
     }
     json.writeEndArray();
-  }
-
-  /** Appends what the generator flushes to the response buffer, without an intermediate copy. */
-  private static final class BufferOutput extends OutputStream {
-    private final Buffer buffer;
-
-    BufferOutput(Buffer buffer) {
-      this.buffer = buffer;
-    }
-
-    @Override
-    public void write(int b) {
-      buffer.appendByte((byte) b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      buffer.appendBytes(b, off, len);
-    }
   }
 }

@@ -7,7 +7,9 @@ import io.freshet.gateway.online.OnlineFeatures;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -40,6 +42,36 @@ final class FeatureJson {
     body.put("request_instant", requestInstant);
     putFeatures(body, features, features.plan().parts());
     return body;
+  }
+
+  /**
+   * The bytes of {@link #of(OnlineFeatures, String)}, written with a streaming generator straight
+   * into the response buffer, without a tree.
+   */
+  static Buffer write(OnlineFeatures features, String requestInstant) {
+    List<FeaturePart> parts = features.plan().parts();
+    Buffer out = Buffer.buffer(256 + parts.size() * 32);
+    try (JsonGenerator json =
+        JsonResponses.MAPPER.getFactory().createGenerator(new BufferOutput(out))) {
+      json.writeStartObject();
+      json.writeStringField("view", features.plan().name());
+      json.writeStringField("version", features.plan().versionTag());
+      json.writeStringField("entity", features.row().entityKey());
+      json.writeStringField("feature_ts", features.eventTimestamp());
+      json.writeStringField("status", features.status().name());
+      json.writeStringField("request_instant", requestInstant);
+      json.writeObjectFieldStart("features");
+      Object[] row = features.row().values();
+      for (FeaturePart part : parts) {
+        json.writeFieldName(part.name());
+        writeValue(json, part, row[part.index()]);
+      }
+      json.writeEndObject();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the answer of GET /features", e);
+    }
+    return out;
   }
 
   /**

@@ -80,7 +80,10 @@ final class LookupEndpoints {
   private static void answerFeatures(
       Exchange exchange, ViewPlan plan, String entity, RowRead read) {
     if (read.found() != null) {
-      exchange.json(200, FeatureJson.of(read.found(), read.requestInstant()));
+      exchange.send(
+          200,
+          JsonResponses.APPLICATION_JSON,
+          FeatureJson.write(read.found(), read.requestInstant()));
     } else {
       exchange.json(
           404,

@@ -40,7 +40,13 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
    */
   public static FeatureColumns ofFeatures(
       List<FeatureRef> refs, Catalog catalog, boolean fullFeatureNames) {
-    return resolve(refs, catalog, fullFeatureNames, null);
+    FeatureColumns known = PlainRequestReader.resolved(refs, catalog, fullFeatureNames);
+    if (known != null) {
+      return known;
+    }
+    FeatureColumns columns = resolve(refs, catalog, fullFeatureNames, null);
+    PlainRequestReader.remember(refs, catalog, fullFeatureNames, columns);
+    return columns;
   }
 
   /**
