@@ -81,17 +81,27 @@ public final class AsOfScan {
 
   /**
    * The temporary table of entities, each with the {@code feature_ts} intervals its labels can use:
-   * {@code lo[i]} to {@code hi[i]}, both ends included, disjoint and in increasing order.
+   * {@code lo[i]} to {@code hi[i]}, both ends included, disjoint and in increasing order, in epoch
+   * microseconds (integers cost the server far less to read than timestamp text). A bound must lie
+   * within {@link #EXACT_MICROS} of the epoch, where the conversion to {@code timestamptz} is
+   * exact; beyond it a null {@code lo} stands for {@code -infinity} and a null {@code hi} for
+   * {@code infinity}.
    */
   public static final String INTERVALS_TABLE = "freshet_training_intervals";
+
+  /**
+   * The largest distance from the epoch, in microseconds, at which a bound of the intervals table
+   * is converted exactly: {@code n * interval '1 microsecond'} multiplies in double precision.
+   */
+  public static final long EXACT_MICROS = 1L << 52;
 
   /** Creates the temporary intervals table, and gives the sort of the join its memory. */
   public static List<String> prepareIntervalsStatements() {
     return List.of(
         "CREATE TEMPORARY TABLE "
             + INTERVALS_TABLE
-            + " (entity_key text COLLATE \"C\" NOT NULL, lo timestamptz[] NOT NULL,"
-            + " hi timestamptz[] NOT NULL) ON COMMIT DROP",
+            + " (entity_key text COLLATE \"C\" NOT NULL, lo bigint[] NOT NULL,"
+            + " hi bigint[] NOT NULL) ON COMMIT DROP",
         "SET LOCAL work_mem = '64MB'",
         "SET LOCAL jit = off");
   }
@@ -128,9 +138,22 @@ public final class AsOfScan {
         .append(" CROSS JOIN LATERAL (SELECT * FROM (")
         .append(table.rowsAsOfQuery().replace("?", at))
         .append(") v WHERE v.entity_key = k.entity_key")
-        .append(" AND v.feature_ts >= i.lo AND v.feature_ts <= i.hi OFFSET 0) r")
+        .append(" AND v.feature_ts >= ")
+        .append(micros("i.lo", "-infinity"))
+        .append(" AND v.feature_ts <= ")
+        .append(micros("i.hi", "infinity"))
+        .append(" OFFSET 0) r")
         .append(" ORDER BY k.entity_key, i.n, r.feature_ts, r.committed_at");
     return sb.toString();
+  }
+
+  /** The {@code timestamptz} of epoch microseconds {@code column}, {@code ifNull} when null. */
+  private static String micros(String column, String ifNull) {
+    return "coalesce(timestamptz 'epoch' + "
+        + column
+        + " * interval '1 microsecond', timestamptz '"
+        + ifNull
+        + "')";
   }
 
   /** Runs {@link #prepareIntervalsStatements()} in {@code s}, whose transaction must have begun. */

@@ -172,6 +172,8 @@ final class ViewReader {
       if (to < from) {
         continue;
       }
+      from = exactLow(from);
+      to = exactHigh(to);
       if (n > 0 && from <= LabelTime.saturatedAdd(LabelTime.saturatedAdd(hi[n - 1], gap), 1)) {
         hi[n - 1] = Math.max(hi[n - 1], to);
         continue;
@@ -186,14 +188,36 @@ final class ViewReader {
     return n;
   }
 
-  /** Appends {@code timestamptz[]} text: {@code {t1,t2,...}} (the elements need no quotes). */
+  /**
+   * A bound at or below {@code from} that the query converts exactly: {@code from} itself within
+   * {@link AsOfScan#EXACT_MICROS} of the epoch, else {@link Long#MIN_VALUE} ({@code -infinity}) or
+   * the limit. Monotonic, so intervals in order stay in order.
+   */
+  static long exactLow(long from) {
+    return from < -AsOfScan.EXACT_MICROS ? Long.MIN_VALUE : Math.min(from, AsOfScan.EXACT_MICROS);
+  }
+
+  /** As {@link #exactLow}, at or above {@code to}: {@link Long#MAX_VALUE} is {@code infinity}. */
+  static long exactHigh(long to) {
+    return to > AsOfScan.EXACT_MICROS ? Long.MAX_VALUE : Math.max(to, -AsOfScan.EXACT_MICROS);
+  }
+
+  /**
+   * Appends {@code bigint[]} text, {@code {m1,m2,...}}; the infinities of {@link #exactLow} and
+   * {@link #exactHigh} as null, which the query reads as the infinity on its side.
+   */
   private static void appendArray(StringBuilder sb, long[] micros, int n) {
     sb.append('{');
     for (int i = 0; i < n; i++) {
       if (i > 0) {
         sb.append(',');
       }
-      appendTimestamp(sb, micros[i]);
+      long m = micros[i];
+      if (m == Long.MIN_VALUE || m == Long.MAX_VALUE) {
+        sb.append("NULL");
+      } else {
+        sb.append(m);
+      }
     }
     sb.append('}');
   }

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * missed. Labels sit exactly at TTL expiry and availability, and 1 µs either side; pairs of labels
  * are spaced exactly at, 1 µs under and 1 µs over the distance at which their intervals merge;
  * entities have rows days before and after all their labels; some entities have rows and no labels,
- * some labels have no rows.
+ * some labels have no rows; labels and rows lie centuries from the epoch, on both sides of the
+ * limit beyond which interval bounds are sent widened.
  */
 class IntervalPruningTest {
   private static final long US = 1;
@@ -115,6 +116,28 @@ class IntervalPruningTest {
       }
     }
     labels.add(new long[] {entity + 40, b + 6 * 86_400_000_000L});
+    // centuries away from the epoch, where bounds are sent as infinities or clamped: labels
+    // before 1827 and after 2112, and one each side of that limit, with rows all around
+    entity += 41;
+    long century = 100L * 365 * 86_400_000_000L;
+    for (long t :
+        new long[] {
+          -3 * century,
+          -ViewReaderLimits.EXACT - TTL / 2,
+          ViewReaderLimits.EXACT + TTL / 2,
+          3 * century
+        }) {
+      for (long k = -3; k <= 3; k++) {
+        row(entity, t + k * (TTL / 3) + 7 * US, random);
+      }
+      for (long edge : new long[] {DELAY, TTL - US, TTL, TTL / 2}) {
+        labels.add(new long[] {entity, t + 7 * US + edge});
+        labels.add(new long[] {entity + 1, t + 7 * US + edge});
+      }
+      labels.add(new long[] {entity + 2, t});
+      row(entity + 1, t - 2 * century / 100, random);
+      entity += 3;
+    }
     db.insert(USERS, rows);
   }
 
@@ -210,6 +233,22 @@ class IntervalPruningTest {
         .isZero();
   }
 
+  @Test
+  void bounds_far_from_the_epoch_widen_to_exact_values_or_infinities() {
+    long e = io.freshet.offline.AsOfScan.EXACT_MICROS;
+    assertThat(ViewReader.exactLow(-e - 1)).isEqualTo(Long.MIN_VALUE);
+    assertThat(ViewReader.exactLow(-e)).isEqualTo(-e);
+    assertThat(ViewReader.exactLow(e + 1)).isEqualTo(e);
+    assertThat(ViewReader.exactHigh(e + 1)).isEqualTo(Long.MAX_VALUE);
+    assertThat(ViewReader.exactHigh(e)).isEqualTo(e);
+    assertThat(ViewReader.exactHigh(-e - 1)).isEqualTo(-e);
+  }
+
+  /** The limit of exact bounds, for placing labels around it. */
+  private static final class ViewReaderLimits {
+    static final long EXACT = io.freshet.offline.AsOfScan.EXACT_MICROS;
+  }
+
   private static Long bruteForce(String key, long label) {
     Row best = null;
     for (Row r : rows) {
@@ -238,7 +277,7 @@ class IntervalPruningTest {
   }
 
   private static long micros(Instant t) {
-    return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
   }
 
   private static long micros(Duration d) {
