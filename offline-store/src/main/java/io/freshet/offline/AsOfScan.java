@@ -79,6 +79,107 @@ public final class AsOfScan {
     return sb.toString();
   }
 
+  /**
+   * The temporary table of entities, each with the {@code feature_ts} intervals its labels can use:
+   * {@code lo[i]} to {@code hi[i]}, both ends included, disjoint and in increasing order, in epoch
+   * microseconds (integers cost the server far less to read than timestamp text). A bound must lie
+   * within {@link #EXACT_MICROS} of the epoch, where the conversion to {@code timestamptz} is
+   * exact; beyond it a null {@code lo} stands for {@code -infinity} and a null {@code hi} for
+   * {@code infinity}.
+   */
+  public static final String INTERVALS_TABLE = "freshet_training_intervals";
+
+  /**
+   * The largest distance from the epoch, in microseconds, at which a bound of the intervals table
+   * is converted exactly: {@code n * interval '1 microsecond'} multiplies in double precision.
+   */
+  public static final long EXACT_MICROS = 1L << 52;
+
+  /** Creates the temporary intervals table, and gives the sort of the join its memory. */
+  public static List<String> prepareIntervalsStatements() {
+    return List.of(
+        "CREATE TEMPORARY TABLE "
+            + INTERVALS_TABLE
+            + " (entity_key text COLLATE \"C\" NOT NULL, lo bigint[] NOT NULL,"
+            + " hi bigint[] NOT NULL) ON COMMIT DROP",
+        "SET LOCAL work_mem = '64MB'",
+        "SET LOCAL jit = off");
+  }
+
+  /** Fills the intervals table from {@code COPY} text. */
+  public static String copyIntervalsIn() {
+    return "COPY " + INTERVALS_TABLE + " FROM STDIN";
+  }
+
+  /**
+   * The rows of {@code table} as of {@code asOf} whose {@code feature_ts} lies in one of the
+   * intervals of their entity in the intervals table: entity_key, feature_ts in epoch microseconds
+   * and the chosen parts, ordered by {@code entity_key COLLATE "C", feature_ts, committed_at}.
+   *
+   * <p>Each interval is one range scan of the primary key ({@code entity_key, feature_ts}), so the
+   * rows no interval covers are never touched. The subquery is evaluated per interval ({@code
+   * OFFSET 0} keeps the planner from flattening it into a scan of the whole table). The entities
+   * are taken in key order and each entity's intervals are disjoint and ascending, so the rows come
+   * out ordered by entity already: what is left to sort is each entity's few rows, which the
+   * planner does incrementally, never the whole stream.
+   */
+  public static String selectIntervals(OfflineTable table, List<FeaturePart> parts, Instant asOf) {
+    String at = "'" + asOf + "'::timestamptz";
+    StringBuilder sb =
+        new StringBuilder(
+            "SELECT r.entity_key, (extract(epoch FROM r.feature_ts) * 1000000)::bigint");
+    for (FeaturePart p : parts) {
+      sb.append(", r.\"").append(p.name().replace("\"", "\"\"")).append('"');
+    }
+    sb.append(" FROM (SELECT * FROM ")
+        .append(INTERVALS_TABLE)
+        .append(
+            " ORDER BY entity_key) k CROSS JOIN LATERAL unnest(k.lo, k.hi) WITH ORDINALITY AS i(lo, hi, n)")
+        .append(" CROSS JOIN LATERAL (SELECT * FROM (")
+        .append(table.rowsAsOfQuery().replace("?", at))
+        .append(") v WHERE v.entity_key = k.entity_key")
+        .append(" AND v.feature_ts >= ")
+        .append(micros("i.lo", "-infinity"))
+        .append(" AND v.feature_ts <= ")
+        .append(micros("i.hi", "infinity"))
+        .append(" OFFSET 0) r")
+        .append(" ORDER BY k.entity_key, i.n, r.feature_ts, r.committed_at");
+    return sb.toString();
+  }
+
+  /** The {@code timestamptz} of epoch microseconds {@code column}, {@code ifNull} when null. */
+  private static String micros(String column, String ifNull) {
+    return "coalesce(timestamptz 'epoch' + "
+        + column
+        + " * interval '1 microsecond', timestamptz '"
+        + ifNull
+        + "')";
+  }
+
+  /** Runs {@link #prepareIntervalsStatements()} in {@code s}, whose transaction must have begun. */
+  public static void prepareIntervals(TrainingSession s) throws OfflineStoreException {
+    for (String sql : prepareIntervalsStatements()) {
+      s.execute(sql);
+    }
+  }
+
+  /** Starts filling the intervals table ({@link #copyIntervalsIn()}). */
+  public static CopyInStream intervalsIn(TrainingSession s) throws OfflineStoreException {
+    return s.copyIn(copyIntervalsIn());
+  }
+
+  /** Gives the planner the intervals table's size. */
+  public static void analyzeIntervals(TrainingSession s) throws OfflineStoreException {
+    s.execute("ANALYZE " + INTERVALS_TABLE);
+  }
+
+  /** Streams the rows of {@link #selectIntervals} from {@code s}. */
+  public static CopyOutStream intervalRowsOut(
+      TrainingSession s, OfflineTable table, List<FeaturePart> parts, Instant asOf)
+      throws OfflineStoreException {
+    return s.copyOut("COPY (" + selectIntervals(table, parts, asOf) + ") TO STDOUT");
+  }
+
   /** {@link #select} as {@code COPY ... TO STDOUT}. */
   public static String copyRowsOut(
       OfflineTable table, List<FeaturePart> parts, Instant asOf, String first, String last) {
