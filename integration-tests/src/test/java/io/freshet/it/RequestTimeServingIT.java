@@ -60,6 +60,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -85,6 +86,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RequestTimeServingIT {
   private static final int PARTITIONS = 2;
   private static final int USERS = 60;
+
+  /** How long the job may take to serve its first value (producing is timed from it). */
+  private static final Duration FIRST_VALUE_WITHIN = Duration.ofMinutes(3);
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final java.util.concurrent.atomic.AtomicInteger UNAVAILABLE =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -166,11 +171,12 @@ class RequestTimeServingIT {
     try (GatewayServer gateway =
         GatewayServer.start(new GatewayConfig(0, redisUrl, Catalog.of(List.of(VIEW))))) {
       AtomicBoolean producing = new AtomicBoolean(true);
+      AtomicLong servingSince = new AtomicLong();
       Thread producer =
           new Thread(
               () -> {
                 try {
-                  produce(Duration.ofSeconds(35), produced);
+                  produce(Duration.ofSeconds(35), produced, servingSince);
                 } finally {
                   producing.set(false);
                 }
@@ -184,13 +190,20 @@ class RequestTimeServingIT {
         for (int i = 0; i < 4; i++) {
           users.add(r.nextInt(20) == 0 ? "nobody_" + r.nextInt(5) : "user_" + r.nextInt(USERS));
         }
-        answers.addAll(ask(http, gateway.port(), users));
+        List<Answer> asked = ask(http, gateway.port(), users);
+        answers.addAll(asked);
+        if (servingSince.get() == 0 && asked.stream().anyMatch(Answer::found)) {
+          servingSince.set(System.currentTimeMillis());
+        }
         Thread.sleep(15); // a steady trickle of lookups, as a model server would send
         if (!producing.get() && answers.size() > 4000) {
           break;
         }
       }
       producer.join();
+      assertThat(servingSince.get())
+          .as("the job served a first value within " + FIRST_VALUE_WITHIN)
+          .isPositive();
     }
     try {
       awaitOfflineHoldsWhatIsOnline(Duration.ofSeconds(90));
@@ -351,13 +364,20 @@ class RequestTimeServingIT {
   /**
    * Events for the view's users at the wall clock, for the given time: most a little out of order,
    * some behind the watermark but within the allowed lateness, a few beyond it (rejected as late),
-   * a few malformed (dead letters).
+   * a few malformed (dead letters). Producing lasts {@code duration} from the first value served
+   * ({@code servingSince}, epoch ms, 0 until then), or {@link #FIRST_VALUE_WITHIN} if none is: on a
+   * loaded machine the job's tasks can take longer to start than the whole producing period.
    */
-  private static void produce(Duration duration, int[] counts) {
+  private static void produce(Duration duration, int[] counts, AtomicLong servingSince) {
     Random r = new Random(3);
-    long end = System.currentTimeMillis() + duration.toMillis();
+    long start = System.currentTimeMillis();
     try (KafkaProducer<String, String> producer = TestKafka.producer()) {
-      while (System.currentTimeMillis() < end) {
+      while (true) {
+        long since = servingSince.get();
+        long end = since == 0 ? start + FIRST_VALUE_WITHIN.toMillis() : since + duration.toMillis();
+        if (System.currentTimeMillis() >= end) {
+          break;
+        }
         long now = System.currentTimeMillis();
         for (int i = 0; i < 15; i++) {
           String user = "user_" + r.nextInt(USERS);
@@ -409,11 +429,13 @@ class RequestTimeServingIT {
       online.requireConnected(Duration.ofSeconds(10));
       while (System.nanoTime() < deadline) {
         missing = null;
+        int onlineTiles = 0;
         outer:
         for (int u = 0; u < USERS; u++) {
           String user = "user_" + u;
           EntityTiles tiles = online.awaitTiles(PLAN, user);
           for (StoredTile t : tiles.tiles()) {
+            onlineTiles++;
             q.setString(1, user);
             q.setLong(2, t.start());
             q.setLong(3, t.version());
@@ -424,6 +446,9 @@ class RequestTimeServingIT {
               }
             }
           }
+        }
+        if (missing == null && onlineTiles == 0) {
+          missing = "any tile: the online table holds none yet";
         }
         if (missing == null) {
           return;
