@@ -111,6 +111,12 @@ public final class PipelineBench {
     c.put("taskmanager.numberOfTaskSlots", String.valueOf(p.parallelism()));
     c.put("taskmanager.memory.managed.size", "512m");
     c.put("rest.port", "0");
+    // Where RocksDB state keeps the timers: ROCKSDB (Flink's default) or HEAP,
+    // -Dfreshet.bench.timerService=HEAP.
+    String timers = System.getProperty("freshet.bench.timerService");
+    if (timers != null) {
+      c.put("state.backend.rocksdb.timer-service.factory", timers);
+    }
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
             p.parallelism(), Configuration.fromMap(c));

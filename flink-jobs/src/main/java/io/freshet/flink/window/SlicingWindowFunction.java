@@ -107,6 +107,23 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   /** Restored from state written before the slice index: no key has its index yet. */
   private transient boolean unindexed;
 
+  /**
+   * The heap copy of recently used keys' state, or null to read and write the keyed state directly
+   * (as when run in a plain {@link org.apache.flink.streaming.api.operators.KeyedProcessOperator},
+   * or in batch mode). Only {@link SlicingWindowOperator} enables it: writing a key's entry back
+   * needs the key set on the keyed state, which only the operator can do.
+   */
+  private transient SliceCache cache;
+
+  private transient KeySwitch keySwitch;
+
+  /** Sets and reads the keyed state's current key, for writing back another key's entry. */
+  interface KeySwitch {
+    String currentKey();
+
+    void setCurrentKey(String key);
+  }
+
   private transient long watermarkFloor = Long.MIN_VALUE;
   private transient Counter lateEvents;
   private transient LongCounter lateTotal;
@@ -210,6 +227,169 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     return starts == null ? NO_SLICES : starts;
   }
 
+  /** Holds up to {@code maxKeys} keys' state on the heap from now on; see {@link SliceCache}. */
+  void enableCache(int maxKeys, KeySwitch keys) {
+    this.cache = new SliceCache(maxKeys);
+    this.keySwitch = keys;
+  }
+
+  /** The current key's cache entry, read from state when not cached; null without a cache. */
+  private SliceCache.Entry entry(String key) throws Exception {
+    if (cache == null) {
+      return null;
+    }
+    SliceCache.Entry en = cache.get(key);
+    if (en == null) {
+      en = new SliceCache.Entry(sliceStarts());
+      cache.put(key, en);
+    }
+    return en;
+  }
+
+  private long[] sliceStarts(SliceCache.Entry en) throws Exception {
+    return en == null ? sliceStarts() : en.starts;
+  }
+
+  /** The decoded slice at {@code start}, which the index holds; never to be modified. */
+  private Object[] slice(SliceCache.Entry en, long start) throws Exception {
+    if (en == null) {
+      return sliceCodec.decode(storedSlice(start));
+    }
+    SliceCache.Slice s = en.slices.get(start);
+    if (s == null) {
+      s = new SliceCache.Slice(sliceCodec.decode(storedSlice(start)), true);
+      en.slices.put(start, s);
+    }
+    return s.accs;
+  }
+
+  private void dropSlice(SliceCache.Entry en, long start) throws Exception {
+    if (en == null) {
+      slices.remove(start);
+      return;
+    }
+    SliceCache.Slice s = en.slices.remove(start);
+    if (s == null || s.inState) {
+      slices.remove(start);
+    }
+  }
+
+  /** Sets the key's slice index; empty clears it. */
+  private void setStarts(SliceCache.Entry en, long[] starts) throws Exception {
+    if (en == null) {
+      if (starts.length == 0) {
+        sliceIndex.clear();
+      } else {
+        sliceIndex.update(starts);
+      }
+    } else {
+      en.starts = starts;
+      en.startsDirty = true;
+    }
+  }
+
+  private byte[] lastEmitted(SliceCache.Entry en) throws Exception {
+    if (en == null) {
+      return lastEmitted.value();
+    }
+    if (!en.lastLoaded) {
+      en.lastEmitted = lastEmitted.value();
+      en.lastLoaded = true;
+    }
+    return en.lastEmitted;
+  }
+
+  /** Sets the key's last emitted result; null clears it. */
+  private void setLastEmitted(SliceCache.Entry en, byte[] bytes) throws Exception {
+    if (en == null) {
+      if (bytes == null) {
+        lastEmitted.clear();
+      } else {
+        lastEmitted.update(bytes);
+      }
+    } else {
+      en.lastEmitted = bytes;
+      en.lastLoaded = true;
+      en.lastDirty = true;
+    }
+  }
+
+  /** Registers an event-time timer unless the cached key is known to have it already. */
+  private static void registerTimer(
+      SliceCache.Entry en, org.apache.flink.streaming.api.TimerService timers, long time) {
+    if (en == null || en.addTimer(time)) {
+      timers.registerEventTimeTimer(time);
+    }
+  }
+
+  /** Writes an entry's changes to the keyed state, whose current key must be the entry's. */
+  private void writeBack(SliceCache.Entry en) throws Exception {
+    for (Map.Entry<Long, SliceCache.Slice> e : en.slices.entrySet()) {
+      SliceCache.Slice s = e.getValue();
+      if (s.dirty) {
+        slices.put(e.getKey(), sliceCodec.encode(s.accs));
+        s.dirty = false;
+        s.inState = true;
+      }
+    }
+    if (en.startsDirty) {
+      if (en.starts.length == 0) {
+        sliceIndex.clear();
+      } else {
+        sliceIndex.update(en.starts);
+      }
+      en.startsDirty = false;
+    }
+    if (en.lastDirty) {
+      if (en.lastEmitted == null) {
+        lastEmitted.clear();
+      } else {
+        lastEmitted.update(en.lastEmitted);
+      }
+      en.lastDirty = false;
+    }
+  }
+
+  /** Writes back and drops least recently used keys until the cache is within its bound. */
+  private void evictOverflow(String currentKey) throws Exception {
+    if (cache == null || !cache.overflowing()) {
+      return;
+    }
+    try {
+      while (cache.overflowing()) {
+        Map.Entry<String, SliceCache.Entry> eldest = cache.removeEldest();
+        if (eldest.getValue().dirty()) {
+          keySwitch.setCurrentKey(eldest.getKey());
+          writeBack(eldest.getValue());
+        }
+      }
+    } finally {
+      keySwitch.setCurrentKey(currentKey);
+    }
+  }
+
+  /**
+   * Writes every cached key's changes to the keyed state, so that the state holds everything; runs
+   * before the keyed state is snapshotted. The entries stay cached.
+   */
+  void writeBackAll() throws Exception {
+    if (cache == null) {
+      return;
+    }
+    String previous = keySwitch.currentKey();
+    boolean switched = false;
+    for (Map.Entry<String, SliceCache.Entry> e : cache.all()) {
+      if (e.getValue().dirty()) {
+        keySwitch.setCurrentKey(e.getKey());
+        switched = true;
+        writeBack(e.getValue());
+      }
+    }
+    if (switched && previous != null) {
+      keySwitch.setCurrentKey(previous);
+    }
+  }
+
   @Override
   public void processElement(Event e, Context ctx, Collector<FeatureRow> out) throws Exception {
     requireIndexed();
@@ -236,34 +416,62 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       return;
     }
     long start = layout.sliceStart(e.timestamp);
-    byte[] stored = slices.get(start);
-    Object[] accs;
-    if (stored == null) {
-      accs = new Object[aggregators.length];
-      sliceIndex.update(withStart(sliceStarts(), start));
+    String key = ctx.getCurrentKey();
+    SliceCache.Entry en = entry(key);
+    if (en == null) {
+      byte[] stored = slices.get(start);
+      Object[] accs;
+      if (stored == null) {
+        accs = new Object[aggregators.length];
+        sliceIndex.update(withStart(sliceStarts(), start));
+      } else {
+        accs = sliceCodec.decode(stored);
+      }
+      add(accs, e);
+      slices.put(start, sliceCodec.encode(accs));
     } else {
-      accs = sliceCodec.decode(stored);
+      SliceCache.Slice s = en.slices.get(start);
+      if (s == null) {
+        if (Arrays.binarySearch(en.starts, start) >= 0) {
+          s = new SliceCache.Slice(sliceCodec.decode(storedSlice(start)), true);
+        } else {
+          s = new SliceCache.Slice(new Object[aggregators.length], false);
+          en.starts = withStart(en.starts, start);
+          en.startsDirty = true;
+        }
+        en.slices.put(start, s);
+      }
+      add(s.accs, e);
+      s.dirty = true;
     }
+    if (!late) {
+      registerTimer(en, ctx.timerService(), layout.firstWindowEnd(start) - 1);
+    } else {
+      lateUpdates.inc();
+      reemit(en, start, watermark, key, ctx, out);
+    }
+    evictOverflow(key);
+  }
+
+  private void add(Object[] accs, Event e) {
     String[] texts = e.texts;
     for (int i = 0; i < accs.length; i++) {
       accs[i] =
           aggregators[i].add(accs[i], e.numbers[i], texts == null ? null : texts[i], e.timestamp);
     }
-    slices.put(start, sliceCodec.encode(accs));
-    if (!late) {
-      ctx.timerService().registerEventTimeTimer(layout.firstWindowEnd(start) - 1);
-    } else {
-      lateUpdates.inc();
-      reemit(start, watermark, ctx.getCurrentKey(), ctx, out);
-    }
   }
 
   /** Emits again every window already final that holds the slice, and the one after them. */
   private void reemit(
-      long start, long watermark, String key, Context ctx, Collector<FeatureRow> out)
+      SliceCache.Entry en,
+      long start,
+      long watermark,
+      String key,
+      Context ctx,
+      Collector<FeatureRow> out)
       throws Exception {
     long lastFinal = Math.floorDiv(watermark + 1, layout.slide()) * layout.slide();
-    Map<Long, Object[]> decoded = decodeAll();
+    Map<Long, Object[]> decoded = decodeAll(en);
     long from = layout.firstWindowEnd(start);
     long to = Math.min(layout.lastWindowEnd(start), lastFinal);
     for (long end = from; end <= to + layout.slide() && end <= lastFinal; end += layout.slide()) {
@@ -271,10 +479,10 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       out.collect(new FeatureRow(key, end, r.values));
       rowsEmitted.inc();
       if (end == lastFinal) {
-        lastEmitted.update(resultCodec.encode(r.values));
+        setLastEmitted(en, resultCodec.encode(r.values));
       }
     }
-    ctx.timerService().registerEventTimeTimer(lastFinal + layout.slide() - 1);
+    registerTimer(en, ctx.timerService(), lastFinal + layout.slide() - 1);
   }
 
   @Override
@@ -283,16 +491,22 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     requireIndexed();
     long end = timestamp + 1;
     raiseFloor(ctx.timerService().currentWatermark());
-    long next = fire(end, ctx.getCurrentKey(), out);
+    String key = ctx.getCurrentKey();
+    SliceCache.Entry en = entry(key);
+    if (en != null) {
+      en.removeTimer(timestamp);
+    }
+    long next = fire(en, end, key, out);
     if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
       // The final watermark: in batch mode Flink ignores timers registered now, so the rest of
       // the key's windows are computed here, in order, until the key has nothing left.
       while (next != NOTHING_LEFT) {
-        next = fire(next, ctx.getCurrentKey(), out);
+        next = fire(en, next, key, out);
       }
     } else if (next != NOTHING_LEFT) {
-      ctx.timerService().registerEventTimeTimer(next - 1);
+      registerTimer(en, ctx.timerService(), next - 1);
     }
+    evictOverflow(key);
   }
 
   /**
@@ -306,21 +520,22 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
    * the next such end instead of waking at every slide, which for a 1 h window sliding by 1 min is
    * one wake-up per change instead of sixty per slice.
    */
-  private long fire(long end, String key, Collector<FeatureRow> out) throws Exception {
+  private long fire(SliceCache.Entry en, long end, String key, Collector<FeatureRow> out)
+      throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
-    long[] starts = sliceStarts();
+    long[] starts = sliceStarts(en);
     long[] kept = new long[starts.length];
     int keptCount = 0;
     long next = Long.MAX_VALUE;
     for (long start : starts) {
       if (layout.overlaps(start, end)) {
-        decoded.put(start, sliceCodec.decode(storedSlice(start)));
+        decoded.put(start, slice(en, start));
       }
       // A slice dropped now may still be inside this window and leave it at a later end, where
       // the result changes even though the slice is no longer stored: that end counts too.
       next = Math.min(next, layout.nextChange(start, end, lateness));
       if (!layout.neededAfter(start, end, lateness)) {
-        slices.remove(start);
+        dropSlice(en, start);
       } else {
         kept[keptCount++] = start;
       }
@@ -328,14 +543,14 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     boolean anySliceLeft = keptCount > 0;
     if (!anySliceLeft) {
       if (starts.length > 0) {
-        sliceIndex.clear();
+        setStarts(en, NO_SLICES);
       }
     } else if (keptCount < starts.length) {
-      sliceIndex.update(Arrays.copyOf(kept, keptCount));
+      setStarts(en, Arrays.copyOf(kept, keptCount));
     }
     Result r = compute(end, decoded);
     byte[] encoded = resultCodec.encode(r.values);
-    byte[] previous = lastEmitted.value();
+    byte[] previous = lastEmitted(en);
     boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
     if (changed) {
       out.collect(new FeatureRow(key, end, r.values));
@@ -345,7 +560,9 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       // Every slice in the index was removed above, and the index holds every slice: the map is
       // empty, and clearing it would be a scan of the key's prefix for nothing.
       if (r.empty) {
-        lastEmitted.clear();
+        if (previous != null) {
+          setLastEmitted(en, null);
+        }
         return NOTHING_LEFT;
       }
     }
@@ -355,7 +572,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       next = end + layout.slide();
     }
     if (changed) {
-      lastEmitted.update(encoded);
+      setLastEmitted(en, encoded);
     }
     return next;
   }
@@ -371,10 +588,10 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     }
   }
 
-  private Map<Long, Object[]> decodeAll() throws Exception {
+  private Map<Long, Object[]> decodeAll(SliceCache.Entry en) throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
-    for (long start : sliceStarts()) {
-      decoded.put(start, sliceCodec.decode(storedSlice(start)));
+    for (long start : sliceStarts(en)) {
+      decoded.put(start, slice(en, start));
     }
     return decoded;
   }

@@ -209,8 +209,7 @@ class SlicingWindowOracleTest {
    * For every key and every window end, the latest row at or before it (the last version written)
    * carries the brute-force value of that window; before a key's first row, its windows are empty.
    */
-  private static void assertValuesInEffect(
-      ViewPlan plan, List<FeatureRow> output, List<Ev> accepted) {
+  static void assertValuesInEffect(ViewPlan plan, List<FeatureRow> output, List<Ev> accepted) {
     Map<String, TreeMap<Long, FeatureRow>> rows = new HashMap<>();
     for (FeatureRow row : output) {
       rows.computeIfAbsent(row.entityKey(), k -> new TreeMap<>()).put(row.featureTs(), row);
@@ -244,7 +243,7 @@ class SlicingWindowOracleTest {
   }
 
   /** Without late updates, rows are exactly the change points of the brute-force sequence. */
-  private static void assertOnlyChangesWritten(List<FeatureRow> output, List<Ev> accepted) {
+  static void assertOnlyChangesWritten(List<FeatureRow> output, List<Ev> accepted) {
     Map<String, List<Ev>> byKey = new TreeMap<>();
     for (Ev e : accepted) {
       byKey.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e);
@@ -341,7 +340,7 @@ class SlicingWindowOracleTest {
     return sb.append('}').toString();
   }
 
-  private static void drainLate(
+  static void drainLate(
       KeyedOneInputStreamOperatorTestHarness<String, Event, FeatureRow> h,
       List<RejectedEvent> into) {
     var q = h.getSideOutput(SlicingWindowFunction.LATE);
