@@ -23,8 +23,8 @@ public class Event {
   public String[] texts;
 
   /**
-   * The raw payload, so that an event rejected as late is kept whole. the job sets it
-   * on every event: only the operator downstream knows whether an event is late.
+   * The raw payload, so that an event rejected as late is kept whole. the job sets it on every
+   * event: only the operator downstream knows whether an event is late.
    */
   public String raw;
 
