@@ -264,6 +264,48 @@ class GatewayPushTest {
     assertThat(answer.get("message").asText()).contains("--kafka").contains("FRESHET_KAFKA");
   }
 
+  @Test
+  void when_kafka_cannot_be_reached_the_answer_is_503_naming_what_was_not_sent() throws Exception {
+    // A bootstrap address nothing listens on: the producer never gets the topic's metadata.
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    long now = System.currentTimeMillis();
+    String body =
+        "{\"view\": \"pushed_activity\", \"events\": [{\"user_id\": \"a\", \"event_ts\": "
+            + now
+            + "}, {\"event_ts\": "
+            + now
+            + "}, {\"user_id\": \"b\", \"event_ts\": "
+            + now
+            + "}]}";
+    try (GatewayServer unreachable =
+        GatewayServer.start(
+            new GatewayConfig(0, TestRedis.uri(DB), Catalog.of(List.of(view)))
+                .withKafka("127.0.0.1:" + closedPort))) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      HttpResponse<String> response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + unreachable.port() + "/push"))
+                  .timeout(Duration.ofSeconds(60))
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+      JsonNode answer = GatewayClient.json(response);
+      assertThat(answer.get("error").asText()).isEqualTo("event_log_unavailable");
+      assertThat(answer.get("sent")).isEmpty();
+      assertThat(answer.get("not_sent").toString()).isEqualTo("[0,2]");
+      assertThat(answer.get("rejected").get(0).get("index").asInt()).isEqualTo(1);
+      assertThat(answer.get("message").asText())
+          .contains("none was sent")
+          .contains("127.0.0.1:" + closedPort);
+    }
+  }
+
   private static JsonNode expect(int status, String body, GatewayClient to) {
     HttpResponse<String> response = to.post("/push", body);
     assertThat(response.statusCode()).as(body + " -> " + response.body()).isEqualTo(status);

@@ -68,20 +68,27 @@ public final class EventLog implements AutoCloseable {
 
   /**
    * Produces the records to {@code topic} in order and waits until every one is acknowledged by all
-   * in-sync replicas or has failed. Once a send fails synchronously (the topic's metadata or buffer
-   * space did not come within {@link #MAX_BLOCK}), the records after it are not tried.
+   * in-sync replicas or has failed. Once a send fails at once (the topic's metadata or buffer space
+   * did not come within {@link #MAX_BLOCK}), the records after it are not tried.
    */
   public Outcome sendAll(String topic, List<Record> records) {
     boolean[] acknowledged = new boolean[records.size()];
     List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
     Throwable failure = null;
     for (Record r : records) {
+      Future<RecordMetadata> f;
       try {
-        sent.add(
+        f =
             producer.send(
-                new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), r.value())));
+                new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), r.value()));
       } catch (RuntimeException e) {
         failure = e;
+        break;
+      }
+      sent.add(f);
+      if (f.isDone() && failedAlready(f)) {
+        // The producer hands back a failed future when the topic's metadata did not come within
+        // MAX_BLOCK: the records after this one would each wait as long again.
         break;
       }
     }
@@ -102,6 +109,18 @@ public final class EventLog implements AutoCloseable {
       }
     }
     return new Outcome(acknowledged, failure);
+  }
+
+  private static boolean failedAlready(Future<RecordMetadata> f) {
+    try {
+      f.get();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
   }
 
   public String bootstrapServers() {
