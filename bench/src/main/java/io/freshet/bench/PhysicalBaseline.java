@@ -1,9 +1,9 @@
 package io.freshet.bench;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.Event;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.dsl.FeatureType;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.Event;
-import io.freshet.flink.source.EventDecoder;
 import io.freshet.offline.OfflineTable;
 import io.freshet.online.NewestWinsScript;
 import io.freshet.online.OnlineCodec;

@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param limits the most one request may ask for; {@link GatewayLimits#defaults()} by default
  * @param tokens the bearer tokens required on every route but {@code /health} and {@code /ready};
  *     {@link BearerTokens#disabled()} (no auth) by default
+ * @param kafkaBootstrap the Kafka bootstrap servers ({@code host:port[,host:port...]}) holding the
+ *     views' topics, which {@code POST /push} produces to; null (the default) leaves push off, and
+ *     it answers 503 saying how to turn it on
  */
 public record GatewayConfig(
     int port,
@@ -38,7 +41,8 @@ public record GatewayConfig(
     CatalogSource views,
     FeatureServiceResolver featureServices,
     GatewayLimits limits,
-    BearerTokens tokens) {
+    BearerTokens tokens,
+    String kafkaBootstrap) {
 
   /** Serves a fixed catalog, with no feature services, default limits and no auth. */
   public GatewayConfig(int port, String redisUri, Catalog catalog) {
@@ -48,7 +52,19 @@ public record GatewayConfig(
         CatalogSource.fixed(Objects.requireNonNull(catalog, "catalog of feature views to serve")),
         FeatureServiceResolver.none(),
         GatewayLimits.defaults(),
-        BearerTokens.disabled());
+        BearerTokens.disabled(),
+        null);
+  }
+
+  /** A configuration without Kafka: {@code POST /push} answers 503. */
+  public GatewayConfig(
+      int port,
+      String redisUri,
+      CatalogSource views,
+      FeatureServiceResolver featureServices,
+      GatewayLimits limits,
+      BearerTokens tokens) {
+    this(port, redisUri, views, featureServices, limits, tokens, null);
   }
 
   public GatewayConfig {
@@ -76,28 +92,54 @@ public record GatewayConfig(
     Objects.requireNonNull(featureServices, "feature services (FeatureServiceResolver.none())");
     Objects.requireNonNull(limits, "request limits (GatewayLimits.defaults())");
     Objects.requireNonNull(tokens, "bearer tokens (BearerTokens.disabled() for no auth)");
+    if (kafkaBootstrap != null) {
+      kafkaBootstrap = kafkaBootstrap.strip();
+      if (kafkaBootstrap.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Kafka bootstrap servers are blank (give host:port[,host:port...], e.g."
+                + " 127.0.0.1:9092, or none to leave POST /push off)");
+      }
+    }
   }
 
   /**
    * This configuration with views from {@code source}, e.g. a registry polled in the background.
    */
   public GatewayConfig withViews(CatalogSource source) {
-    return new GatewayConfig(port, redisUri, source, featureServices, limits, tokens);
+    return new GatewayConfig(
+        port, redisUri, source, featureServices, limits, tokens, kafkaBootstrap);
   }
 
   public GatewayConfig withFeatureServices(FeatureServiceResolver services) {
-    return new GatewayConfig(port, redisUri, views, services, limits, tokens);
+    return new GatewayConfig(port, redisUri, views, services, limits, tokens, kafkaBootstrap);
   }
 
   public GatewayConfig withLimits(GatewayLimits newLimits) {
-    return new GatewayConfig(port, redisUri, views, featureServices, newLimits, tokens);
+    return new GatewayConfig(
+        port, redisUri, views, featureServices, newLimits, tokens, kafkaBootstrap);
   }
 
   /**
    * This configuration requiring one of {@code accepted} ({@link BearerTokens#disabled()}: none).
    */
   public GatewayConfig withTokens(BearerTokens accepted) {
-    return new GatewayConfig(port, redisUri, views, featureServices, limits, accepted);
+    return new GatewayConfig(
+        port, redisUri, views, featureServices, limits, accepted, kafkaBootstrap);
+  }
+
+  /**
+   * This configuration producing pushed events to the Kafka at {@code bootstrapServers} (null: push
+   * off).
+   */
+  public GatewayConfig withKafka(String bootstrapServers) {
+    return new GatewayConfig(
+        port, redisUri, views, featureServices, limits, tokens, bootstrapServers);
+  }
+
+  /** This configuration listening on {@code newPort}. */
+  public GatewayConfig withPort(int newPort) {
+    return new GatewayConfig(
+        newPort, redisUri, views, featureServices, limits, tokens, kafkaBootstrap);
   }
 
   /** Shows the Redis URI without its password and the auth mode without its tokens. */
@@ -115,6 +157,8 @@ public record GatewayConfig(
         + limits
         + ", "
         + tokens
+        + ", kafka="
+        + (kafkaBootstrap == null ? "none (push off)" : kafkaBootstrap)
         + "]";
   }
 

@@ -18,19 +18,30 @@ import java.time.Duration;
  *     feature service is configured by the operator and is not held to it.
  * @param bodyTimeout how long a client may take to send a whole body once its headers arrived;
  *     slower clients get 408 and the connection is closed
+ * @param maxPushEvents the most events in one {@code POST /push} (the length of {@code events}, or
+ *     of each column of {@code df}); more get 400
  */
 public record GatewayLimits(
-    int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout) {
+    int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout, int maxPushEvents) {
 
-  /** 1 MiB bodies, 1,000 entities, 200 features, 10 s to send a body. */
+  /** The default number of events one push may carry. */
+  public static final int DEFAULT_MAX_PUSH_EVENTS = 1_000;
+
+  /** 1 MiB bodies, 1,000 entities, 200 features, 10 s to send a body, 1,000 pushed events. */
   public static GatewayLimits defaults() {
-    return new GatewayLimits(1 << 20, 1_000, 200, Duration.ofSeconds(10));
+    return new GatewayLimits(1 << 20, 1_000, 200, Duration.ofSeconds(10), DEFAULT_MAX_PUSH_EVENTS);
+  }
+
+  /** Limits with the default number of pushed events. */
+  public GatewayLimits(int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout) {
+    this(maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, DEFAULT_MAX_PUSH_EVENTS);
   }
 
   public GatewayLimits {
     positive("maxBodyBytes", maxBodyBytes, "e.g. 1048576 for 1 MiB");
     positive("maxEntities", maxEntities, "e.g. 1000");
     positive("maxFeatures", maxFeatures, "e.g. 200");
+    positive("maxPushEvents", maxPushEvents, "e.g. 1000");
     if (bodyTimeout == null || bodyTimeout.isNegative() || bodyTimeout.isZero()) {
       throw new IllegalArgumentException(
           "gateway limit bodyTimeout " + bodyTimeout + " must be positive (e.g. 10 s)");
@@ -38,19 +49,23 @@ public record GatewayLimits(
   }
 
   public GatewayLimits withMaxBodyBytes(int bytes) {
-    return new GatewayLimits(bytes, maxEntities, maxFeatures, bodyTimeout);
+    return new GatewayLimits(bytes, maxEntities, maxFeatures, bodyTimeout, maxPushEvents);
   }
 
   public GatewayLimits withMaxEntities(int entities) {
-    return new GatewayLimits(maxBodyBytes, entities, maxFeatures, bodyTimeout);
+    return new GatewayLimits(maxBodyBytes, entities, maxFeatures, bodyTimeout, maxPushEvents);
   }
 
   public GatewayLimits withMaxFeatures(int features) {
-    return new GatewayLimits(maxBodyBytes, maxEntities, features, bodyTimeout);
+    return new GatewayLimits(maxBodyBytes, maxEntities, features, bodyTimeout, maxPushEvents);
   }
 
   public GatewayLimits withBodyTimeout(Duration timeout) {
-    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, timeout);
+    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, timeout, maxPushEvents);
+  }
+
+  public GatewayLimits withMaxPushEvents(int events) {
+    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, events);
   }
 
   private static void positive(String name, int value, String example) {

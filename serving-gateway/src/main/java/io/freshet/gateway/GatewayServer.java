@@ -4,6 +4,7 @@ import io.freshet.gateway.catalog.LiveCatalog;
 import io.freshet.gateway.http.GatewayRequestHandler;
 import io.freshet.gateway.metrics.GatewayMetrics;
 import io.freshet.gateway.online.OnlineTableReader;
+import io.freshet.gateway.push.EventLog;
 import io.freshet.online.OnlineReader;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
@@ -67,12 +68,19 @@ public final class GatewayServer implements AutoCloseable {
   private final OnlineReader store;
   private final LiveCatalog catalog;
   private final GatewayMetrics metrics;
+  private final EventLog log;
   private final int port;
   private boolean closed; // guarded by this
 
   private GatewayServer(
-      Vertx vertx, OnlineReader store, LiveCatalog catalog, GatewayMetrics metrics, int port) {
+      Vertx vertx,
+      OnlineReader store,
+      LiveCatalog catalog,
+      GatewayMetrics metrics,
+      EventLog log,
+      int port) {
     this.vertx = vertx;
+    this.log = log;
     this.store = store;
     this.catalog = catalog;
     this.metrics = metrics;
@@ -100,7 +108,11 @@ public final class GatewayServer implements AutoCloseable {
         new GatewayMetrics(() -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0));
     OnlineReader store = OnlineReader.connect(config.redisUri());
     Vertx vertx = null;
+    EventLog log = null;
     try {
+      if (config.kafkaBootstrap() != null) {
+        log = EventLog.connect(config.kafkaBootstrap());
+      }
       int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
       vertx =
           Vertx.vertx(
@@ -118,7 +130,8 @@ public final class GatewayServer implements AutoCloseable {
               store,
               metrics,
               config.limits(),
-              config.tokens());
+              config.tokens(),
+              log);
       // One server per event loop, all on one port: Vert.x spreads a port's connections over the
       // servers of one Vertx listening on it. A negative port makes them share one random port.
       int port = deploy(vertx, handler, config.port() == 0 ? -1 : config.port(), eventLoops);
@@ -128,14 +141,15 @@ public final class GatewayServer implements AutoCloseable {
             store.address());
       }
       LOG.info(
-          "gateway listening on port {}, serving {} from Redis at {}, {}",
+          "gateway listening on port {}, serving {} from Redis at {}, {}, push {}",
           port,
           catalog.current().map(l -> views(l.catalog())).orElse(List.of()),
           store.address(),
-          config.tokens());
-      return new GatewayServer(vertx, store, catalog, metrics, port);
+          config.tokens(),
+          log == null ? "off (no Kafka configured)" : "to Kafka at " + log.bootstrapServers());
+      return new GatewayServer(vertx, store, catalog, metrics, log, port);
     } catch (RuntimeException e) {
-      closeQuietly(vertx, store, catalog, metrics);
+      closeQuietly(vertx, store, catalog, metrics, log);
       throw e;
     }
   }
@@ -224,14 +238,17 @@ public final class GatewayServer implements AutoCloseable {
     return catalog.current().map(LiveCatalog.Loaded::catalog);
   }
 
-  /** Stops listening and frees Vert.x, the Redis client and the catalog refresh thread. */
+  /**
+   * Stops listening and frees Vert.x, the Redis client, the push producer and the catalog refresh
+   * thread.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    closeQuietly(vertx, store, catalog, metrics);
+    closeQuietly(vertx, store, catalog, metrics, log);
     LOG.info("gateway on port {} stopped", port);
   }
 
@@ -240,7 +257,7 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   private static void closeQuietly(
-      Vertx vertx, OnlineReader store, LiveCatalog catalog, GatewayMetrics metrics) {
+      Vertx vertx, OnlineReader store, LiveCatalog catalog, GatewayMetrics metrics, EventLog log) {
     catalog.close();
     metrics.close();
     try {
@@ -253,6 +270,13 @@ public final class GatewayServer implements AutoCloseable {
       LOG.warn("Vert.x did not close cleanly", e);
     } finally {
       store.close();
+      if (log != null) {
+        try {
+          log.close();
+        } catch (RuntimeException e) {
+          LOG.warn("the push producer did not close cleanly", e);
+        }
+      }
     }
   }
 

@@ -45,6 +45,36 @@ class GatewayConfigTest {
   }
 
   @Test
+  void push_is_off_by_default_and_kafka_is_kept_through_every_with() {
+    GatewayConfig config = new GatewayConfig(8080, "redis://127.0.0.1:6379/0", EMPTY);
+    assertThat(config.kafkaBootstrap()).isNull();
+    assertThat(config.toString()).contains("kafka=none (push off)");
+
+    GatewayConfig pushing =
+        config
+            .withKafka(" 127.0.0.1:9092 ")
+            .withLimits(GatewayLimits.defaults().withMaxPushEvents(10))
+            .withTokens(BearerTokens.disabled())
+            .withPort(0);
+
+    assertThat(pushing.kafkaBootstrap()).isEqualTo("127.0.0.1:9092");
+    assertThat(pushing.limits().maxPushEvents()).isEqualTo(10);
+    assertThat(pushing.port()).isZero();
+  }
+
+  @Test
+  void rejects_blank_kafka_bootstrap_servers() {
+    GatewayConfig config = new GatewayConfig(8080, "redis://127.0.0.1:6379/0", EMPTY);
+
+    assertThatThrownBy(() -> config.withKafka("  "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Kafka bootstrap servers are blank");
+    assertThatThrownBy(() -> GatewayLimits.defaults().withMaxPushEvents(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("gateway limit maxPushEvents 0 must be at least 1 (e.g. 1000)");
+  }
+
+  @Test
   void default_limits_are_1_mib_1000_entities_200_features() {
     GatewayLimits limits = GatewayLimits.defaults();
 

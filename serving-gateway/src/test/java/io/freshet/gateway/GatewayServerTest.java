@@ -370,7 +370,7 @@ class GatewayServerTest {
       assertThat(body.get("message").asText())
           .startsWith("no route for GET " + path)
           .endsWith(
-              "(routes: POST /get-online-features, GET /features/{view}/{entity},"
+              "(routes: POST /get-online-features, POST /push, GET /features/{view}/{entity},"
                   + " GET /feature-services/{name}/{entity}, GET /health, GET /ready,"
                   + " GET /metrics, GET /openapi.json)");
     }

@@ -93,7 +93,8 @@ final class HostileRequests {
             this::listShapes,
             this::invalidUtf8,
             this::httpLevel,
-            this::badPath);
+            this::badPath,
+            this::pushBody);
     List<Case> cases = new ArrayList<>();
     while (cases.size() < min) {
       for (Supplier<Case> f : families) {
@@ -101,7 +102,156 @@ final class HostileRequests {
       }
     }
     cases.addAll(oversized());
+    cases.addAll(oversizedPushes());
     Collections.shuffle(cases, random);
+    return cases;
+  }
+
+  /** A push the gateway would take if it had Kafka; every push case below is certainly invalid. */
+  static final String VALID_PUSH =
+      "{\"view\": \"user_activity\", \"events\": [{\"user_id\": \"user_42\", \"event_ts\":"
+          + " \"2026-11-23T12:00:00Z\", \"event_type\": \"purchase\", \"revenue\": 19.99}]}";
+
+  private static final String PUSH_EVENT =
+      "{\"user_id\": \"user_42\", \"event_ts\": \"2026-11-23T12:00:00Z\"}";
+
+  /** Malformed, wrong-typed, hostile-named, empty and too long pushes. */
+  private Case pushBody() {
+    switch (random.nextInt(9)) {
+      case 0 -> {
+        int cut = random.nextInt(VALID_PUSH.length() - 1);
+        return push("push_broken_json", "truncated at " + cut, VALID_PUSH.substring(0, cut));
+      }
+      case 1 -> {
+        String value = WRONG_VALUES[random.nextInt(WRONG_VALUES.length)];
+        return push(
+            "push_wrong_type",
+            "view = " + value,
+            "{\"view\": " + value + ", \"events\": [" + PUSH_EVENT + "]}");
+      }
+      case 2 -> {
+        String value = WRONG_VALUES[random.nextInt(WRONG_VALUES.length)];
+        if (value.startsWith("[")) {
+          value = "{\"a\": [1]}";
+        }
+        return push(
+            "push_wrong_type",
+            "events = " + value,
+            "{\"view\": \"user_activity\", \"events\": " + value + "}");
+      }
+      case 3 -> {
+        String name = HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+        String field = random.nextBoolean() ? "view" : "push_source_name";
+        return push(
+            "push_unknown_view",
+            field + " " + name,
+            "{\"" + field + "\": " + quote(name) + ", \"events\": [" + PUSH_EVENT + "]}");
+      }
+      case 4 -> {
+        String name = HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+        return push(
+            "push_unknown_field",
+            "field " + name,
+            "{\"view\": \"user_activity\", \"events\": ["
+                + PUSH_EVENT
+                + "], "
+                + quote(name)
+                + ": 1}");
+      }
+      case 5 -> {
+        String[] bodies = {
+          "{\"view\": \"user_activity\", \"events\": []}",
+          "{\"view\": \"user_activity\"}",
+          "{\"events\": [" + PUSH_EVENT + "]}",
+          "{\"view\": \"user_activity\", \"events\": [" + PUSH_EVENT + "], \"df\": {}}",
+          "{\"view\": \"user_activity\", \"push_source_name\": \"user_activity\", \"events\": ["
+              + PUSH_EVENT
+              + "]}",
+          "{\"push_source_name\": \"user_activity\", \"df\": {}}",
+          "{\"push_source_name\": \"user_activity\", \"df\": {\"user_id\": \"u\"}}",
+          "{\"push_source_name\": \"user_activity\", \"df\": {\"user_id\": [\"a\", \"b\"],"
+              + " \"event_ts\": [1]}}",
+          "{\"view\": \"user_activity\", \"to\": \"offline\", \"events\": [" + PUSH_EVENT + "]}",
+          "{\"view\": \"user_activity\", \"to\": 1, \"events\": [" + PUSH_EVENT + "]}",
+          "{\"view\": \"user_activity\", \"allow_registry_cache\": \"yes\", \"events\": ["
+              + PUSH_EVENT
+              + "]}",
+          "[" + VALID_PUSH + "]",
+          "\"" + "\\u0000".repeat(3) + "\"",
+          "{\"view\": \"user_activity\", \"view\": \"user_activity\", \"events\": ["
+              + PUSH_EVENT
+              + "]}",
+          VALID_PUSH + " {}",
+          ""
+        };
+        int i = random.nextInt(bodies.length);
+        return push("push_shape", "shape variant " + i, bodies[i]);
+      }
+      case 6 -> {
+        int n = 1_001 + random.nextInt(500);
+        StringBuilder events = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+          events.append(i == 0 ? "" : ",").append("{}");
+        }
+        return push(
+            "push_too_many",
+            n + " events",
+            "{\"view\": \"user_activity\", \"events\": [" + events + "]}");
+      }
+      case 7 -> {
+        byte[] valid = VALID_PUSH.getBytes(StandardCharsets.UTF_8);
+        int at = VALID_PUSH.indexOf("user_activity") + random.nextInt(12);
+        byte[][] inserts = {
+          {(byte) 0xC3, (byte) 0x28}, {(byte) 0xFF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}
+        };
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(valid, 0, at);
+        body.writeBytes(inserts[random.nextInt(inserts.length)]);
+        body.write(valid, at, valid.length - at);
+        return new Case(
+            "push_odd_unicode",
+            "invalid UTF-8 in the view name",
+            request("POST", "/push", body.toByteArray(), ""),
+            false);
+      }
+      default -> {
+        String method = new String[] {"GET", "PUT", "DELETE", "PATCH"}[random.nextInt(4)];
+        return new Case(
+            "push_http",
+            method + " /push",
+            request(method, "/push", VALID_PUSH.getBytes(StandardCharsets.UTF_8), ""),
+            false);
+      }
+    }
+  }
+
+  private Case push(String kind, String description, String body) {
+    return new Case(
+        kind,
+        description,
+        request("POST", "/push", body.getBytes(StandardCharsets.UTF_8), ""),
+        false);
+  }
+
+  /** Pushes over the 1 MiB body limit, with a Content-Length and chunked. */
+  private List<Case> oversizedPushes() {
+    List<Case> cases = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      int size = (1 << 20) + 1 + random.nextInt(1 << 20);
+      String note = "x".repeat(size);
+      byte[] body =
+          ("{\"view\": \"user_activity\", \"events\": [{\"note\": \"" + note + "\"}]}")
+              .getBytes(StandardCharsets.UTF_8);
+      cases.add(
+          new Case(
+              "push_oversized",
+              body.length + " bytes with Content-Length",
+              request("POST", "/push", body, ""),
+              false));
+      cases.add(
+          new Case(
+              "push_oversized", body.length + " bytes chunked", chunked("/push", body), false));
+    }
     return cases;
   }
 
@@ -509,9 +659,15 @@ final class HostileRequests {
   }
 
   private byte[] chunked(byte[] body) {
+    return chunked("/get-online-features", body);
+  }
+
+  private byte[] chunked(String path, byte[] body) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(
-        ("POST /get-online-features HTTP/1.1\r\nHost: 127.0.0.1:"
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1:"
                 + port
                 + "\r\nTransfer-Encoding: chunked\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));

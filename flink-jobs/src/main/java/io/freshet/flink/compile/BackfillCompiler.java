@@ -1,11 +1,11 @@
 package io.freshet.flink.compile;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.flink.job.JobContract;
 import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
 import io.freshet.flink.sink.tiles.TileSink;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.EventDecoder;
 import io.freshet.flink.source.KafkaEventDeserializer;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.plan.ViewPlan;

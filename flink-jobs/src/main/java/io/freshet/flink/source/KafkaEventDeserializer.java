@@ -1,5 +1,7 @@
 package io.freshet.flink.source;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.EventDecoder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;

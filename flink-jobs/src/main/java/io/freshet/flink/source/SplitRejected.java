@@ -1,5 +1,7 @@
 package io.freshet.flink.source;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.Event;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

@@ -1,6 +1,6 @@
 package io.freshet.flink.window;
 
-import io.freshet.flink.source.Event;
+import io.freshet.aggregate.event.Event;
 import io.freshet.storage.FeatureRow;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;

@@ -3,7 +3,7 @@ package io.freshet.flink.window;
 import io.freshet.aggregate.PartAggregator;
 import io.freshet.aggregate.PartAggregators;
 import io.freshet.aggregate.SliceCodec;
-import io.freshet.flink.source.Event;
+import io.freshet.aggregate.event.Event;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;

@@ -2,8 +2,8 @@ package io.freshet.flink.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.aggregate.event.Decoded;
 import io.freshet.examples.UserActivity;
-import io.freshet.flink.source.Decoded;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.source.SplitRejected;
 import io.freshet.flink.window.SlicingWindowFunction;

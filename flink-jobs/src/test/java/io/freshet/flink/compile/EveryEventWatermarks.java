@@ -1,6 +1,6 @@
 package io.freshet.flink.compile;
 
-import io.freshet.flink.source.Decoded;
+import io.freshet.aggregate.event.Decoded;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;

@@ -16,15 +16,15 @@ import static io.freshet.dsl.Expression.ratio;
 import static io.freshet.dsl.Expression.ref;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.Event;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.SlidingWindow;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.Event;
-import io.freshet.flink.source.EventDecoder;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.window.BruteForceWindows.Ev;
 import io.freshet.flink.window.BruteForceWindows.Kind;

@@ -2,10 +2,10 @@ package io.freshet.flink.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.Event;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.examples.UserActivity;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.Event;
-import io.freshet.flink.source.EventDecoder;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import java.util.Random;

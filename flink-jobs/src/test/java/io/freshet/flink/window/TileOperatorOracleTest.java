@@ -7,9 +7,9 @@ import static io.freshet.flink.window.SlicingWindowOracleTest.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.aggregate.RequestTimeRule;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.Event;
-import io.freshet.flink.source.EventDecoder;
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.Event;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.flink.window.BruteForceWindows.Ev;
 import io.freshet.flink.window.BruteForceWindows.Spec;

@@ -84,7 +84,8 @@ final class FeastEndpoint {
         });
   }
 
-  private static JsonNode parse(Buffer body) {
+  /** The body as a JSON tree, read strictly; 400 naming the fault when it is not JSON. */
+  static JsonNode parse(Buffer body) {
     if (body.length() == 0) {
       throw new RequestRejection(
           400,

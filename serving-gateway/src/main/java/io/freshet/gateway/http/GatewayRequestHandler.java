@@ -8,6 +8,7 @@ import io.freshet.gateway.catalog.LiveCatalog;
 import io.freshet.gateway.metrics.GatewayMetrics;
 import io.freshet.gateway.online.OnlineTableReader;
 import io.freshet.gateway.online.UndecodableOnlineValueException;
+import io.freshet.gateway.push.EventLog;
 import io.freshet.gateway.query.JsonText;
 import io.freshet.gateway.query.RequestRejection;
 import io.freshet.online.OnlineReader;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * POST /get-online-features             Feast's request and answer ({@link FeastJson})
+ * POST /push                            events for a view, checked by the job's decoder and
+ *                                       produced to its topic ({@link PushEndpoint}); 202
  * GET  /features/{view}/{entity}        one view's row ({@link FeatureJson}); 404 unknown view
  *                                       or entity
  * GET  /feature-services/{name}/{entity} a feature service's rows, one object per view; 404
@@ -72,6 +75,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
   private final BearerTokens tokens;
   private final FeastEndpoint feast;
   private final LookupEndpoints lookups;
+  private final PushEndpoint push;
   private final Buffer openApi;
 
   public GatewayRequestHandler(
@@ -82,12 +86,28 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
       GatewayMetrics metrics,
       GatewayLimits limits,
       BearerTokens tokens) {
+    this(catalog, services, reader, store, metrics, limits, tokens, null);
+  }
+
+  /**
+   * A handler that produces pushed events to {@code log} (null: {@code POST /push} answers 503).
+   */
+  public GatewayRequestHandler(
+      LiveCatalog catalog,
+      FeatureServiceResolver services,
+      OnlineTableReader reader,
+      OnlineReader store,
+      GatewayMetrics metrics,
+      GatewayLimits limits,
+      BearerTokens tokens,
+      EventLog log) {
     this.catalog = catalog;
     this.store = store;
     this.metrics = metrics;
     this.tokens = tokens;
     this.feast = new FeastEndpoint(this, services, reader, metrics, limits);
     this.lookups = new LookupEndpoints(this, services, reader, metrics);
+    this.push = new PushEndpoint(this, limits, log);
     this.openApi = Buffer.buffer(openApiDocument());
   }
 
@@ -178,6 +198,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
     }
     switch (route) {
       case GET_ONLINE_FEATURES -> feast.handle(exchange);
+      case PUSH -> push.handle(exchange);
       case HEALTH -> exchange.json(200, object().put("status", "UP"));
       case READY -> ready(exchange);
       case METRICS ->

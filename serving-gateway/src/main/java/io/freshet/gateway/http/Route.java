@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
  */
 public enum Route {
   GET_ONLINE_FEATURES("POST", "/get-online-features", "get_online_features"),
+  PUSH("POST", "/push", "push"),
   FEATURES("GET", "/features/{view}/{entity}", "features"),
   FEATURE_SERVICES("GET", "/feature-services/{name}/{entity}", "feature_services"),
   HEALTH("GET", "/health", "health"),

@@ -240,12 +240,17 @@ final class LocalStack {
     SupervisedGateway gateway =
         SupervisedGateway.start(
             new GatewayConfig(gatewayPort, redis.url(), catalog)
-                .withViews(Registries.follow(registry)));
+                .withViews(Registries.follow(registry))
+                .withKafka(bootstrap));
     teardown.add("gateway", gateway::close);
     step(
         out,
         "gateway",
-        "http://localhost:" + gateway.port() + " (serves every view applied to the registry)",
+        "http://localhost:"
+            + gateway.port()
+            + " (serves every view applied to the registry; POST /push produces to "
+            + bootstrap
+            + ")",
         t);
     supervisor.watch(gateway);
     supervisor.start();

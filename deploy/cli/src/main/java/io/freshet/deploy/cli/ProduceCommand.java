@@ -1,10 +1,10 @@
 package io.freshet.deploy.cli;
 
+import io.freshet.aggregate.event.Decoded;
+import io.freshet.aggregate.event.EventDecoder;
 import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.deploy.stack.StackException;
-import io.freshet.flink.source.Decoded;
-import io.freshet.flink.source.EventDecoder;
 import io.freshet.plan.ViewPlan;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -56,6 +56,14 @@ final class ServeCommand implements Callable<Integer> {
               + ").")
   String redisUrl;
 
+  @Option(
+      names = "--kafka",
+      paramLabel = "<bootstrap>",
+      description =
+          "Kafka bootstrap servers holding the views' topics, for POST /push (default:"
+              + " FRESHET_KAFKA; without either, POST /push answers 503).")
+  String kafka;
+
   @Mixin DefinitionsOption definitions;
 
   @Option(
@@ -97,6 +105,10 @@ final class ServeCommand implements Callable<Integer> {
         new GatewayConfig(port, uri, catalog)
             .withFeatureServices(FeatureServiceResolver.of(services(catalog)))
             .withTokens(BearerTokens.fromEnvironment(env));
+    Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
+    if (kafkaSetting != null) {
+      config = config.withKafka(kafkaSetting.value());
+    }
     if (fromRegistry) {
       Registry registry = Registries.open(postgres.resolve(env));
       config = config.withViews(Registries.follow(registry));
@@ -121,6 +133,11 @@ final class ServeCommand implements Callable<Integer> {
       out.printf(
           "  try: curl http://localhost:%d/features/%s/<entity>%n",
           gateway.port(), catalog.plans().isEmpty() ? "<view>" : catalog.plans().get(0).name());
+      out.printf(
+          "  push: %s%n",
+          kafkaSetting == null
+              ? "off (give --kafka or FRESHET_KAFKA to take events on POST /push)"
+              : "POST /push produces to Kafka at " + kafkaSetting.value());
       out.println("Press Ctrl-C to stop.");
       out.flush();
       stop.await(null);

@@ -40,14 +40,7 @@ public final class SupervisedGateway implements Supervised, AutoCloseable {
    */
   public static SupervisedGateway start(GatewayConfig config) {
     GatewayServer server = startServer(config);
-    GatewayConfig bound =
-        new GatewayConfig(
-            server.port(),
-            config.redisUri(),
-            config.views(),
-            config.featureServices(),
-            config.limits(),
-            config.tokens());
+    GatewayConfig bound = config.withPort(server.port());
     return new SupervisedGateway(bound, server);
   }
 

@@ -1,4 +1,4 @@
-package io.freshet.flink.source;
+package io.freshet.aggregate.event;
 
 /**
  * The outcome of decoding one record: an {@link Event}, or the reason it was rejected. Lives only

@@ -1,4 +1,4 @@
-package io.freshet.flink.source;
+package io.freshet.aggregate.event;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

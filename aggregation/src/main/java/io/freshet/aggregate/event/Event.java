@@ -1,4 +1,4 @@
-package io.freshet.flink.source;
+package io.freshet.aggregate.event;
 
 /**
  * A decoded event as the window operator sees it: the entity key, the event time, and one input per
@@ -23,8 +23,8 @@ public class Event {
   public String[] texts;
 
   /**
-   * The raw payload, so that an event rejected as late is kept whole. {@link SplitRejected} sets it
-   * on every event: only the operator downstream knows whether an event is late.
+   * The raw payload, so that an event rejected as late is kept whole. the job sets it on every
+   * event: only the operator downstream knows whether an event is late.
    */
   public String raw;
 

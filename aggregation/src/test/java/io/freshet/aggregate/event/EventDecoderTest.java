@@ -1,4 +1,4 @@
-package io.freshet.flink.source;
+package io.freshet.aggregate.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
