@@ -105,7 +105,8 @@ public final class GatewayServer implements AutoCloseable {
                 LOG.warn(
                     "the gateway's catalog has no feature views: every lookup will answer 404"));
     GatewayMetrics metrics =
-        new GatewayMetrics(() -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0));
+        new GatewayMetrics(
+            () -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0), config.otlp());
     OnlineReader store = OnlineReader.connect(config.redisUri());
     Vertx vertx = null;
     EventLog log = null;

@@ -2,11 +2,13 @@ package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
+import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureService;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.gateway.metrics.OtlpExport;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Registry;
@@ -64,6 +66,23 @@ final class ServeCommand implements Callable<Integer> {
               + " FRESHET_KAFKA; without either, POST /push answers 503).")
   String kafka;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "<url>",
+      description =
+          "Also push the gateway's meters over OTLP/HTTP to this collector URL, e.g."
+              + " http://otel-collector:4318/v1/metrics (default: FRESHET_OTLP_ENDPOINT; without"
+              + " either, only the Prometheus scrape at /metrics).")
+  String otlpEndpoint;
+
+  @Option(
+      names = "--otlp-step",
+      paramLabel = "<duration>",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "How often the OTLP export is sent (default: ${DEFAULT-VALUE}).")
+  Duration otlpStep;
+
   @Mixin DefinitionsOption definitions;
 
   @Option(
@@ -109,6 +128,15 @@ final class ServeCommand implements Callable<Integer> {
     if (kafkaSetting != null) {
       config = config.withKafka(kafkaSetting.value());
     }
+    Setting otlpSetting =
+        Setting.resolve(otlpEndpoint, "--otlp-endpoint", "FRESHET_OTLP_ENDPOINT", env);
+    if (otlpSetting != null) {
+      try {
+        config = config.withOtlp(OtlpExport.to(otlpSetting.value()).every(otlpStep));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(otlpSetting.source() + ": " + e.getMessage(), e);
+      }
+    }
     if (fromRegistry) {
       Registry registry = Registries.open(postgres.resolve(env));
       config = config.withViews(Registries.follow(registry));
@@ -138,6 +166,11 @@ final class ServeCommand implements Callable<Integer> {
           kafkaSetting == null
               ? "off (give --kafka or FRESHET_KAFKA to take events on POST /push)"
               : "POST /push produces to Kafka at " + kafkaSetting.value());
+      if (otlpSetting != null) {
+        out.printf(
+            "  metrics: /metrics, and OTLP to %s every %s%n",
+            otlpSetting.value(), Durations.format(otlpStep));
+      }
       out.println("Press Ctrl-C to stop.");
       out.flush();
       stop.await(null);
