@@ -82,7 +82,7 @@ public final class BackfillCompiler {
     }
     if (rejected != null) {
       rejected
-          .sinkTo(new PostgresRejectedEventsSink(pgUrl))
+          .sinkTo(PostgresRejectedEventsSink.create(pgUrl))
           .name(JobContract.REJECTED_POSTGRES_NAME)
           .uid(JobContract.BACKFILL_REJECTED_POSTGRES_UID);
     }
