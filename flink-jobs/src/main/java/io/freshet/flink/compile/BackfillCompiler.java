@@ -7,6 +7,7 @@ import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
 import io.freshet.flink.sink.tiles.TileSink;
 import io.freshet.flink.source.KafkaEventDeserializer;
+import io.freshet.flink.source.PostgresEventSource;
 import io.freshet.flink.source.RejectedEvent;
 import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
@@ -113,7 +114,7 @@ public final class BackfillCompiler {
       }
       EventDecoder decoder = new EventDecoder(plan);
       return env.fromSource(
-              pg.events().source(pg.jdbcUrl(), sql),
+              PostgresEventSource.create(pg.events(), pg.jdbcUrl(), sql),
               WatermarkStrategy.noWatermarks(),
               JobContract.backfillPostgresName(pg.events().originPrefix()))
           .uid(JobContract.backfillPostgresUid(plan))

@@ -1,11 +1,8 @@
 package io.freshet.flink.source;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
 import java.io.Serializable;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,9 +10,6 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,18 +17,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.jdbc.core.datastream.source.JdbcSource;
-import org.apache.flink.connector.jdbc.core.datastream.source.reader.extractor.ResultExtractor;
 
 /**
  * Historical events in a Postgres table or query, one row per event, read by the JDBC connector's
- * {@link JdbcSource}. Columns are named like the fields of the view's JSON events: the key fields,
- * the event-time field ({@code timestamptz}, {@code timestamp} taken as UTC, or epoch milliseconds
- * in an integer column) and the other fields. Each row becomes a JSON object (SQL NULL is an absent
- * field; numbers stay numbers; {@code json}/{@code jsonb} values are taken as they are; other types
- * become strings) that goes through the view's own decoder, so a malformed row is rejected with the
- * same reason as a malformed Kafka event.
+ * {@code JdbcSource} ({@link PostgresEventSource}). Free of Flink classes: the {@code freshet}
+ * command checks the relation with it before it starts a job. Columns are named like the fields of
+ * the view's JSON events: the key fields, the event-time field ({@code timestamptz}, {@code
+ * timestamp} taken as UTC, or epoch milliseconds in an integer column) and the other fields. Each
+ * row becomes a JSON object (SQL NULL is an absent field; numbers stay numbers; {@code json}/{@code
+ * jsonb} values are taken as they are; other types become strings) that goes through the view's own
+ * decoder, so a malformed row is rejected with the same reason as a malformed Kafka event.
  *
  * <p>A table's rows are named by their {@code ctid}, a query's by their position in its result
  * (give it an {@code ORDER BY} for names that hold across runs); the name is the origin of a
@@ -50,9 +42,6 @@ public record PostgresEvents(String relation, Instant from, Instant to) implemen
   private static final Pattern TABLE =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?");
   private static final Pattern QUERY = Pattern.compile("(?is)\\s*\\(?\\s*(select|with)\\b.*");
-
-  /** The driver the source loads itself: a job's class loader hides it from DriverManager. */
-  static final String DRIVER = "org.postgresql.Driver";
 
   /** The column that names each row; it is not part of the event. */
   static final String ROW_COLUMN = "freshet$row";
@@ -222,88 +211,7 @@ public record PostgresEvents(String relation, Instant from, Instant to) implemen
         : "SELECT t.ctid::text AS \"" + ROW_COLUMN + "\", t.* FROM " + relation + " AS t";
   }
 
-  /**
-   * The bounded source of the rows.
-   *
-   * @param sql what {@link #check} returned
-   */
-  public JdbcSource<PostgresEventRow> source(String jdbcUrl, String sql) {
-    return JdbcSource.<PostgresEventRow>builder()
-        .setDBUrl(jdbcUrl)
-        .setDriverName(DRIVER)
-        .setSql(sql)
-        .setAutoCommit(false)
-        .setResultSetFetchSize(1000)
-        .setResultExtractor(new RowToJson(originPrefix()))
-        .setTypeInformation(TypeInformation.of(PostgresEventRow.class))
-        .build();
-  }
-
   private static String firstLine(String message) {
     return message == null ? "" : message.lines().findFirst().orElse("");
-  }
-
-  /** Turns the current row into a JSON event named by its row column or position. */
-  static final class RowToJson implements ResultExtractor<PostgresEventRow> {
-    private static final long serialVersionUID = 1L;
-    private final String originPrefix;
-    private transient ObjectMapper mapper;
-
-    RowToJson(String originPrefix) {
-      this.originPrefix = originPrefix;
-    }
-
-    @Override
-    public PostgresEventRow extract(ResultSet rs) throws SQLException {
-      if (mapper == null) {
-        mapper = new ObjectMapper();
-      }
-      ResultSetMetaData md = rs.getMetaData();
-      ObjectNode event = mapper.createObjectNode();
-      for (int i = 2; i <= md.getColumnCount(); i++) {
-        String name = md.getColumnLabel(i);
-        String text = rs.getString(i);
-        if (text == null) {
-          continue;
-        }
-        switch (md.getColumnTypeName(i).toLowerCase(Locale.ROOT)) {
-          case "int2", "int4", "int8" -> event.put(name, rs.getLong(i));
-          case "numeric", "float4", "float8" -> {
-            BigDecimal number = number(text);
-            if (number == null) {
-              event.put(name, text);
-            } else {
-              event.put(name, number);
-            }
-          }
-          case "bool" -> event.put(name, rs.getBoolean(i));
-          case "timestamptz" ->
-              event.put(name, rs.getObject(i, OffsetDateTime.class).toInstant().toString());
-          case "timestamp" ->
-              event.put(
-                  name, rs.getObject(i, LocalDateTime.class).toInstant(ZoneOffset.UTC).toString());
-          case "json", "jsonb" -> {
-            try {
-              event.set(name, mapper.readTree(text));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-              event.put(name, text);
-            }
-          }
-          default -> event.put(name, text);
-        }
-      }
-      String row = rs.getString(1);
-      String origin = originPrefix + "@" + (row != null ? row : String.valueOf(rs.getRow()));
-      return new PostgresEventRow(origin, event.toString());
-    }
-
-    /** The number, or null for NaN and infinities (kept as text, which the decoder rejects). */
-    private static BigDecimal number(String text) {
-      try {
-        return new BigDecimal(text);
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
   }
 }

@@ -7,21 +7,16 @@ import io.freshet.flink.source.PostgresEvents;
 import io.freshet.offline.OfflineTable;
 import io.freshet.plan.ViewPlan;
 import io.freshet.testing.TestPostgres;
+import io.freshet.testing.UserActivityEventTable;
+import io.freshet.testing.UserActivityEventTable.Generated;
 import io.freshet.testing.UserActivityOracle;
 import io.freshet.testing.UserActivityOracle.Ev;
 import io.freshet.testing.UserActivityOracle.Row;
 import io.freshet.testing.UserActivityOracle.StoredRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -42,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PostgresBackfillOracleTest {
   private static final ViewPlan PLAN = ViewPlan.of(UserActivity.view());
-  private static final long T0 = 1_767_225_600_000L;
+  private static final long T0 = UserActivityEventTable.T0;
 
   @RegisterExtension
   static final MiniClusterExtension FLINK =
@@ -52,19 +47,15 @@ class PostgresBackfillOracleTest {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
-  /** A generated row: a valid event, or a malformed one with the reason it must be rejected. */
-  private record Generated(
-      String user, Long ts, String type, String revenueJson, Ev event, String reason) {}
-
   @Test
   void table_backfill_equals_oracle_and_json_lines_and_keeps_rejected_rows(@TempDir Path dir)
       throws Exception {
-    List<Generated> rows = generate(new Random(23), 2_500);
-    List<Ev> valid = rows.stream().filter(g -> g.event() != null).map(Generated::event).toList();
+    List<Generated> rows = UserActivityEventTable.generate(new Random(23), 2_500);
+    List<Ev> valid = UserActivityEventTable.valid(rows);
     Map<String, List<Row>> expected = cents(UserActivityOracle.rows(valid, Long.MAX_VALUE));
 
     String pg = TestPostgres.freshDatabase("pg_backfill");
-    createEvents(pg, rows);
+    UserActivityEventTable.create(pg, rows);
     backfill(pg, new BackfillSource.Postgres(pg, new PostgresEvents("events", null, null)));
     Map<String, List<Row>> fromTable = stored(pg);
     assertThat(fromTable).isEqualTo(expected);
@@ -76,10 +67,7 @@ class PostgresBackfillOracleTest {
     backfill(jsonDb, new BackfillSource.JsonLines(lines.toString()));
     assertThat(stored(jsonDb)).isEqualTo(fromTable);
 
-    Map<String, Long> expectedReasons = new TreeMap<>();
-    rows.stream()
-        .filter(g -> g.reason() != null)
-        .forEach(g -> expectedReasons.merge(g.reason(), 1L, Long::sum));
+    Map<String, Long> expectedReasons = UserActivityEventTable.reasons(rows);
     assertThat(expectedReasons).hasSize(4);
     assertThat(rejectedReasons(pg)).isEqualTo(expectedReasons);
 
@@ -91,7 +79,7 @@ class PostgresBackfillOracleTest {
 
   @Test
   void query_with_timestamptz_and_event_time_range_reads_only_the_range() throws Exception {
-    List<Generated> rows = generate(new Random(41), 1_500);
+    List<Generated> rows = UserActivityEventTable.generate(new Random(41), 1_500);
     Instant from = Instant.ofEpochMilli(T0 + 3_600_000L);
     Instant to = Instant.ofEpochMilli(T0 + 4 * 3_600_000L);
     List<Ev> inRange =
@@ -100,7 +88,7 @@ class PostgresBackfillOracleTest {
             .filter(e -> e != null && e.ts() >= from.toEpochMilli() && e.ts() < to.toEpochMilli())
             .toList();
     String pg = TestPostgres.freshDatabase("pg_backfill_range");
-    createEvents(pg, rows);
+    UserActivityEventTable.create(pg, rows);
     String query =
         "SELECT user_id, event_type, product_id, revenue, session_id, platform,"
             + " to_timestamp(event_ts / 1000.0) AS event_ts FROM events"
@@ -110,82 +98,6 @@ class PostgresBackfillOracleTest {
 
     assertThat(stored(pg)).isEqualTo(cents(UserActivityOracle.rows(inRange, Long.MAX_VALUE)));
     assertThat(rejectedReasons(pg)).isEmpty();
-  }
-
-  private static List<Generated> generate(Random r, int n) {
-    long bound = PLAN.source().maxOutOfOrderness().toMillis();
-    List<Generated> out = new ArrayList<>();
-    long t = T0;
-    for (int i = 0; i < n; i++) {
-      t += r.nextInt(12_000);
-      long ts = t - (long) (r.nextDouble() * bound);
-      if (r.nextInt(25) == 0) {
-        ts -= 2 * 3_600_000L; // far beyond the watermark bound: late on a stream
-      }
-      String user = "user_" + r.nextInt(25);
-      Ev e = UserActivityOracle.randomEvent(r, user, ts);
-      String revenue = e.revenue() == null ? null : e.revenue().toPlainString();
-      switch (r.nextInt(60)) {
-        case 0 ->
-            out.add(
-                new Generated(
-                    null, ts, e.type(), revenue, null, "missing entity key field 'user_id'"));
-        case 1 ->
-            out.add(
-                new Generated(
-                    user,
-                    ts,
-                    "purchase", // revenue is read for purchases only
-                    "\"lots\"",
-                    null,
-                    "field 'revenue' must be a number, got STRING"));
-        case 2 ->
-            out.add(
-                new Generated(
-                    user,
-                    42L,
-                    e.type(),
-                    revenue,
-                    null,
-                    "event time 1970-01-01T00:00:00.042Z is before 2000-01-01 (a broken clock?)"));
-        case 3 ->
-            out.add(
-                new Generated(
-                    user, null, e.type(), revenue, null, "missing event time field 'event_ts'"));
-        default -> out.add(new Generated(user, ts, e.type(), revenue, e, null));
-      }
-    }
-    return out;
-  }
-
-  private static void createEvents(String pg, List<Generated> rows) throws SQLException {
-    try (Connection c = DriverManager.getConnection(pg)) {
-      try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TABLE events (user_id text, event_type text, product_id text, revenue jsonb,"
-                + " session_id text, platform text, event_ts bigint)");
-      }
-      try (PreparedStatement ps =
-          c.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?::jsonb, ?, ?, ?)")) {
-        Random r = new Random(3);
-        for (Generated g : rows) {
-          Ev e = g.event();
-          ps.setString(1, g.user());
-          ps.setString(2, g.type());
-          ps.setString(3, e == null ? "p_1" : e.product());
-          ps.setString(4, g.revenueJson());
-          ps.setString(5, e == null ? "s_1" : e.session());
-          ps.setString(6, e == null ? "web" : e.platform());
-          if (g.ts() == null) {
-            ps.setNull(7, Types.BIGINT);
-          } else {
-            ps.setLong(7, g.ts());
-          }
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
   }
 
   private static void backfill(String pg, BackfillSource source) throws Exception {
@@ -226,28 +138,6 @@ class PostgresBackfillOracleTest {
   }
 
   private static Map<String, Long> rejectedReasons(String pg) throws SQLException {
-    Map<String, Long> out = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(pg);
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT reason, count(*), count(DISTINCT origin),"
-                    + " bool_and(origin LIKE 'postgres:events@(%' OR origin LIKE 'postgres:query@%')"
-                    + " FROM freshet.rejected_events WHERE view_name = 'user_activity'"
-                    + " AND kind = 'DEAD_LETTER' GROUP BY reason")) {
-      while (rs.next()) {
-        assertThat(rs.getLong(3))
-            .as("distinct origins of %s", rs.getString(1))
-            .isEqualTo(rs.getLong(2));
-        assertThat(rs.getBoolean(4)).as("origins name the table's rows").isTrue();
-        out.put(rs.getString(1), rs.getLong(2));
-      }
-    } catch (SQLException e) {
-      if ("42P01".equals(e.getSQLState())) {
-        return out;
-      }
-      throw e;
-    }
-    return out;
+    return UserActivityEventTable.rejectedReasons(pg, "postgres:events@(");
   }
 }

@@ -370,7 +370,7 @@ final class BackfillCommand implements Callable<Integer> {
     if (to == null) {
       throw new UsageException(
           "say where the history is: --input events.jsonl, or --kafka <bootstrap> --to <instant>"
-              + " [--from <instant>]");
+              + " [--from <instant>], or --from-postgres <table or select>");
     }
     Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
     if (kafkaSetting == null) {
