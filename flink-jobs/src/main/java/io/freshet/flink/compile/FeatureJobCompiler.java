@@ -76,7 +76,7 @@ public final class FeatureJobCompiler {
     if (rejected != null) {
       if (settings.rejectedEventsTopic() == null) {
         rejected
-            .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
+            .sinkTo(PostgresRejectedEventsSink.create(settings.pgUrl()))
             .name(JobContract.REJECTED_POSTGRES_NAME)
             .uid(JobContract.REJECTED_POSTGRES_UID);
       } else {

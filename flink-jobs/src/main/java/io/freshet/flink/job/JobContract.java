@@ -191,6 +191,15 @@ public final class JobContract {
     return "backfill-kafka-" + stateName(plan);
   }
 
+  /** The Postgres source of a backfill: {@code postgres:<table>} or {@code postgres:query}. */
+  public static String backfillPostgresName(String originPrefix) {
+    return originPrefix;
+  }
+
+  public static String backfillPostgresUid(ViewPlan plan) {
+    return "backfill-postgres-" + stateName(plan);
+  }
+
   public static String backfillOfflineSinkUid(ViewPlan plan) {
     return "backfill-offline-sink-" + stateName(plan);
   }
