@@ -21,9 +21,11 @@ import java.time.Duration;
 public record SlidingWindow(Duration size, Duration slide) implements java.io.Serializable {
 
   public SlidingWindow {
-    Durations.checkPositive("window slide", slide);
     if (size != null) {
       Durations.checkPositive("window size", size);
+    }
+    Durations.checkPositive("window slide", slide);
+    if (size != null) {
       if (slide.compareTo(size) > 0) {
         throw new DefinitionException(
             "window slide "
