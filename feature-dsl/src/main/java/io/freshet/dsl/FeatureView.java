@@ -131,6 +131,7 @@ public record FeatureView(
               + Durations.format(ttl)
               + " is longer than 36500 days (leave the TTL unset for a view that never expires)");
     }
+    checkLifetimeTtl(name, source, features, ttl, slide);
     Durations.checkNonNegative(
         "availability delay of feature view '" + name + "'", availabilityDelay);
     serving = serving == null ? Serving.windowEnds() : serving;
@@ -189,6 +190,38 @@ public record FeatureView(
         null,
         null,
         Serving.windowEnds());
+  }
+
+  /**
+   * A view with lifetime features and a TTL clears a key's lifetime state once it saw no event for
+   * the TTL; the TTL must outlast every finite window of the view, its allowed lateness and a
+   * slide, so that nothing else still needs the events then.
+   */
+  private static void checkLifetimeTtl(
+      String name, KafkaJsonSource source, List<Feature> features, Duration ttl, Duration slide) {
+    if (ttl.equals(NO_TTL) || features.stream().noneMatch(f -> f.window().isLifetime())) {
+      return;
+    }
+    Duration longest =
+        features.stream()
+            .filter(f -> !f.window().isLifetime())
+            .map(f -> f.window().size())
+            .max(Duration::compareTo)
+            .orElse(slide);
+    Duration least = longest.plus(source.allowedLateness()).plus(slide);
+    if (ttl.compareTo(least) < 0) {
+      throw new DefinitionException(
+          "feature view '"
+              + name
+              + "': TTL "
+              + Durations.format(ttl)
+              + " is too short for its lifetime features, whose state is cleared once a key saw"
+              + " no event for the TTL (use a TTL of at least "
+              + Durations.format(least)
+              + ": the longest window "
+              + Durations.format(longest)
+              + " plus the allowed lateness and a slide, or set no TTL)");
+    }
   }
 
   /** Whether online values and lifetime state expire: false when the TTL is {@link #NO_TTL}. */

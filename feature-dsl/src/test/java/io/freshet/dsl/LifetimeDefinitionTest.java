@@ -136,6 +136,18 @@ class LifetimeDefinitionTest {
   }
 
   @Test
+  void rejects_a_ttl_shorter_than_the_windows_lateness_and_a_slide() {
+    assertThatThrownBy(() -> view().ttl(Duration.ofMinutes(30)).build())
+        .isInstanceOf(DefinitionException.class)
+        .hasMessage(
+            "feature view 'user_lifetime': TTL 30m is too short for its lifetime features, whose"
+                + " state is cleared once a key saw no event for the TTL (use a TTL of at least"
+                + " 61m: the longest window 1h plus the allowed lateness and a slide, or set no"
+                + " TTL)");
+    assertThat(view().ttl(Duration.ofMinutes(61)).build().expires()).isTrue();
+  }
+
+  @Test
   void json_form_says_lifetime_and_no_ttl_and_reads_back_the_same_view() {
     FeatureView v = view().build();
     // No string of this view holds white space: the compact form is the same JSON.

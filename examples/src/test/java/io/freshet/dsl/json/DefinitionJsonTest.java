@@ -560,14 +560,28 @@ class DefinitionJsonTest {
               Duration.ofMillis(random.nextInt(3_600_000)),
               random.nextBoolean() ? Duration.ZERO : Duration.ofMillis(1 + random.nextInt(99_999)),
               Duration.ofMillis(1 + random.nextInt(600_000)));
+      Duration ttl =
+          noTtl
+              ? FeatureView.NO_TTL
+              : Duration.ofMillis(1 + (long) random.nextInt(Integer.MAX_VALUE) * 1000);
+      if (lifetime && !noTtl) {
+        // A lifetime view's TTL outlasts its longest window, its lateness and a slide.
+        Duration least =
+            sizes.stream()
+                .max(Duration::compareTo)
+                .orElse(slide)
+                .plus(source.allowedLateness())
+                .plus(slide);
+        if (ttl.compareTo(least) < 0) {
+          ttl = least.plusMillis(random.nextInt(1000));
+        }
+      }
       return new FeatureView(
           "view_" + i,
           source,
           features,
           derived,
-          noTtl
-              ? FeatureView.NO_TTL
-              : Duration.ofMillis(1 + (long) random.nextInt(Integer.MAX_VALUE) * 1000),
+          ttl,
           random.nextBoolean() ? Duration.ZERO : Duration.ofMillis(random.nextInt(1_000_000)));
     }
 

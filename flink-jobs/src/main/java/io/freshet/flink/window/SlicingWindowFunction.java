@@ -76,7 +76,8 @@ import org.apache.flink.util.OutputTag;
  * before. Without a TTL on the view the lifetime accumulators are never cleared; with one, a key's
  * lifetime state (and its last emitted result) is cleared, without a row, at the first window end
  * at or after the end of its last event's slice plus the TTL, so that a later event starts the
- * key's lifetime afresh.
+ * key's lifetime afresh. This depends on event time only, so a backfill (which sees every event of
+ * a key before its first window fires) clears at the same ends as the stream.
  *
  * <p>The watermark is not part of Flink's checkpoints: after a restore it restarts from nothing
  * until the sources emit again. The operator therefore checkpoints the watermark it has seen and
@@ -605,22 +606,16 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     long[] starts = sliceStarts(en);
     boolean lifetime = layout.hasLifetime();
     SliceCache.Folded folded = lifetime ? folded(en) : null;
-    if (lifetimeTtl >= 0 && starts.length == 0 && folded != null) {
-      // Woken at the end of the key's TTL with no event since: its lifetime is over.
-      if (end - folded.until >= lifetimeTtl) {
-        setFolded(en, null);
-        if (lastEmitted(en) != null) {
-          setLastEmitted(en, null);
-        }
-        return NOTHING_LEFT;
-      }
-    }
     long[] kept = new long[starts.length];
     int keptCount = 0;
     long next = Long.MAX_VALUE;
     List<Object[]> dropped = null;
     long droppedUntil = Long.MIN_VALUE;
+    long seen = folded == null ? Long.MIN_VALUE : folded.until;
     for (long start : starts) {
+      if (start + layout.slice() <= end) {
+        seen = Math.max(seen, start + layout.slice());
+      }
       if (layout.overlaps(start, end) || (lifetime && start + layout.slice() <= end)) {
         decoded.put(start, slice(en, start));
       }
@@ -654,6 +649,20 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     if (dropped != null) {
       setFolded(en, fold(folded, dropped, droppedUntil));
     }
+    if (lifetimeTtl >= 0 && seen != Long.MIN_VALUE) {
+      if (end - seen >= lifetimeTtl) {
+        // No event for the TTL: the key's lifetime is over, without a row. The view's TTL is at
+        // least its longest window plus the lateness and a slide, so every slice before this end
+        // was folded just now, and the finite windows are empty.
+        setFolded(en, null);
+        if (lastEmitted(en) != null) {
+          setLastEmitted(en, null);
+        }
+        return anySliceLeft ? next : NOTHING_LEFT;
+      }
+      // The end at which the key's lifetime expires unless an event comes first.
+      next = Math.min(next, layout.ceilToSlide(seen + lifetimeTtl));
+    }
     byte[] encoded = resultCodec.encode(r.values);
     byte[] previous = lastEmitted(en);
     boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
@@ -667,10 +676,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       if (changed) {
         setLastEmitted(en, encoded);
       }
-      if (lifetimeTtl < 0) {
-        return NOTHING_LEFT;
-      }
-      return Math.max(end + layout.slide(), layout.ceilToSlide(folded(en).until + lifetimeTtl));
+      return lifetimeTtl < 0 ? NOTHING_LEFT : next;
     }
     if (!anySliceLeft) {
       // Every slice in the index was removed above, and the index holds every slice: the map is
