@@ -166,7 +166,10 @@ public final class ViewPlan implements java.io.Serializable {
     return source.allowedLateness().toMillis();
   }
 
-  /** The longest window of the view. */
+  /**
+   * The longest finite window of the view (lifetime parts have none), or the slide when every
+   * aggregated part is a lifetime one.
+   */
   public long maxWindowMillis() {
     return maxWindowMillis;
   }
