@@ -72,6 +72,11 @@ public record Feature(String name, Aggregation aggregation, Filter filter, Slidi
       return new Feature(name, aggregation, filter, window);
     }
 
+    /** A lifetime window emitted every {@code slide}; completes the feature. */
+    public Feature overLifetime(java.time.Duration slide) {
+      return over(SlidingWindow.lifetime(slide));
+    }
+
     /**
      * One feature per window, all sharing the aggregation and filter. Named {@code {name}_{window}}
      * (e.g. {@code revenue_1h}, {@code revenue_24h}), or {@code {input}_{op}_{window}} when started

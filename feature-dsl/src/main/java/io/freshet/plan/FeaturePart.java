@@ -45,12 +45,15 @@ public sealed interface FeaturePart extends Serializable
    * @param name the column and field name
    * @param aggregation what is computed
    * @param filter which events take part, or null for all
-   * @param windowSizeMillis the window size
+   * @param windowSizeMillis the window size, or {@link #LIFETIME} for a lifetime window
    */
   record Aggregated(
       int index, String name, Aggregation aggregation, Filter filter, long windowSizeMillis)
       implements FeaturePart {
     private static final long serialVersionUID = 1L;
+
+    /** The window size of a lifetime part: every event since the entity was first seen. */
+    public static final long LIFETIME = Long.MAX_VALUE;
 
     public Aggregated {
       Objects.requireNonNull(name, "name");
@@ -72,13 +75,20 @@ public sealed interface FeaturePart extends Serializable
       return Optional.ofNullable(filter);
     }
 
+    /** Whether the part aggregates every event since the entity was first seen. */
+    public boolean isLifetime() {
+      return windowSizeMillis == LIFETIME;
+    }
+
     @Override
     public String describe() {
       StringBuilder sb = new StringBuilder();
       sb.append(name).append(": ").append(type().name()).append(" = ");
       sb.append(aggregation.describe());
       where().ifPresent(f -> sb.append(" where ").append(f.describe()));
-      sb.append(" over ").append(Durations.format(Duration.ofMillis(windowSizeMillis)));
+      sb.append(" over ")
+          .append(
+              isLifetime() ? "lifetime" : Durations.format(Duration.ofMillis(windowSizeMillis)));
       return sb.toString();
     }
   }

@@ -46,6 +46,12 @@ public final class ViewPlan implements java.io.Serializable {
     long maxWindow = 0;
     int index = 0;
     for (Feature f : view.features()) {
+      if (f.window().isLifetime()) {
+        aggregated.add(
+            new FeaturePart.Aggregated(
+                index++, f.name(), f.aggregation(), f.filter(), FeaturePart.Aggregated.LIFETIME));
+        continue;
+      }
       long size = f.window().size().toMillis();
       slice = gcd(slice, size);
       maxWindow = Math.max(maxWindow, size);
@@ -65,7 +71,8 @@ public final class ViewPlan implements java.io.Serializable {
     this.derivedParts = List.copyOf(derived);
     this.slideMillis = slide;
     this.sliceMillis = slice;
-    this.maxWindowMillis = maxWindow;
+    // A view of lifetime features only keeps its slices for one slide before folding them.
+    this.maxWindowMillis = maxWindow == 0 ? slide : maxWindow;
     this.fingerprint = sha256(meaning());
   }
 
@@ -159,7 +166,10 @@ public final class ViewPlan implements java.io.Serializable {
     return source.allowedLateness().toMillis();
   }
 
-  /** The longest window of the view. */
+  /**
+   * The longest finite window of the view (lifetime parts have none), or the slide when every
+   * aggregated part is a lifetime one.
+   */
   public long maxWindowMillis() {
     return maxWindowMillis;
   }
@@ -192,7 +202,7 @@ public final class ViewPlan implements java.io.Serializable {
   public String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append(meaning());
-    sb.append("ttl ").append(Durations.format(view.ttl())).append('\n');
+    sb.append("ttl ").append(view.expires() ? Durations.format(view.ttl()) : "none").append('\n');
     sb.append("availability delay ").append(Durations.format(view.availabilityDelay()));
     sb.append('\n');
     sb.append("fingerprint ").append(fingerprint).append('\n');

@@ -66,8 +66,11 @@ import java.time.Duration;
  *       {@code min}, {@code max}, {@code avg}, {@code first}, {@code last}, {@code count_distinct}
  *       (each with {@code "field"}); {@code approx_count_distinct} ({@code "field"}, {@code
  *       "lg_k"}); {@code approx_percentile} ({@code "field"}, {@code "quantile"}, {@code "k"});
- *       {@code last_k} ({@code "field"}, {@code "k"}). The writer always writes {@code lg_k} and
- *       {@code k}; a reader that finds them absent takes the DSL's defaults (12 and 200).
+ *       {@code last_k} ({@code "field"}, {@code "k"}); {@code last_event_time} (no field). The
+ *       writer always writes {@code lg_k} and {@code k}; a reader that finds them absent takes the
+ *       DSL's defaults (12 and 200).
+ *   <li>A lifetime window is {@code {"size": "lifetime", "slide": ...}}; a view that never expires
+ *       (no TTL, see {@link FeatureView#NO_TTL}) has {@code "ttl": "none"}.
  *   <li>{@code "filter"} is absent when every event takes part; otherwise {@code {"op": "equals",
  *       "field": ..., "value": ...}}.
  *   <li>Expressions are nested objects: {@code {"ref": "feature"}}, {@code {"constant": 2.0}}, or

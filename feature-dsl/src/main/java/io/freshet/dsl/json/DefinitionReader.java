@@ -87,7 +87,8 @@ final class DefinitionReader {
       Expression expression = readExpression(d.object("expression"));
       derived.add(d.build(() -> new DerivedFeature(derivedName, expression)));
     }
-    Duration ttl = c.duration("ttl");
+    // "none": the view never expires (FeatureView.NO_TTL).
+    Duration ttl = c.isText("ttl", "none") ? FeatureView.NO_TTL : c.duration("ttl");
     Duration delay = c.duration("availability_delay");
     Serving serving = c.has("serving") ? readServing(c.object("serving")) : Serving.windowEnds();
     return c.build(() -> new FeatureView(name, source, features, derived, ttl, delay, serving));
@@ -175,7 +176,8 @@ final class DefinitionReader {
     Filter filter = c.has("filter") ? readFilter(c.object("filter")) : null;
     JsonCursor w = c.object("window");
     w.allowOnly("size", "slide");
-    Duration size = w.duration("size");
+    // "lifetime": every event since the entity was first seen.
+    Duration size = w.isText("size", "lifetime") ? null : w.duration("size");
     Duration slide = w.duration("slide");
     SlidingWindow window = w.build(() -> new SlidingWindow(size, slide));
     return c.build(() -> new Feature(name, aggregation, filter, window));
@@ -220,6 +222,10 @@ final class DefinitionReader {
         int k = c.integer("k", 0);
         yield c.build(() -> new Aggregation.LastK(field, k));
       }
+      case LAST_EVENT_TIME -> {
+        c.allowOnly("op");
+        yield c.build(Aggregation.LastEventTime::new);
+      }
       case SUM, MIN, MAX, AVG, FIRST, LAST, COUNT_DISTINCT -> {
         c.allowOnly("op", "field");
         String field = c.string("field");
@@ -237,7 +243,7 @@ final class DefinitionReader {
       case FIRST -> new Aggregation.First(field);
       case LAST -> new Aggregation.Last(field);
       case COUNT_DISTINCT -> new Aggregation.CountDistinct(field);
-      case COUNT, APPROX_COUNT_DISTINCT, APPROX_PERCENTILE, LAST_K ->
+      case COUNT, APPROX_COUNT_DISTINCT, APPROX_PERCENTILE, LAST_K, LAST_EVENT_TIME ->
           throw new IllegalArgumentException("not a single-field aggregation: " + kind.jsonName());
     };
   }

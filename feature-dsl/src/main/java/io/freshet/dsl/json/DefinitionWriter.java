@@ -42,7 +42,7 @@ final class DefinitionWriter {
       dn.put("name", d.name());
       dn.set("expression", write(d.expression()));
     }
-    n.put("ttl", v.ttl().toString());
+    n.put("ttl", v.expires() ? v.ttl().toString() : "none");
     n.put("availability_delay", v.availabilityDelay().toString());
     if (v.serving().requestTimeMode()) {
       // Written only for request time, so a window-end view's JSON is what it always was.
@@ -88,7 +88,7 @@ final class DefinitionWriter {
       n.set("filter", write(f.filter()));
     }
     ObjectNode w = n.putObject("window");
-    w.put("size", f.window().size().toString());
+    w.put("size", f.window().isLifetime() ? "lifetime" : f.window().size().toString());
     w.put("slide", f.window().slide().toString());
     return n;
   }
@@ -97,7 +97,7 @@ final class DefinitionWriter {
     ObjectNode n = NODES.objectNode();
     n.put("op", a.kind().jsonName());
     switch (a.kind()) {
-      case COUNT -> {}
+      case COUNT, LAST_EVENT_TIME -> {}
       case APPROX_COUNT_DISTINCT -> {
         n.put("field", a.inputField());
         n.put("lg_k", ((Aggregation.ApproxCountDistinct) a).lgK());

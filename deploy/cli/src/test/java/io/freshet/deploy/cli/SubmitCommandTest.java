@@ -178,7 +178,7 @@ class SubmitCommandTest {
     assertThat(r.err())
         .startsWith(
             "freshet submit: unknown feature view 'user_activty': the bundled examples define"
-                + " [user_activity, user_activity_live] (name your own jar with --definitions)");
+                + " [user_activity, user_activity_live, user_lifetime] (name your own jar with --definitions)");
   }
 
   @Test
