@@ -15,6 +15,7 @@ import io.freshet.dsl.OnDemandExpression.RequestField;
 import io.freshet.dsl.OnDemandExpression.StoredFeature;
 import io.freshet.dsl.OnDemandExpression.TextLiteral;
 import java.io.Serializable;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -156,7 +157,11 @@ public final class OnDemandPlan implements Serializable {
       if (v == Math.rint(v) && Math.abs(v) < 1e15) {
         return Long.toString((long) v);
       }
-      return Double.toString(v);
+      String shortest = Double.toString(v);
+      double magnitude = Math.abs(v);
+      return magnitude >= 1e-3 && magnitude < 1e15
+          ? new BigDecimal(shortest).toPlainString()
+          : shortest;
     }
     if (value instanceof Boolean b) {
       return b ? "true" : "false";

@@ -110,6 +110,10 @@ class OnDemandPlanTest {
     assertThat(OnDemandPlan.text(-0.0)).isEqualTo("0");
     assertThat(OnDemandPlan.text(0.5)).isEqualTo("0.5");
     assertThat(OnDemandPlan.text(1e20)).isEqualTo("1.0E20");
+    assertThat(OnDemandPlan.text(1.796321476834E9)).isEqualTo("1796321476.834");
+    assertThat(OnDemandPlan.text(-12345678.5)).isEqualTo("-12345678.5");
+    assertThat(OnDemandPlan.text(1e-9)).isEqualTo("1.0E-9");
+    assertThat(OnDemandPlan.text(0.001)).isEqualTo("0.001");
     assertThat(OnDemandPlan.text(true)).isEqualTo("true");
     assertThat(OnDemandPlan.text("a,b")).isEqualTo("a,b");
     assertThat(OnDemandPlan.text(null)).isNull();
@@ -432,6 +436,18 @@ class OnDemandPlanTest {
     if (Math.floor(d) == d && -1e15 < d && d < 1e15) {
       return new java.math.BigDecimal(d).toBigInteger().toString();
     }
-    return String.valueOf(d);
+    String java = String.valueOf(d);
+    boolean plain = (d >= 1e-3 && d < 1e15) || (d <= -1e-3 && d > -1e15);
+    if (!plain) {
+      return java;
+    }
+    // The same digits, the exponent moved into place.
+    int e = java.indexOf('E');
+    if (e < 0) {
+      return java;
+    }
+    return new java.math.BigDecimal(java.substring(0, e))
+        .movePointRight(Integer.parseInt(java.substring(e + 1)))
+        .toPlainString();
   }
 }
