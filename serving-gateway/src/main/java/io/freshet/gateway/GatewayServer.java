@@ -96,6 +96,15 @@ public final class GatewayServer implements AutoCloseable {
    *     nothing is left running
    */
   public static GatewayServer start(GatewayConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the gateway with {@code clock} as its own clock: the request instant of on-demand
+   * features (e.g. seconds since a timestamp) and the staleness in the metrics. Statuses are judged
+   * by the online store's clock, whatever this one says.
+   */
+  public static GatewayServer start(GatewayConfig config, Clock clock) {
     LiveCatalog catalog = LiveCatalog.start(config.views());
     catalog
         .current()
@@ -127,7 +136,7 @@ public final class GatewayServer implements AutoCloseable {
           new GatewayRequestHandler(
               catalog,
               config.featureServices(),
-              new OnlineTableReader(store, Clock.systemUTC()),
+              new OnlineTableReader(store, clock),
               store,
               metrics,
               config.limits(),

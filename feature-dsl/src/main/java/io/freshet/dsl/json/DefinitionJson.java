@@ -97,6 +97,14 @@ import java.time.Duration;
  * }
  * }</pre>
  *
+ * <p>Request fields and on-demand features, when a service declares them, follow: {@code
+ * "request_fields": [{"name": "amount", "type": "FLOAT64"}]} and {@code "on_demand": [{"name":
+ * "amount_vs_avg", "expression": ...}]}, an expression being one of {@code {"feature":
+ * "view:feature"}}, {@code {"field": "amount"}}, {@code {"number": 1.5}}, {@code {"text": "web"}},
+ * {@code {"op": "divide", "left": ..., "right": ..., "when_zero": 0.0}} (add, subtract, multiply,
+ * divide), {@code {"compare": "<", "left": ..., "right": ...}} ({@code < <= > >= == !=}) or {@code
+ * {"call": "min", "args": [...]}} (min, max, abs, log, coalesce, seconds_since).
+ *
  * <p>Errors are {@link DefinitionException}s naming the JSON path and the problem, e.g. {@code
  * features[2].aggregation.op: unknown aggregation 'summ' (known: count, sum, ...)}; a rule of the
  * DSL that the definition breaks comes with the path of the object that breaks it.

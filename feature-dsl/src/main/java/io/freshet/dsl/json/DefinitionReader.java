@@ -11,9 +11,11 @@ import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Expression;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.FeatureType;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.OnDemandExpression;
 import io.freshet.dsl.Serving;
 import io.freshet.dsl.SlidingWindow;
 import java.io.IOException;
@@ -112,7 +114,7 @@ final class DefinitionReader {
 
   static FeatureService readService(JsonCursor c) {
     checkHeader(c, DefinitionJson.KIND_SERVICE);
-    c.allowOnly("format", "kind", "name", "features");
+    c.allowOnly("format", "kind", "name", "features", "request_fields", "on_demand");
     String name = c.string("name");
     List<String> texts = c.strings("features");
     List<FeatureService.FeatureRef> refs = new ArrayList<>();
@@ -120,7 +122,133 @@ final class DefinitionReader {
       String text = texts.get(i);
       refs.add(c.build("features[" + i + "]", () -> FeatureService.FeatureRef.parse(text)));
     }
-    return c.build(() -> new FeatureService(name, refs));
+    List<FeatureService.RequestFieldSpec> fields = new ArrayList<>();
+    for (JsonCursor f : c.objects("request_fields", false)) {
+      f.allowOnly("name", "type");
+      String fieldName = f.string("name");
+      String typeName = f.string("type");
+      FeatureType type = featureType(typeName);
+      if (type == null) {
+        throw f.error("type", "unknown type '" + typeName + "' (known: INT64, FLOAT64, STRING)");
+      }
+      fields.add(f.build(() -> new FeatureService.RequestFieldSpec(fieldName, type)));
+    }
+    List<FeatureService.OnDemandFeature> onDemand = new ArrayList<>();
+    for (JsonCursor f : c.objects("on_demand", false)) {
+      f.allowOnly("name", "expression");
+      String featureName = f.string("name");
+      OnDemandExpression expression = readOnDemand(f.object("expression"));
+      onDemand.add(f.build(() -> new FeatureService.OnDemandFeature(featureName, expression)));
+    }
+    return c.build(() -> new FeatureService(name, refs, fields, onDemand));
+  }
+
+  private static FeatureType featureType(String name) {
+    for (FeatureType t : FeatureType.values()) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An on-demand expression: {@code {"feature": "view:feature"}}, {@code {"field": "amount"}},
+   * {@code {"number": 1.5}}, {@code {"text": "web"}}, {@code {"op": "divide", "left": ..., "right":
+   * ..., "when_zero": 0.0}}, {@code {"compare": "<", "left": ..., "right": ...}} or {@code {"call":
+   * "min", "args": [...]}}.
+   */
+  private static OnDemandExpression readOnDemand(JsonCursor c) {
+    List<String> kinds = List.of("feature", "field", "number", "text", "op", "compare", "call");
+    String kind = null;
+    int count = 0;
+    for (String k : kinds) {
+      if (c.has(k)) {
+        kind = k;
+        count++;
+      }
+    }
+    if (count != 1) {
+      throw c.error(
+          "expected exactly one of feature, field, number, text, op, compare or call, got "
+              + c.shown());
+    }
+    switch (kind) {
+      case "feature":
+        {
+          c.allowOnly("feature");
+          String ref = c.string("feature");
+          return c.build(() -> OnDemandExpression.feature(ref));
+        }
+      case "field":
+        {
+          c.allowOnly("field");
+          String field = c.string("field");
+          return c.build(() -> OnDemandExpression.field(field));
+        }
+      case "number":
+        {
+          c.allowOnly("number");
+          double value = c.number("number");
+          return c.build(() -> OnDemandExpression.number(value));
+        }
+      case "text":
+        {
+          c.allowOnly("text");
+          String value = c.string("text");
+          return c.build(() -> OnDemandExpression.text(value));
+        }
+      case "op":
+        {
+          String opName = c.string("op");
+          Expression.Op operator = operator(opName);
+          if (operator == null) {
+            throw c.error(
+                "op", "unknown operator '" + opName + "' (known: add, subtract, multiply, divide)");
+          }
+          c.allowOnly("op", "left", "right", "when_zero");
+          OnDemandExpression left = readOnDemand(c.object("left"));
+          OnDemandExpression right = readOnDemand(c.object("right"));
+          if (operator == Expression.Op.DIVIDE && !c.has("when_zero")) {
+            throw c.error(
+                "when_zero",
+                "missing (a division names the value it takes when the divisor is 0, e.g. 0.0)");
+          }
+          double whenZero = c.number("when_zero", 0.0);
+          return c.build(() -> new OnDemandExpression.Arithmetic(operator, left, right, whenZero));
+        }
+      case "compare":
+        {
+          c.allowOnly("compare", "left", "right");
+          String symbol = c.string("compare");
+          OnDemandExpression.Comparator comparator = OnDemandExpression.Comparator.ofSymbol(symbol);
+          if (comparator == null) {
+            throw c.error(
+                "compare", "unknown comparison '" + symbol + "' (known: <, <=, >, >=, ==, !=)");
+          }
+          OnDemandExpression left = readOnDemand(c.object("left"));
+          OnDemandExpression right = readOnDemand(c.object("right"));
+          return c.build(() -> new OnDemandExpression.Comparison(comparator, left, right));
+        }
+      default:
+        {
+          c.allowOnly("call", "args");
+          String text = c.string("call");
+          OnDemandExpression.Function function = OnDemandExpression.Function.ofText(text);
+          if (function == null) {
+            throw c.error(
+                "call",
+                "unknown function '"
+                    + text
+                    + "' (known: min, max, abs, log, coalesce, seconds_since)");
+          }
+          List<OnDemandExpression> args = new ArrayList<>();
+          for (JsonCursor a : c.objects("args", true)) {
+            args.add(readOnDemand(a));
+          }
+          return c.build(() -> new OnDemandExpression.Call(function, args));
+        }
+    }
   }
 
   /** The {@code format} and {@code kind} every document starts with. */

@@ -13,6 +13,7 @@ import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.OnDemandExpression;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +64,54 @@ final class DefinitionWriter {
     ArrayNode features = n.putArray("features");
     for (FeatureService.FeatureRef r : service.features()) {
       features.add(r.view() + ":" + r.feature());
+    }
+    // Written only when declared, so a service of stored features keeps the JSON it always had.
+    if (!service.requestFields().isEmpty()) {
+      ArrayNode fields = n.putArray("request_fields");
+      for (FeatureService.RequestFieldSpec f : service.requestFields()) {
+        ObjectNode fn = fields.addObject();
+        fn.put("name", f.name());
+        fn.put("type", f.type().name());
+      }
+    }
+    if (!service.onDemand().isEmpty()) {
+      ArrayNode onDemand = n.putArray("on_demand");
+      for (FeatureService.OnDemandFeature f : service.onDemand()) {
+        ObjectNode fn = onDemand.addObject();
+        fn.put("name", f.name());
+        fn.set("expression", write(f.expression()));
+      }
+    }
+    return n;
+  }
+
+  private static ObjectNode write(OnDemandExpression e) {
+    ObjectNode n = NODES.objectNode();
+    if (e instanceof OnDemandExpression.StoredFeature f) {
+      n.put("feature", f.ref().toString());
+    } else if (e instanceof OnDemandExpression.RequestField f) {
+      n.put("field", f.name());
+    } else if (e instanceof OnDemandExpression.NumberLiteral c) {
+      n.put("number", c.value());
+    } else if (e instanceof OnDemandExpression.TextLiteral t) {
+      n.put("text", t.value());
+    } else if (e instanceof OnDemandExpression.Arithmetic a) {
+      n.put("op", a.op().name().toLowerCase(Locale.ROOT));
+      n.set("left", write(a.left()));
+      n.set("right", write(a.right()));
+      if (a.op() == Expression.Op.DIVIDE) {
+        n.put("when_zero", a.whenZero());
+      }
+    } else if (e instanceof OnDemandExpression.Comparison c) {
+      n.put("compare", c.comparator().symbol());
+      n.set("left", write(c.left()));
+      n.set("right", write(c.right()));
+    } else if (e instanceof OnDemandExpression.Call c) {
+      n.put("call", c.function().text());
+      ArrayNode args = n.putArray("args");
+      for (OnDemandExpression a : c.args()) {
+        args.add(write(a));
+      }
     }
     return n;
   }

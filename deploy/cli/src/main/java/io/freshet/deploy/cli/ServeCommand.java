@@ -3,7 +3,6 @@ package io.freshet.deploy.cli;
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
-import io.freshet.dsl.FeatureService;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.gateway.auth.BearerTokens;
@@ -15,7 +14,6 @@ import io.freshet.registry.Registry;
 import io.freshet.storage.StoreUrls;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -104,15 +102,6 @@ final class ServeCommand implements Callable<Integer> {
     this.env = env;
   }
 
-  private static Map<String, List<String>> services(Catalog catalog) {
-    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
-    for (FeatureService svc : catalog.services()) {
-      out.put(
-          svc.name(), svc.features().stream().map(FeatureService.FeatureRef::toString).toList());
-    }
-    return out;
-  }
-
   @Override
   public Integer call() throws Exception {
     Logging.toConsole();
@@ -122,7 +111,7 @@ final class ServeCommand implements Callable<Integer> {
     Catalog catalog = definitions.load().catalog();
     GatewayConfig config =
         new GatewayConfig(port, uri, catalog)
-            .withFeatureServices(FeatureServiceResolver.of(services(catalog)))
+            .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
             .withTokens(BearerTokens.fromEnvironment(env));
     Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
     if (kafkaSetting != null) {

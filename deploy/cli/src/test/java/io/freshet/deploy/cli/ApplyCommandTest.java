@@ -27,7 +27,7 @@ class ApplyCommandTest {
     Cli.Result first = Cli.run("apply", "--pg-url", pgUrl);
     assertThat(first.exitCode()).as(first.toString()).isZero();
     assertThat(first.out())
-        .contains("Definitions: the bundled examples, 3 views, 1 feature service(s)")
+        .contains("Definitions: the bundled examples, 3 views, 2 feature service(s)")
         .contains("Plan: 3 new, 0 changed, 0 settings changed, 0 unchanged")
         .contains("+ user_activity: new, version 1")
         .contains("+ user_activity_live: new, version 1")
