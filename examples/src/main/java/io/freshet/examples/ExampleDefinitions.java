@@ -5,6 +5,7 @@ import static io.freshet.dsl.OnDemandExpression.divide;
 import static io.freshet.dsl.OnDemandExpression.feature;
 import static io.freshet.dsl.OnDemandExpression.field;
 import static io.freshet.dsl.OnDemandExpression.number;
+import static io.freshet.dsl.OnDemandExpression.secondsSince;
 
 import io.freshet.dsl.FeatureDefinitions;
 import io.freshet.dsl.FeatureService;
@@ -33,7 +34,9 @@ public final class ExampleDefinitions implements FeatureDefinitions {
 
   /**
    * {@code checkout}: the amount of the purchase being made (a request field) against the user's
-   * average purchase over the last hour; 0 when that average is 0 or missing.
+   * average purchase over the last hour, 0 when that average is 0 or missing; and the seconds since
+   * the user's last event (from {@code user_lifetime}) at the request instant, null for a user
+   * never seen.
    */
   static FeatureService checkout() {
     return FeatureService.named("checkout")
@@ -44,6 +47,7 @@ public final class ExampleDefinitions implements FeatureDefinitions {
             coalesce(
                 divide(field("amount"), feature("user_activity:avg_revenue_per_purchase_1h"), 0),
                 number(0)))
+        .onDemand("seconds_since_last_event", secondsSince(feature("user_lifetime:last_event_ts")))
         .build();
   }
 }
