@@ -9,7 +9,7 @@ import java.util.List;
 public final class ExampleDefinitions implements FeatureDefinitions {
   @Override
   public List<FeatureView> views() {
-    return List.of(UserActivity.view(), UserActivity.liveView());
+    return List.of(UserActivity.view(), UserActivity.liveView(), UserProfile.view());
   }
 
   @Override

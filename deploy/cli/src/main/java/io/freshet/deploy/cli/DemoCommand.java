@@ -364,7 +364,11 @@ final class DemoCommand implements Callable<Integer> {
         "No sample events for %s: the generator knows only the example views. Send your own"
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
-        views.stream().map(v -> v.source().topic()).distinct().toList());
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList());
     printGuideTail(
         out,
         views.stream().anyMatch(ViewPlan::requestTime)

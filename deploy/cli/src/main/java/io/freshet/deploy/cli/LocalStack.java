@@ -101,7 +101,12 @@ final class LocalStack {
     Setting flinkSetting = setup.flink();
     Path checkpoints = null;
     Catalog catalog = defs.catalog();
-    List<String> topics = views.stream().map(v -> v.source().topic()).distinct().toList();
+    List<String> topics =
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList();
 
     long t = System.nanoTime();
     PostgresEndpoint pg =
