@@ -64,6 +64,9 @@ public final class MaterializeCompiler {
       org.apache.flink.api.common.functions.MapFunction<FeatureRow, FeatureRow> between) {
     Objects.requireNonNull(query, "query");
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    // Each row is a new object; without reuse a chained copy would go through Kryo, which cannot
+    // rebuild a row's unmodifiable lists.
+    env.getConfig().enableObjectReuse();
     JdbcSource<FeatureRow> source =
         JdbcSource.<FeatureRow>builder()
             .setDBUrl(pgUrl)
@@ -83,7 +86,9 @@ public final class MaterializeCompiler {
           rows.map(between, TypeInformation.of(FeatureRow.class)).name("between").setParallelism(1);
     }
     PostgresOfflineSink sink = PostgresOfflineSink.exactlyOnce(plan, pgUrl);
+    // One chain, source to sink: the read is one split anyway, and rows never cross the network.
     rows.sinkTo(redisUrl == null ? sink : sink.servingOnline(redisUrl))
+        .setParallelism(1)
         .name("offline table: " + plan.name())
         .uid("materialize-sink-" + plan.name() + "-" + plan.versionTag());
     return rows;

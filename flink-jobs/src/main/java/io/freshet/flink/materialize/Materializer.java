@@ -3,12 +3,14 @@ package io.freshet.flink.materialize;
 import io.freshet.offline.FreshetSchema;
 import io.freshet.offline.TableLoads;
 import io.freshet.plan.ViewPlan;
+import io.freshet.storage.FeatureRow;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -50,6 +52,19 @@ public final class Materializer {
       Long to,
       Supplier<StreamExecutionEnvironment> env)
       throws Exception {
+    return run(plan, pgUrl, redisUrl, from, to, env, null);
+  }
+
+  /** As above, with {@code between} applied to the rows before the sink; tests inject faults. */
+  public static Load run(
+      ViewPlan plan,
+      String pgUrl,
+      String redisUrl,
+      Long from,
+      Long to,
+      Supplier<StreamExecutionEnvironment> env,
+      MapFunction<FeatureRow, FeatureRow> between)
+      throws Exception {
     if (!plan.tableSourced()) {
       throw new IllegalArgumentException(
           "feature view '"
@@ -87,7 +102,7 @@ public final class Materializer {
       rows = query.count(c);
     }
     StreamExecutionEnvironment e = env.get();
-    MaterializeCompiler.compile(e, plan, query, pgUrl, redisUrl);
+    MaterializeCompiler.compile(e, plan, query, pgUrl, redisUrl, between);
     e.execute("freshet materialize " + plan.name());
     try (Connection c = DriverManager.getConnection(pgUrl)) {
       TableLoads.record(c, plan.name(), plan.versionTag(), lower, upper, rows, started);
