@@ -240,7 +240,7 @@ class GatewayServerTest {
     assertThat(body.get("value").asText()).isEqualTo("nope");
     assertThat(body.get("message").asText())
         .isEqualTo(
-            "unknown feature view 'nope' (known views: [user_activity, user_activity_live])");
+            "unknown feature view 'nope' (known views: [user_activity, user_activity_live, user_profile])");
   }
 
   @Test
