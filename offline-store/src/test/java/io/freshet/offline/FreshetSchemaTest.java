@@ -73,7 +73,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
     assertThat(tables(url))
         .containsExactly(
             "applies",
@@ -82,6 +82,7 @@ class FreshetSchemaTest {
             "flyway_schema_history",
             "rejected_events",
             "sink_commits",
+            "table_loads",
             "training_set_views",
             "training_sets");
   }
@@ -138,7 +139,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
     assertThat(history(url, "training_schema_history")).containsExactly("0 true", "1 true");
     assertThat(layout(url)).isEqualTo(layout);
     for (String table :
@@ -192,7 +193,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
   }
 
   /** Columns, types, defaults and index definitions of every fixed table in the schema. */
