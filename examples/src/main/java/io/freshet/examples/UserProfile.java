@@ -26,6 +26,9 @@ public final class UserProfile {
   /** The table behind the view. */
   public static final String TABLE = "freshet_examples.user_profile";
 
+  /** The view's name. */
+  public static final String VIEW = "user_profile";
+
   private UserProfile() {}
 
   /**

@@ -131,8 +131,8 @@ class FreshetSchemaTest {
             "INSERT INTO "
                 + OFFLINE.qualifiedName()
                 + " (entity_key, feature_ts, \"n\") VALUES ('u1', now(), 4)"));
-    // the layout V2 to V4 keep, with V5's columns added (V5 is idempotent too)
-    execute(url, List.of(v5()));
+    // the layout V2 to V4 keep, with V5's columns and V6's table added (both are idempotent)
+    execute(url, List.of(v5(), v6()));
     List<String> layout = layout(url);
 
     FreshetSchema.migrate(url, "freshet-test");
@@ -176,7 +176,7 @@ class FreshetSchemaTest {
         .load()
         .migrate();
     execute(old, OLD_SINK_DDL);
-    execute(old, List.of(v5()));
+    execute(old, List.of(v5(), v6()));
     String fresh = TestPostgres.freshDatabase("schema_new_layout");
 
     FreshetSchema.migrate(fresh, "freshet-test");
@@ -224,9 +224,16 @@ class FreshetSchemaTest {
 
   /** Migration V5, which only adds columns, as one script. */
   private static String v5() {
-    try (java.io.InputStream in =
-        FreshetSchemaTest.class.getResourceAsStream(
-            "/db/migration/freshet/V5__training_semantics.sql")) {
+    return script("/db/migration/freshet/V5__training_semantics.sql");
+  }
+
+  /** Migration V6, which only adds a table, as one script. */
+  private static String v6() {
+    return script("/db/migration/freshet/V6__table_loads.sql");
+  }
+
+  private static String script(String resource) {
+    try (java.io.InputStream in = FreshetSchemaTest.class.getResourceAsStream(resource)) {
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -224,7 +224,9 @@ final class LocalStack {
     }
 
     t = System.nanoTime();
-    List<String> viewNames = views.stream().map(ViewPlan::name).toList();
+    // Table-sourced views are loaded by materialize, never by the streaming job.
+    List<String> viewNames =
+        views.stream().filter(v -> !v.tableSourced()).map(ViewPlan::name).toList();
     SupervisedJob supervisedJob =
         SupervisedJob.submit(
             rest,
