@@ -280,6 +280,7 @@ public record FeatureView(
       if (effectiveTtl == null) {
         effectiveTtl =
             features.stream()
+                .filter(f -> !f.isColumn())
                 .map(f -> f.window().size())
                 .max(Duration::compareTo)
                 .orElse(Duration.ofDays(1))
