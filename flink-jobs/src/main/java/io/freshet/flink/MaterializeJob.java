@@ -10,8 +10,8 @@ import org.apache.flink.util.ParameterTool;
 /**
  * Loads one table-sourced view into its offline history and online table ({@link Materializer}).
  * Arguments: {@code --view V --pg-url URL [--redis-url URL] [--from MS] [--to MS]}, bounds in epoch
- * milliseconds. Prints one line, {@code loaded N rows of V in (FROM, TO]}, when the load is done
- * and recorded.
+ * milliseconds. Prints one line, {@code loaded N rows of V stamped in (FROM, TO]} with ISO-8601
+ * instants, when the load is done and recorded.
  */
 public final class MaterializeJob {
   private MaterializeJob() {}
@@ -30,8 +30,11 @@ public final class MaterializeJob {
             a.containsKey("to") ? Long.valueOf(a.get("to")) : null,
             StreamExecutionEnvironment::getExecutionEnvironment);
     System.out.printf(
-        "loaded %d rows of %s in (%s, %d]%n",
-        load.rows(), load.view(), load.from() == null ? "-inf" : load.from(), load.to());
+        "loaded %d rows of %s stamped in (%s, %s]%n",
+        load.rows(),
+        load.view(),
+        load.from() == null ? "the beginning" : java.time.Instant.ofEpochMilli(load.from()),
+        java.time.Instant.ofEpochMilli(load.to()));
   }
 
   private static String require(Map<String, String> a, String name) {
