@@ -17,7 +17,8 @@ import java.util.List;
 public final class ExampleDefinitions implements FeatureDefinitions {
   @Override
   public List<FeatureView> views() {
-    return List.of(UserActivity.view(), UserActivity.liveView(), UserLifetime.view());
+    return List.of(
+        UserActivity.view(), UserActivity.liveView(), UserLifetime.view(), UserProfile.view());
   }
 
   @Override

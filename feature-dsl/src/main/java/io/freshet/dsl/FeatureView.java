@@ -30,7 +30,7 @@ import java.util.Set;
  */
 public record FeatureView(
     String name,
-    KafkaJsonSource source,
+    ViewSource source,
     List<Feature> features,
     List<DerivedFeature> derived,
     Duration ttl,
@@ -44,7 +44,7 @@ public record FeatureView(
   /** A view served at window ends. */
   public FeatureView(
       String name,
-      KafkaJsonSource source,
+      ViewSource source,
       List<Feature> features,
       List<DerivedFeature> derived,
       Duration ttl,
@@ -60,7 +60,7 @@ public record FeatureView(
           "feature view '"
               + name
               + "': source '"
-              + source.topic()
+              + source.label()
               + "' has no entity key (call keyedBy(\"user_id\") on the source)");
     }
     features = List.copyOf(Objects.requireNonNull(features, "features"));
@@ -68,6 +68,47 @@ public record FeatureView(
     if (features.isEmpty()) {
       throw new DefinitionException(
           "feature view '" + name + "' has no features (add at least one with feature(...))");
+    }
+    serving = serving == null ? Serving.windowEnds() : serving;
+    if (source instanceof PostgresTableSource table) {
+      TableViews.check(name, table, features, derived, serving);
+    } else {
+      checkWindowed(name, source, features, derived, serving);
+    }
+    Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
+    if (ttl.compareTo(NO_TTL) > 0) {
+      throw new DefinitionException(
+          "feature view '"
+              + name
+              + "': TTL "
+              + Durations.format(ttl)
+              + " is longer than 36500 days (leave the TTL unset for a view that never expires)");
+    }
+    if (source instanceof KafkaJsonSource kafka) {
+      checkLifetimeTtl(name, kafka, features, ttl, features.get(0).window().slide());
+    }
+    Durations.checkNonNegative(
+        "availability delay of feature view '" + name + "'", availabilityDelay);
+  }
+
+  private static void checkWindowed(
+      String name,
+      ViewSource source,
+      List<Feature> features,
+      List<DerivedFeature> derived,
+      Serving serving) {
+    for (Feature f : features) {
+      if (f.isColumn()) {
+        throw new DefinitionException(
+            "feature view '"
+                + name
+                + "': feature '"
+                + f.name()
+                + "' is a table column, but the view reads Kafka topic '"
+                + source.label()
+                + "' (aggregate events with aggregate(...).over(...), or give the view a"
+                + " PostgresTableSource)");
+      }
     }
     Set<String> seen = new HashSet<>();
     Set<String> numeric = new HashSet<>();
@@ -122,19 +163,6 @@ public record FeatureView(
       }
       numeric.add(d.name());
     }
-    Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
-    if (ttl.compareTo(NO_TTL) > 0) {
-      throw new DefinitionException(
-          "feature view '"
-              + name
-              + "': TTL "
-              + Durations.format(ttl)
-              + " is longer than 36500 days (leave the TTL unset for a view that never expires)");
-    }
-    checkLifetimeTtl(name, source, features, ttl, slide);
-    Durations.checkNonNegative(
-        "availability delay of feature view '" + name + "'", availabilityDelay);
-    serving = serving == null ? Serving.windowEnds() : serving;
     if (serving.requestTimeMode()) {
       for (Feature f : features) {
         if (f.window().isLifetime()) {
@@ -229,22 +257,33 @@ public record FeatureView(
     return !ttl.equals(NO_TTL);
   }
 
-  /** The slide shared by every aggregated feature of the view. */
+  /** The slide shared by every aggregated feature of the view; zero for a table-sourced view. */
   public Duration slide() {
-    return features.get(0).window().slide();
+    return isTableSourced() ? Duration.ZERO : features.get(0).window().slide();
+  }
+
+  /** Whether the view's rows come from a Postgres table or query rather than Kafka events. */
+  public boolean isTableSourced() {
+    return source instanceof PostgresTableSource;
   }
 
   /** A step of the view builder. */
   public record Builder(
       String name,
-      KafkaJsonSource source,
+      ViewSource source,
       List<Feature> features,
       List<DerivedFeature> derived,
       Duration ttl,
       Duration availabilityDelay,
       Serving serving) {
 
-    public Builder source(KafkaJsonSource source) {
+    /**
+     * Where the view's data comes from: a {@link KafkaJsonSource} whose events the features
+     * aggregate, or a {@link PostgresTableSource} whose columns they are (TTL then defaults to
+     * {@link PostgresTableSource#DEFAULT_TTL}, as attributes do not expire, and the availability
+     * delay to zero).
+     */
+    public Builder source(ViewSource source) {
       return new Builder(name, source, features, derived, ttl, availabilityDelay, serving);
     }
 
@@ -295,21 +334,37 @@ public record FeatureView(
     public FeatureView build() {
       if (source == null) {
         throw new DefinitionException(
-            "feature view '" + name + "' has no source (call source(KafkaJsonSource.topic(...)))");
+            "feature view '"
+                + name
+                + "' has no source (call source(KafkaJsonSource.topic(...)) or"
+                + " source(PostgresTableSource.table(...)))");
       }
+      if (source instanceof PostgresTableSource) {
+        return new FeatureView(
+            name,
+            source,
+            features,
+            derived,
+            ttl == null ? PostgresTableSource.DEFAULT_TTL : ttl,
+            availabilityDelay == null ? Duration.ZERO : availabilityDelay,
+            serving);
+      }
+      KafkaJsonSource kafka = (KafkaJsonSource) source;
       Duration effectiveTtl = ttl;
-      if (effectiveTtl == null && features.stream().anyMatch(f -> f.window().isLifetime())) {
+      if (effectiveTtl == null
+          && features.stream().anyMatch(f -> !f.isColumn() && f.window().isLifetime())) {
         effectiveTtl = NO_TTL;
       }
       if (effectiveTtl == null) {
         effectiveTtl =
             features.stream()
+                .filter(f -> !f.isColumn())
                 .map(f -> f.window().size())
                 .max(Duration::compareTo)
                 .orElse(Duration.ofDays(1))
                 .multipliedBy(2);
       }
-      Duration delay = availabilityDelay == null ? source.maxOutOfOrderness() : availabilityDelay;
+      Duration delay = availabilityDelay == null ? kafka.maxOutOfOrderness() : availabilityDelay;
       return new FeatureView(name, source, features, derived, effectiveTtl, delay, serving);
     }
   }

@@ -15,11 +15,12 @@ import java.util.Optional;
  * One normalized output of a view: what the operator computes and the name under which it is stored
  * (offline column and online field alike). It is either {@linkplain Aggregated aggregated} from
  * events over a window, or {@linkplain Derived derived} by an expression from other parts when a
- * window fires. Engines address parts by what they are, through {@link ViewPlan#aggregatedParts()}
- * and {@link ViewPlan#derivedParts()}.
+ * window fires; a table-sourced view's parts are {@linkplain Column columns} of its rows. Engines
+ * address parts by what they are, through {@link ViewPlan#aggregatedParts()}, {@link
+ * ViewPlan#derivedParts()} and {@link ViewPlan#columnParts()}.
  */
 public sealed interface FeaturePart extends Serializable
-    permits FeaturePart.Aggregated, FeaturePart.Derived {
+    permits FeaturePart.Aggregated, FeaturePart.Derived, FeaturePart.Column {
 
   /** Position in the view's parts: the order of values in rows and of offline columns. */
   int index();
@@ -116,6 +117,30 @@ public sealed interface FeaturePart extends Serializable
     @Override
     public String describe() {
       return name + ": " + type().name() + " = " + derivation.describe();
+    }
+  }
+
+  /**
+   * A part read as it is from a column of a table-sourced view's rows. Timestamp columns are read
+   * as INT64 epoch milliseconds.
+   *
+   * @param index position in the view's parts
+   * @param name the column and field name in Freshet's stores
+   * @param column the column in the source table or query
+   * @param type the value type
+   */
+  record Column(int index, String name, String column, FeatureType type) implements FeaturePart {
+    private static final long serialVersionUID = 1L;
+
+    public Column {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(column, "column");
+      Objects.requireNonNull(type, "type");
+    }
+
+    @Override
+    public String describe() {
+      return name + ": " + type.name() + " = column " + column;
     }
   }
 }

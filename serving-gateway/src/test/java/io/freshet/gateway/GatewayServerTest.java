@@ -241,7 +241,7 @@ class GatewayServerTest {
     assertThat(body.get("message").asText())
         .isEqualTo(
             "unknown feature view 'nope' (known views: [user_activity, user_activity_live,"
-                + " user_lifetime])");
+                + " user_lifetime, user_profile])");
   }
 
   @Test

@@ -118,6 +118,7 @@ public final class DefinitionJson {
   static final String KIND_VIEW = "feature_view";
   static final String KIND_SERVICE = "feature_service";
   static final String SOURCE_KAFKA_JSON = "kafka_json";
+  static final String SOURCE_POSTGRES_TABLE = "postgres_table";
 
   /** Strict about duplicate keys; shared by the reader and the writer. */
   static final JsonMapper MAPPER =

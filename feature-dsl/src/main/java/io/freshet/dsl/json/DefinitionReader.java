@@ -16,8 +16,10 @@ import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.OnDemandExpression;
+import io.freshet.dsl.PostgresTableSource;
 import io.freshet.dsl.Serving;
 import io.freshet.dsl.SlidingWindow;
+import io.freshet.dsl.ViewSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -77,7 +79,7 @@ final class DefinitionReader {
         "availability_delay",
         "serving");
     String name = c.string("name");
-    KafkaJsonSource source = readSource(c.object("source"));
+    ViewSource source = readSource(c.object("source"));
     List<Feature> features = new ArrayList<>();
     for (JsonCursor f : c.objects("features", true)) {
       features.add(readFeature(f));
@@ -272,12 +274,26 @@ final class DefinitionReader {
     }
   }
 
-  private static KafkaJsonSource readSource(JsonCursor c) {
+  private static ViewSource readSource(JsonCursor c) {
     String type = c.string("type");
+    if (type.equals(DefinitionJson.SOURCE_POSTGRES_TABLE)) {
+      c.allowOnly("type", "table", "query", "key_columns", "timestamp_column");
+      String table = c.has("table") ? c.string("table") : null;
+      String query = c.has("query") ? c.string("query") : null;
+      List<String> keys = c.strings("key_columns");
+      String ts = c.string("timestamp_column");
+      return c.build(() -> new PostgresTableSource(table, query, keys, ts));
+    }
     if (!type.equals(DefinitionJson.SOURCE_KAFKA_JSON)) {
       throw c.error(
           "type",
-          "unknown source type '" + type + "' (known: " + DefinitionJson.SOURCE_KAFKA_JSON + ")");
+          "unknown source type '"
+              + type
+              + "' (known: "
+              + DefinitionJson.SOURCE_KAFKA_JSON
+              + ", "
+              + DefinitionJson.SOURCE_POSTGRES_TABLE
+              + ")");
     }
     c.allowOnly(
         "type",
@@ -298,6 +314,28 @@ final class DefinitionReader {
   }
 
   private static Feature readFeature(JsonCursor c) {
+    if (c.has("column")) {
+      c.allowOnly("name", "column");
+      String name = c.string("name");
+      JsonCursor col = c.object("column");
+      col.allowOnly("name", "type");
+      String column = col.string("name");
+      String typeName = col.string("type");
+      FeatureType type;
+      try {
+        type = FeatureType.valueOf(typeName);
+      } catch (IllegalArgumentException e) {
+        throw col.error(
+            "type",
+            "unknown type '"
+                + typeName
+                + "' (known: "
+                + java.util.Arrays.toString(FeatureType.values())
+                + ")");
+      }
+      return c.build(
+          () -> new Feature(name, null, null, null, new Feature.TableColumn(column, type)));
+    }
     c.allowOnly("name", "aggregation", "filter", "window");
     String name = c.string("name");
     Aggregation aggregation = readAggregation(c.object("aggregation"));

@@ -14,6 +14,8 @@ import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.dsl.OnDemandExpression;
+import io.freshet.dsl.PostgresTableSource;
+import io.freshet.dsl.ViewSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +118,27 @@ final class DefinitionWriter {
     return n;
   }
 
+  private static ObjectNode write(ViewSource s) {
+    if (s instanceof PostgresTableSource t) {
+      return write(t);
+    }
+    return write((KafkaJsonSource) s);
+  }
+
+  private static ObjectNode write(PostgresTableSource s) {
+    ObjectNode n = NODES.objectNode();
+    n.put("type", DefinitionJson.SOURCE_POSTGRES_TABLE);
+    if (s.table() != null) {
+      n.put("table", s.table());
+    } else {
+      n.put("query", s.query());
+    }
+    ArrayNode keys = n.putArray("key_columns");
+    s.keyColumns().forEach(keys::add);
+    n.put("timestamp_column", s.timestampColumn());
+    return n;
+  }
+
   private static ObjectNode write(KafkaJsonSource s) {
     ObjectNode n = NODES.objectNode();
     n.put("type", DefinitionJson.SOURCE_KAFKA_JSON);
@@ -132,6 +155,12 @@ final class DefinitionWriter {
   private static ObjectNode write(Feature f) {
     ObjectNode n = NODES.objectNode();
     n.put("name", f.name());
+    if (f.isColumn()) {
+      ObjectNode c = n.putObject("column");
+      c.put("name", f.column().column());
+      c.put("type", f.column().type().name());
+      return n;
+    }
     n.set("aggregation", write(f.aggregation()));
     if (f.filter() != null) {
       n.set("filter", write(f.filter()));

@@ -60,6 +60,10 @@ public final class FeatureJobCompiler {
     env.getConfig().enableObjectReuse();
     DataStream<RejectedEvent> rejected = null;
     for (ViewPlan plan : plans) {
+      if (plan.tableSourced()) {
+        // Loaded by the materialization job (MaterializeCompiler), never streamed.
+        continue;
+      }
       DataStream<Decoded> decoded = kafkaSource(env, plan, settings, stoppingOffsets);
       DataStream<RejectedEvent> r;
       if (plan.requestTime()) {

@@ -27,6 +27,9 @@ public final class JobContract {
   /** The entry class of the batch backfill job. */
   public static final String BACKFILL_JOB_CLASS = "io.freshet.flink.BackfillJob";
 
+  /** The entry class of a table-sourced view's load ({@code freshet materialize}). */
+  public static final String MATERIALIZE_JOB_CLASS = "io.freshet.flink.MaterializeJob";
+
   private static final String JOB_NAME_PREFIX = "freshet: ";
   private static final String BACKFILL_JOB_NAME_PREFIX = "freshet backfill: ";
   private static final String WINDOWS_PREFIX = "windows: ";

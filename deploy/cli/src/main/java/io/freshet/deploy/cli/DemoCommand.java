@@ -16,6 +16,7 @@ import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
+import io.freshet.examples.UserProfile;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TileTable;
 import io.freshet.plan.Catalog;
@@ -328,6 +329,10 @@ final class DemoCommand implements Callable<Integer> {
             history.size(), Durations.format(HISTORY), users, formatRate(eventsPerSecond)),
         t);
 
+    if (catalog.find(UserProfile.VIEW) != null) {
+      DemoProfiles.start(
+          out, teardown, setup, defs, stack.pg().jdbcUrl(), stack.redis().url(), seed, users);
+    }
     printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), bootstrap, started, workDir);
     stop.interruptOnSignal(null);
     watch(out, stop, rest, supervisedJob::id, gateway.port(), user, started, previousVector);
@@ -364,7 +369,11 @@ final class DemoCommand implements Callable<Integer> {
         "No sample events for %s: the generator knows only the example views. Send your own"
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
-        views.stream().map(v -> v.source().topic()).distinct().toList());
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList());
     printGuideTail(
         out,
         views.stream().anyMatch(ViewPlan::requestTime)

@@ -101,7 +101,12 @@ final class LocalStack {
     Setting flinkSetting = setup.flink();
     Path checkpoints = null;
     Catalog catalog = defs.catalog();
-    List<String> topics = views.stream().map(v -> v.source().topic()).distinct().toList();
+    List<String> topics =
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList();
 
     long t = System.nanoTime();
     PostgresEndpoint pg =
@@ -219,7 +224,9 @@ final class LocalStack {
     }
 
     t = System.nanoTime();
-    List<String> viewNames = views.stream().map(ViewPlan::name).toList();
+    // Table-sourced views are loaded by materialize, never by the streaming job.
+    List<String> viewNames =
+        views.stream().filter(v -> !v.tableSourced()).map(ViewPlan::name).toList();
     SupervisedJob supervisedJob =
         SupervisedJob.submit(
             rest,

@@ -75,6 +75,7 @@ class CliPiecesTest {
                 "apply",
                 "submit",
                 "backfill",
+                "materialize",
                 "produce",
                 "training-set",
                 "verify",
