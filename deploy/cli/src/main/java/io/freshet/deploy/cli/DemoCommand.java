@@ -76,7 +76,7 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class DemoCommand implements Callable<Integer> {
-  static final List<String> VIEWS = List.of("user_activity", "user_activity_live");
+  static final List<String> VIEWS = List.of("user_activity", "user_activity_live", "user_lifetime");
   static final Duration HISTORY = Duration.ofMinutes(70);
   private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
 
@@ -399,6 +399,23 @@ final class DemoCommand implements Callable<Integer> {
     printGuideHead(out, started, flinkUri, gatewayUri);
     out.printf("  Features        curl %s/features/%s/%s%n", gatewayUri, main.name(), user);
     out.printf("                  curl %s/features/%s/%s%n", gatewayUri, live.name(), user);
+    if (catalog.find("user_lifetime") != null) {
+      out.printf(
+          "                  curl %s/features/user_lifetime/%s  (since the user was first seen)%n",
+          gatewayUri, user);
+    }
+    if (catalog.find(UserProfile.VIEW) != null) {
+      out.printf(
+          "                  curl %s/features/%s/%s  (from the table %s, loaded every minute)%n",
+          gatewayUri, UserProfile.VIEW, user, UserProfile.TABLE);
+    }
+    if (catalog.services().stream().anyMatch(svc -> svc.name().equals("checkout"))) {
+      out.printf(
+          "  Request data    curl -s %s/get-online-features -d '{\"feature_service\": \"checkout\","
+              + " \"entities\": {\"user_id\": [\"%s\"]}, \"request_context\": {\"amount\":"
+              + " [42.0]}}'%n",
+          gatewayUri, user);
+    }
     out.printf("  Offline table   %s in %s%n", table.qualifiedName(), pg.displayUrl());
     out.printf(
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"
