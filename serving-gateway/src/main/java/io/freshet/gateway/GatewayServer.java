@@ -116,7 +116,7 @@ public final class GatewayServer implements AutoCloseable {
     GatewayMetrics metrics =
         new GatewayMetrics(
             () -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0), config.otlp());
-    OnlineReader store = OnlineReader.connect(config.redisUri());
+    OnlineReader store = OnlineReader.connect(config.redisUri(), config.limits().storeTimeout());
     Vertx vertx = null;
     EventLog log = null;
     try {
