@@ -19,6 +19,7 @@ import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Plan;
@@ -248,6 +249,7 @@ final class LocalStack {
         SupervisedGateway.start(
             new GatewayConfig(gatewayPort, redis.url(), catalog)
                 .withViews(Registries.follow(registry))
+                .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
                 .withKafka(bootstrap));
     teardown.add("gateway", gateway::close);
     step(
@@ -255,7 +257,8 @@ final class LocalStack {
         "gateway",
         "http://localhost:"
             + gateway.port()
-            + " (serves every view applied to the registry; POST /push produces to "
+            + " (serves every view applied to the registry and the definitions' feature services;"
+            + " POST /push produces to "
             + bootstrap
             + ")",
         t);
