@@ -131,8 +131,16 @@ public final class Plan {
         : OfflineTable.of(plan).qualifiedName();
   }
 
-  /** How a view is served: "served at window ends", "served at request time, tiles of 1m". */
+  /**
+   * How a view is served: "served at window ends", "served at request time, tiles of 1m", "loaded
+   * from freshet_examples.user_profile by freshet materialize".
+   */
   static String serving(ViewPlan plan) {
+    if (plan.tableSourced()) {
+      return "loaded from "
+          + (plan.tableSource().table() != null ? plan.tableSource().table() : "a query")
+          + " by freshet materialize";
+    }
     return plan.requestTime()
         ? "served at request time, tiles of "
             + Durations.format(Duration.ofMillis(plan.tileMillis()))
