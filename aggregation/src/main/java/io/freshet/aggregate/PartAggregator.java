@@ -26,6 +26,17 @@ public interface PartAggregator<A, M> extends Serializable {
   /** Merges {@code from} (never modified) into {@code into} (null: start a new one). */
   M mergeInto(M into, A from);
 
+  /**
+   * Merges the slice accumulator {@code from} (never modified) into the slice accumulator {@code
+   * into} (null: start a new one), keeping the slice form: how a lifetime part folds the slices no
+   * window needs any more into one accumulator that is stored like a slice. The default serves the
+   * kinds whose slice and merged accumulators are of one type.
+   */
+  @SuppressWarnings("unchecked")
+  default A fold(A into, A from) {
+    return (A) mergeInto((M) into, from);
+  }
+
   /** The feature value of a merged accumulator; {@code merged} null means an empty window. */
   Object result(M merged);
 

@@ -38,6 +38,7 @@ public final class PartAggregators {
         yield new KllAgg(q.quantile(), q.k());
       }
       case LAST_K -> new LastKAgg(((Aggregation.LastK) a).k());
+      case LAST_EVENT_TIME -> new LastEventTimeAgg();
     };
   }
 
@@ -98,6 +99,47 @@ public final class PartAggregators {
     @Override
     public Object result(LongCell acc) {
       return acc == null ? 0L : acc.value;
+    }
+
+    @Override
+    public void write(DataOutput out, LongCell acc) throws IOException {
+      Varints.write(out, acc.value);
+    }
+
+    @Override
+    public LongCell read(DataInput in) throws IOException {
+      return new LongCell(Varints.read(in, "window state"));
+    }
+  }
+
+  /** The greatest event time, in epoch milliseconds; null over an empty window. */
+  static final class LastEventTimeAgg implements PartAggregator<LongCell, LongCell> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public LongCell add(LongCell acc, double number, String text, long ts) {
+      if (Double.isNaN(number)) {
+        return acc;
+      }
+      if (acc == null) {
+        return new LongCell(ts);
+      }
+      acc.value = Math.max(acc.value, ts);
+      return acc;
+    }
+
+    @Override
+    public LongCell mergeInto(LongCell into, LongCell from) {
+      if (into == null) {
+        return new LongCell(from.value);
+      }
+      into.value = Math.max(into.value, from.value);
+      return into;
+    }
+
+    @Override
+    public Object result(LongCell acc) {
+      return acc == null ? null : acc.value;
     }
 
     @Override
@@ -376,6 +418,16 @@ public final class PartAggregators {
       Union u = into == null ? new Union(lgK) : into;
       u.update(from);
       return u;
+    }
+
+    @Override
+    public HllSketch fold(HllSketch into, HllSketch from) {
+      Union u = new Union(lgK);
+      if (into != null) {
+        u.update(into);
+      }
+      u.update(from);
+      return u.getResult(TgtHllType.HLL_8);
     }
 
     @Override

@@ -30,6 +30,7 @@ import java.io.Serializable;
  * approx_percentile      varint length, then the KLL doubles sketch's bytes (DataSketches)
  * last_k                 varint m (at most k), then m times: int64 event time, UTF value,
  *                        newest first
+ * last_event_time        varint  the greatest event time, epoch milliseconds
  * </pre>
  *
  * <p>Encodings: varint is unsigned LEB128 (7 bits a byte, low group first, high bit set on every

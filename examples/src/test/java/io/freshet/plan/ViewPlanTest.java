@@ -58,6 +58,6 @@ class ViewPlanTest {
     Catalog c = Catalog.load(getClass().getClassLoader());
     assertThat(c.plans())
         .extracting(ViewPlan::name)
-        .containsExactly("user_activity", "user_activity_live");
+        .containsExactly("user_activity", "user_activity_live", "user_lifetime", "user_profile");
   }
 }

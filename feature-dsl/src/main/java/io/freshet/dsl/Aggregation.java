@@ -25,7 +25,8 @@ public sealed interface Aggregation extends Serializable
         Aggregation.CountDistinct,
         Aggregation.ApproxCountDistinct,
         Aggregation.ApproxPercentile,
-        Aggregation.LastK {
+        Aggregation.LastK,
+        Aggregation.LastEventTime {
 
   /** The number of events. */
   static Aggregation count() {
@@ -88,6 +89,14 @@ public sealed interface Aggregation extends Serializable
    */
   static Aggregation lastK(String field, int k) {
     return new LastK(field, k);
+  }
+
+  /**
+   * The greatest event time among the events, as epoch milliseconds ({@link FeatureType#INT64});
+   * null over a window without events.
+   */
+  static Aggregation lastEventTime() {
+    return new LastEventTime();
   }
 
   /** The kind of aggregation: its row in the table that the JSON form and the engines read. */
@@ -364,6 +373,19 @@ public sealed interface Aggregation extends Serializable
     @Override
     public String describe() {
       return "last_k(" + field + ", k=" + k + ")";
+    }
+  }
+
+  /** The greatest event time, in epoch milliseconds. Type {@link FeatureType#INT64}. */
+  record LastEventTime() implements Aggregation {
+    @Override
+    public AggregationKind kind() {
+      return AggregationKind.LAST_EVENT_TIME;
+    }
+
+    @Override
+    public String inputField() {
+      return null;
     }
   }
 }

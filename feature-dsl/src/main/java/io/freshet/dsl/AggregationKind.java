@@ -24,11 +24,12 @@ public enum AggregationKind {
   COUNT_DISTINCT("count_distinct", Input.TEXT, FeatureType.INT64, false),
   APPROX_COUNT_DISTINCT("approx_count_distinct", Input.TEXT, FeatureType.INT64, false),
   APPROX_PERCENTILE("approx_percentile", Input.NUMBER, FeatureType.FLOAT64, false),
-  LAST_K("last_k", Input.TEXT, FeatureType.STRING_LIST, false);
+  LAST_K("last_k", Input.TEXT, FeatureType.STRING_LIST, false),
+  LAST_EVENT_TIME("last_event_time", Input.NONE, FeatureType.INT64, false);
 
   /** What an aggregation reads from each event. */
   public enum Input {
-    /** Nothing but the event's presence (count). */
+    /** Nothing but the event's presence and time (count, last event time). */
     NONE,
     /** A numeric field; an event whose field is not a number is rejected. */
     NUMBER,

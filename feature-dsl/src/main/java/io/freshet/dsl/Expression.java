@@ -69,6 +69,21 @@ public sealed interface Expression extends Serializable
     public String symbol() {
       return symbol;
     }
+
+    /**
+     * {@code a op b}, {@code whenZero} for a division by 0, and null when the result is not a
+     * finite number. The one arithmetic of derived and on-demand features.
+     */
+    public Double apply(double a, double b, double whenZero) {
+      double r =
+          switch (this) {
+            case ADD -> a + b;
+            case SUBTRACT -> a - b;
+            case MULTIPLY -> a * b;
+            case DIVIDE -> b == 0 ? whenZero : a / b;
+          };
+      return Double.isFinite(r) ? r : null;
+    }
   }
 
   /** A reference to another feature. */
@@ -137,14 +152,7 @@ public sealed interface Expression extends Serializable
       if (a == null || b == null) {
         return null;
       }
-      double r =
-          switch (op) {
-            case ADD -> a + b;
-            case SUBTRACT -> a - b;
-            case MULTIPLY -> a * b;
-            case DIVIDE -> b == 0 ? whenZero : a / b;
-          };
-      return Double.isFinite(r) ? r : null;
+      return op.apply(a, b, whenZero);
     }
 
     @Override

@@ -17,21 +17,60 @@ import java.util.Optional;
  * <p>The name becomes the offline column and the online field. {@code filter} is null when every
  * event takes part. Immutable and thread-safe.
  */
-public record Feature(String name, Aggregation aggregation, Filter filter, SlidingWindow window)
+public record Feature(
+    String name, Aggregation aggregation, Filter filter, SlidingWindow window, TableColumn column)
     implements Serializable {
+
+  /**
+   * A column of a table-sourced view's rows, taken as it is: the feature's value is the column's
+   * value in the entity's row. Timestamp columns ({@code timestamptz}, {@code timestamp}, {@code
+   * date}) are read as INT64 epoch milliseconds, as Freshet carries every instant.
+   *
+   * @param column the column name in the table or query
+   * @param type the feature's type
+   */
+  public record TableColumn(String column, FeatureType type) implements Serializable {
+    public TableColumn {
+      PostgresTableSource.checkColumn("column", column);
+      if (type == null) {
+        throw new DefinitionException(
+            "column '" + column + "' has no type (e.g. column(\"country\", FeatureType.STRING))");
+      }
+    }
+  }
+
+  /** An aggregated feature. */
+  public Feature(String name, Aggregation aggregation, Filter filter, SlidingWindow window) {
+    this(name, aggregation, filter, window, null);
+  }
 
   public Feature {
     Names.checkIdentifier("feature", name);
-    if (aggregation == null) {
-      throw new DefinitionException(
-          "feature '"
-              + name
-              + "' has no aggregation: call aggregate(Aggregation.count()) or similar");
+    if (column != null) {
+      if (aggregation != null || filter != null || window != null) {
+        throw new DefinitionException(
+            "feature '"
+                + name
+                + "' is a column of a table and cannot also aggregate, filter or have a window"
+                + " (declare either column(...) or aggregate(...).over(...))");
+      }
+    } else {
+      if (aggregation == null) {
+        throw new DefinitionException(
+            "feature '"
+                + name
+                + "' has no aggregation: call aggregate(Aggregation.count()) or similar");
+      }
+      if (window == null) {
+        throw new DefinitionException(
+            "feature '" + name + "' has no window: call over(SlidingWindow.of(size, slide))");
+      }
     }
-    if (window == null) {
-      throw new DefinitionException(
-          "feature '" + name + "' has no window: call over(SlidingWindow.of(size, slide))");
-    }
+  }
+
+  /** Whether the feature is a column of a table-sourced view rather than an aggregation. */
+  public boolean isColumn() {
+    return column != null;
   }
 
   /** The filter, if only some events take part. */
@@ -64,12 +103,33 @@ public record Feature(String name, Aggregation aggregation, Filter filter, Slidi
       return new Builder(name, aggregation, filter);
     }
 
+    /**
+     * The feature is the value of {@code column} in the entity's row of a table-sourced view;
+     * completes the feature.
+     */
+    public Feature column(String column, FeatureType type) {
+      if (name == null) {
+        throw new DefinitionException(
+            "a column feature needs a name: use Feature.named(\"...\").column(...)");
+      }
+      if (aggregation != null || filter != null) {
+        throw new DefinitionException(
+            "feature '" + name + "' is a column and cannot also aggregate or filter");
+      }
+      return new Feature(name, null, null, null, new TableColumn(column, type));
+    }
+
     /** The window the aggregation runs over; completes the feature. */
     public Feature over(SlidingWindow window) {
       if (name == null) {
         return new Feature(generatedName(window), aggregation, filter, window);
       }
       return new Feature(name, aggregation, filter, window);
+    }
+
+    /** A lifetime window emitted every {@code slide}; completes the feature. */
+    public Feature overLifetime(java.time.Duration slide) {
+      return over(SlidingWindow.lifetime(slide));
     }
 
     /**

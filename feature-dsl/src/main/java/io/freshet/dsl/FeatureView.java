@@ -20,10 +20,17 @@ import java.util.Set;
  * <p>All aggregated features of a view share one slide, so they fire together; their windows may
  * differ in size (1h, 24h, 7d). {@link #derived()} features are computed from the others when a
  * window fires. Immutable and thread-safe.
+ *
+ * <p>A view with a {@linkplain SlidingWindow#lifetime lifetime} feature and no explicit TTL never
+ * expires: its TTL is {@link #NO_TTL}, a century, longer than any event-time span Freshet handles
+ * yet small enough that adding it to any epoch instant, in milliseconds or microseconds, cannot
+ * overflow (nor can it in nanoseconds as a duration), so every consumer of the TTL (online expiry,
+ * point-in-time training joins) treats it as "never" without a special case. {@link #expires()}
+ * tells it apart where it matters (descriptions, the JSON form, the operator's state cleanup).
  */
 public record FeatureView(
     String name,
-    KafkaJsonSource source,
+    ViewSource source,
     List<Feature> features,
     List<DerivedFeature> derived,
     Duration ttl,
@@ -31,10 +38,13 @@ public record FeatureView(
     Serving serving)
     implements Serializable {
 
+  /** The TTL of a view that never expires: 36,500 days (about 100 years), see the class comment. */
+  public static final Duration NO_TTL = Duration.ofDays(36_500);
+
   /** A view served at window ends. */
   public FeatureView(
       String name,
-      KafkaJsonSource source,
+      ViewSource source,
       List<Feature> features,
       List<DerivedFeature> derived,
       Duration ttl,
@@ -50,7 +60,7 @@ public record FeatureView(
           "feature view '"
               + name
               + "': source '"
-              + source.topic()
+              + source.label()
               + "' has no entity key (call keyedBy(\"user_id\") on the source)");
     }
     features = List.copyOf(Objects.requireNonNull(features, "features"));
@@ -58,6 +68,47 @@ public record FeatureView(
     if (features.isEmpty()) {
       throw new DefinitionException(
           "feature view '" + name + "' has no features (add at least one with feature(...))");
+    }
+    serving = serving == null ? Serving.windowEnds() : serving;
+    if (source instanceof PostgresTableSource table) {
+      TableViews.check(name, table, features, derived, serving);
+    } else {
+      checkWindowed(name, source, features, derived, serving);
+    }
+    Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
+    if (ttl.compareTo(NO_TTL) > 0) {
+      throw new DefinitionException(
+          "feature view '"
+              + name
+              + "': TTL "
+              + Durations.format(ttl)
+              + " is longer than 36500 days (leave the TTL unset for a view that never expires)");
+    }
+    if (source instanceof KafkaJsonSource kafka) {
+      checkLifetimeTtl(name, kafka, features, ttl, features.get(0).window().slide());
+    }
+    Durations.checkNonNegative(
+        "availability delay of feature view '" + name + "'", availabilityDelay);
+  }
+
+  private static void checkWindowed(
+      String name,
+      ViewSource source,
+      List<Feature> features,
+      List<DerivedFeature> derived,
+      Serving serving) {
+    for (Feature f : features) {
+      if (f.isColumn()) {
+        throw new DefinitionException(
+            "feature view '"
+                + name
+                + "': feature '"
+                + f.name()
+                + "' is a table column, but the view reads Kafka topic '"
+                + source.label()
+                + "' (aggregate events with aggregate(...).over(...), or give the view a"
+                + " PostgresTableSource)");
+      }
     }
     Set<String> seen = new HashSet<>();
     Set<String> numeric = new HashSet<>();
@@ -112,10 +163,19 @@ public record FeatureView(
       }
       numeric.add(d.name());
     }
-    Durations.checkPositive("TTL of feature view '" + name + "'", ttl);
-    Durations.checkNonNegative(
-        "availability delay of feature view '" + name + "'", availabilityDelay);
-    serving = serving == null ? Serving.windowEnds() : serving;
+    if (serving.requestTimeMode()) {
+      for (Feature f : features) {
+        if (f.window().isLifetime()) {
+          throw new DefinitionException(
+              "feature view '"
+                  + name
+                  + "': feature '"
+                  + f.name()
+                  + "' is a lifetime aggregation, which is not served at request time (serve the"
+                  + " view at window ends, or put the lifetime feature in a view of its own)");
+        }
+      }
+    }
     if (serving.tile() != null) {
       long tile = serving.tile().toMillis();
       if (slide.toMillis() % tile != 0) {
@@ -145,7 +205,10 @@ public record FeatureView(
     }
   }
 
-  /** Starts a view; TTL defaults to twice its longest window, delay to the watermark bound. */
+  /**
+   * Starts a view; TTL defaults to twice its longest window (no TTL with a lifetime feature), delay
+   * to the watermark bound.
+   */
   public static Builder named(String name) {
     return new Builder(
         Names.checkIdentifier("feature view", name),
@@ -157,22 +220,70 @@ public record FeatureView(
         Serving.windowEnds());
   }
 
-  /** The slide shared by every aggregated feature of the view. */
+  /**
+   * A view with lifetime features and a TTL clears a key's lifetime state once it saw no event for
+   * the TTL; the TTL must outlast every finite window of the view, its allowed lateness and a
+   * slide, so that nothing else still needs the events then.
+   */
+  private static void checkLifetimeTtl(
+      String name, KafkaJsonSource source, List<Feature> features, Duration ttl, Duration slide) {
+    if (ttl.equals(NO_TTL) || features.stream().noneMatch(f -> f.window().isLifetime())) {
+      return;
+    }
+    Duration longest =
+        features.stream()
+            .filter(f -> !f.window().isLifetime())
+            .map(f -> f.window().size())
+            .max(Duration::compareTo)
+            .orElse(slide);
+    Duration least = longest.plus(source.allowedLateness()).plus(slide);
+    if (ttl.compareTo(least) < 0) {
+      throw new DefinitionException(
+          "feature view '"
+              + name
+              + "': TTL "
+              + Durations.format(ttl)
+              + " is too short for its lifetime features, whose state is cleared once a key saw"
+              + " no event for the TTL (use a TTL of at least "
+              + Durations.format(least)
+              + ": the longest window "
+              + Durations.format(longest)
+              + " plus the allowed lateness and a slide, or set no TTL)");
+    }
+  }
+
+  /** Whether online values and lifetime state expire: false when the TTL is {@link #NO_TTL}. */
+  public boolean expires() {
+    return !ttl.equals(NO_TTL);
+  }
+
+  /** The slide shared by every aggregated feature of the view; zero for a table-sourced view. */
   public Duration slide() {
-    return features.get(0).window().slide();
+    return isTableSourced() ? Duration.ZERO : features.get(0).window().slide();
+  }
+
+  /** Whether the view's rows come from a Postgres table or query rather than Kafka events. */
+  public boolean isTableSourced() {
+    return source instanceof PostgresTableSource;
   }
 
   /** A step of the view builder. */
   public record Builder(
       String name,
-      KafkaJsonSource source,
+      ViewSource source,
       List<Feature> features,
       List<DerivedFeature> derived,
       Duration ttl,
       Duration availabilityDelay,
       Serving serving) {
 
-    public Builder source(KafkaJsonSource source) {
+    /**
+     * Where the view's data comes from: a {@link KafkaJsonSource} whose events the features
+     * aggregate, or a {@link PostgresTableSource} whose columns they are (TTL then defaults to
+     * {@link PostgresTableSource#DEFAULT_TTL}, as attributes do not expire, and the availability
+     * delay to zero).
+     */
+    public Builder source(ViewSource source) {
       return new Builder(name, source, features, derived, ttl, availabilityDelay, serving);
     }
 
@@ -223,18 +334,37 @@ public record FeatureView(
     public FeatureView build() {
       if (source == null) {
         throw new DefinitionException(
-            "feature view '" + name + "' has no source (call source(KafkaJsonSource.topic(...)))");
+            "feature view '"
+                + name
+                + "' has no source (call source(KafkaJsonSource.topic(...)) or"
+                + " source(PostgresTableSource.table(...)))");
       }
+      if (source instanceof PostgresTableSource) {
+        return new FeatureView(
+            name,
+            source,
+            features,
+            derived,
+            ttl == null ? PostgresTableSource.DEFAULT_TTL : ttl,
+            availabilityDelay == null ? Duration.ZERO : availabilityDelay,
+            serving);
+      }
+      KafkaJsonSource kafka = (KafkaJsonSource) source;
       Duration effectiveTtl = ttl;
+      if (effectiveTtl == null
+          && features.stream().anyMatch(f -> !f.isColumn() && f.window().isLifetime())) {
+        effectiveTtl = NO_TTL;
+      }
       if (effectiveTtl == null) {
         effectiveTtl =
             features.stream()
+                .filter(f -> !f.isColumn())
                 .map(f -> f.window().size())
                 .max(Duration::compareTo)
                 .orElse(Duration.ofDays(1))
                 .multipliedBy(2);
       }
-      Duration delay = availabilityDelay == null ? source.maxOutOfOrderness() : availabilityDelay;
+      Duration delay = availabilityDelay == null ? kafka.maxOutOfOrderness() : availabilityDelay;
       return new FeatureView(name, source, features, derived, effectiveTtl, delay, serving);
     }
   }

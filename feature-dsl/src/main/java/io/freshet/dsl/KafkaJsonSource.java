@@ -32,7 +32,7 @@ public record KafkaJsonSource(
     Duration maxOutOfOrderness,
     Duration allowedLateness,
     Duration idleTimeout)
-    implements java.io.Serializable {
+    implements ViewSource {
 
   /** Idle partitions stop holding back the watermark after this long, unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -90,5 +90,10 @@ public record KafkaJsonSource(
   public KafkaJsonSource withAllowedLateness(Duration lateness) {
     return new KafkaJsonSource(
         topic, keyFields, eventTimeField, maxOutOfOrderness, lateness, idleTimeout);
+  }
+
+  @Override
+  public String label() {
+    return topic;
   }
 }

@@ -3,6 +3,7 @@ package io.freshet.plan;
 import io.freshet.dsl.DefinitionException;
 import io.freshet.dsl.FeatureDefinitions;
 import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.FeatureType;
 import io.freshet.dsl.FeatureView;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,10 +15,15 @@ import java.util.ServiceLoader;
 public final class Catalog {
   private final Map<String, ViewPlan> plans;
   private final Map<String, FeatureService> services;
+  private final Map<String, OnDemandPlan> onDemand;
 
-  private Catalog(Map<String, ViewPlan> plans, Map<String, FeatureService> services) {
+  private Catalog(
+      Map<String, ViewPlan> plans,
+      Map<String, FeatureService> services,
+      Map<String, OnDemandPlan> onDemand) {
     this.plans = plans;
     this.services = services;
+    this.onDemand = onDemand;
   }
 
   /** A catalog of the given views; names must be unique. */
@@ -26,8 +32,8 @@ public final class Catalog {
   }
 
   /**
-   * A catalog of views and services; names must be unique and every feature a service lists must
-   * exist.
+   * A catalog of views and services; names must be unique, every feature a service lists must
+   * exist, and its on-demand features must type-check ({@link OnDemandPlan#of}).
    */
   public static Catalog of(List<FeatureView> views, List<FeatureService> services) {
     Map<String, ViewPlan> m = new LinkedHashMap<>();
@@ -38,6 +44,7 @@ public final class Catalog {
       }
     }
     Map<String, FeatureService> s = new LinkedHashMap<>();
+    Map<String, OnDemandPlan> od = new LinkedHashMap<>();
     for (FeatureService svc : services) {
       for (FeatureService.FeatureRef r : svc.features()) {
         ViewPlan p = m.get(r.view());
@@ -70,8 +77,27 @@ public final class Catalog {
         throw new DefinitionException(
             "feature service '" + svc.name() + "' is defined twice (service names must be unique)");
       }
+      od.put(svc.name(), OnDemandPlan.of(svc, ref -> featureType(m, ref)));
     }
-    return new Catalog(m, s);
+    return new Catalog(m, s, od);
+  }
+
+  private static FeatureType featureType(Map<String, ViewPlan> plans, FeatureService.FeatureRef r) {
+    ViewPlan p = plans.get(r.view());
+    if (p == null) {
+      return null;
+    }
+    for (FeaturePart part : p.parts()) {
+      if (part.name().equals(r.feature())) {
+        return part.type();
+      }
+    }
+    return null;
+  }
+
+  /** The on-demand features of a service (empty when it has none), or null for no such service. */
+  public OnDemandPlan onDemand(String serviceName) {
+    return onDemand.get(serviceName);
   }
 
   /** Every {@link FeatureDefinitions} visible to the class loader. */

@@ -15,11 +15,12 @@ import java.util.Optional;
  * One normalized output of a view: what the operator computes and the name under which it is stored
  * (offline column and online field alike). It is either {@linkplain Aggregated aggregated} from
  * events over a window, or {@linkplain Derived derived} by an expression from other parts when a
- * window fires. Engines address parts by what they are, through {@link ViewPlan#aggregatedParts()}
- * and {@link ViewPlan#derivedParts()}.
+ * window fires; a table-sourced view's parts are {@linkplain Column columns} of its rows. Engines
+ * address parts by what they are, through {@link ViewPlan#aggregatedParts()}, {@link
+ * ViewPlan#derivedParts()} and {@link ViewPlan#columnParts()}.
  */
 public sealed interface FeaturePart extends Serializable
-    permits FeaturePart.Aggregated, FeaturePart.Derived {
+    permits FeaturePart.Aggregated, FeaturePart.Derived, FeaturePart.Column {
 
   /** Position in the view's parts: the order of values in rows and of offline columns. */
   int index();
@@ -45,12 +46,15 @@ public sealed interface FeaturePart extends Serializable
    * @param name the column and field name
    * @param aggregation what is computed
    * @param filter which events take part, or null for all
-   * @param windowSizeMillis the window size
+   * @param windowSizeMillis the window size, or {@link #LIFETIME} for a lifetime window
    */
   record Aggregated(
       int index, String name, Aggregation aggregation, Filter filter, long windowSizeMillis)
       implements FeaturePart {
     private static final long serialVersionUID = 1L;
+
+    /** The window size of a lifetime part: every event since the entity was first seen. */
+    public static final long LIFETIME = Long.MAX_VALUE;
 
     public Aggregated {
       Objects.requireNonNull(name, "name");
@@ -72,13 +76,20 @@ public sealed interface FeaturePart extends Serializable
       return Optional.ofNullable(filter);
     }
 
+    /** Whether the part aggregates every event since the entity was first seen. */
+    public boolean isLifetime() {
+      return windowSizeMillis == LIFETIME;
+    }
+
     @Override
     public String describe() {
       StringBuilder sb = new StringBuilder();
       sb.append(name).append(": ").append(type().name()).append(" = ");
       sb.append(aggregation.describe());
       where().ifPresent(f -> sb.append(" where ").append(f.describe()));
-      sb.append(" over ").append(Durations.format(Duration.ofMillis(windowSizeMillis)));
+      sb.append(" over ")
+          .append(
+              isLifetime() ? "lifetime" : Durations.format(Duration.ofMillis(windowSizeMillis)));
       return sb.toString();
     }
   }
@@ -106,6 +117,30 @@ public sealed interface FeaturePart extends Serializable
     @Override
     public String describe() {
       return name + ": " + type().name() + " = " + derivation.describe();
+    }
+  }
+
+  /**
+   * A part read as it is from a column of a table-sourced view's rows. Timestamp columns are read
+   * as INT64 epoch milliseconds.
+   *
+   * @param index position in the view's parts
+   * @param name the column and field name in Freshet's stores
+   * @param column the column in the source table or query
+   * @param type the value type
+   */
+  record Column(int index, String name, String column, FeatureType type) implements FeaturePart {
+    private static final long serialVersionUID = 1L;
+
+    public Column {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(column, "column");
+      Objects.requireNonNull(type, "type");
+    }
+
+    @Override
+    public String describe() {
+      return name + ": " + type.name() + " = column " + column;
     }
   }
 }

@@ -4,6 +4,8 @@ import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureView;
+import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.PostgresTableSource;
 import io.freshet.dsl.Serving;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,6 +33,8 @@ public final class ViewPlan implements java.io.Serializable {
   private final List<FeaturePart> parts;
   private final List<FeaturePart.Aggregated> aggregatedParts;
   private final List<FeaturePart.Derived> derivedParts;
+  private final List<FeaturePart.Column> columnParts;
+  private final TableSourcePlan table;
   private final long slideMillis;
   private final long sliceMillis;
   private final long maxWindowMillis;
@@ -38,7 +42,28 @@ public final class ViewPlan implements java.io.Serializable {
 
   private ViewPlan(FeatureView view) {
     this.view = view;
-    this.source = SourcePlan.of(view.source());
+    if (view.source() instanceof PostgresTableSource t) {
+      // A table-sourced view: columns only, no windows (slide, slice and window are 0).
+      this.source = SourcePlan.of(t);
+      this.table = TableSourcePlan.of(t);
+      List<FeaturePart.Column> columns = new ArrayList<>();
+      int i = 0;
+      for (Feature f : view.features()) {
+        columns.add(new FeaturePart.Column(i++, f.name(), f.column().column(), f.column().type()));
+      }
+      this.columnParts = List.copyOf(columns);
+      this.parts = List.copyOf(columns);
+      this.aggregatedParts = List.of();
+      this.derivedParts = List.of();
+      this.slideMillis = 0;
+      this.sliceMillis = 0;
+      this.maxWindowMillis = 0;
+      this.fingerprint = sha256(meaning());
+      return;
+    }
+    this.table = null;
+    this.columnParts = List.of();
+    this.source = SourcePlan.of((KafkaJsonSource) view.source());
     List<FeaturePart.Aggregated> aggregated = new ArrayList<>();
     List<FeaturePart.Derived> derived = new ArrayList<>();
     long slide = view.slide().toMillis();
@@ -46,6 +71,12 @@ public final class ViewPlan implements java.io.Serializable {
     long maxWindow = 0;
     int index = 0;
     for (Feature f : view.features()) {
+      if (f.window().isLifetime()) {
+        aggregated.add(
+            new FeaturePart.Aggregated(
+                index++, f.name(), f.aggregation(), f.filter(), FeaturePart.Aggregated.LIFETIME));
+        continue;
+      }
       long size = f.window().size().toMillis();
       slice = gcd(slice, size);
       maxWindow = Math.max(maxWindow, size);
@@ -65,7 +96,8 @@ public final class ViewPlan implements java.io.Serializable {
     this.derivedParts = List.copyOf(derived);
     this.slideMillis = slide;
     this.sliceMillis = slice;
-    this.maxWindowMillis = maxWindow;
+    // A view of lifetime features only keeps its slices for one slide before folding them.
+    this.maxWindowMillis = maxWindow == 0 ? slide : maxWindow;
     this.fingerprint = sha256(meaning());
   }
 
@@ -121,6 +153,29 @@ public final class ViewPlan implements java.io.Serializable {
     return derivedParts;
   }
 
+  /** The parts read from columns of a table-sourced view's rows, in part order. */
+  public List<FeaturePart.Column> columnParts() {
+    return columnParts;
+  }
+
+  /** Whether the view's rows come from a Postgres table or query, by {@code materialize}. */
+  public boolean tableSourced() {
+    return table != null;
+  }
+
+  /**
+   * The table or query of a table-sourced view.
+   *
+   * @throws IllegalStateException for a view over Kafka events
+   */
+  public TableSourcePlan tableSource() {
+    if (table == null) {
+      throw new IllegalStateException(
+          "feature view '" + name() + "' reads Kafka topic '" + source.topic() + "', not a table");
+    }
+    return table;
+  }
+
   /** The interval at which every window of the view fires. */
   public Duration slide() {
     return Duration.ofMillis(slideMillis);
@@ -159,7 +214,10 @@ public final class ViewPlan implements java.io.Serializable {
     return source.allowedLateness().toMillis();
   }
 
-  /** The longest window of the view. */
+  /**
+   * The longest finite window of the view (lifetime parts have none), or the slide when every
+   * aggregated part is a lifetime one.
+   */
   public long maxWindowMillis() {
     return maxWindowMillis;
   }
@@ -192,7 +250,7 @@ public final class ViewPlan implements java.io.Serializable {
   public String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append(meaning());
-    sb.append("ttl ").append(Durations.format(view.ttl())).append('\n');
+    sb.append("ttl ").append(view.expires() ? Durations.format(view.ttl()) : "none").append('\n');
     sb.append("availability delay ").append(Durations.format(view.availabilityDelay()));
     sb.append('\n');
     sb.append("fingerprint ").append(fingerprint).append('\n');
@@ -203,6 +261,16 @@ public final class ViewPlan implements java.io.Serializable {
     SourcePlan src = source;
     StringBuilder sb = new StringBuilder();
     sb.append("view ").append(view.name()).append('\n');
+    if (table != null) {
+      sb.append("source postgres-table ");
+      sb.append(table.table() != null ? "table=" + table.table() : "query=" + table.query());
+      sb.append(" key=").append(String.join(",", table.keyColumns()));
+      sb.append(" timestamp=").append(table.timestampColumn()).append('\n');
+      for (FeaturePart p : parts) {
+        sb.append("  ").append(p.describe()).append('\n');
+      }
+      return sb.toString();
+    }
     sb.append("source kafka-json topic=").append(src.topic());
     sb.append(" key=").append(String.join(",", src.keyFields()));
     sb.append(" event_time=").append(src.eventTimeField());

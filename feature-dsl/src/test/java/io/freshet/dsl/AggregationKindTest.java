@@ -27,7 +27,8 @@ class AggregationKindTest {
           Aggregation.countDistinct("x"),
           Aggregation.approxCountDistinct("x"),
           Aggregation.approxPercentile("x", 0.95),
-          Aggregation.lastK("x", 5));
+          Aggregation.lastK("x", 5),
+          Aggregation.lastEventTime());
 
   @Test
   void every_kind_has_a_dsl_value_and_a_json_form_that_reads_back_as_the_same_kind() {

@@ -4,6 +4,7 @@ import io.freshet.flink.compile.BackfillCompiler;
 import io.freshet.flink.compile.BackfillSource;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
+import io.freshet.flink.source.PostgresEvents;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import java.util.List;
@@ -23,10 +24,17 @@ public final class BackfillJob {
         BackfillJobArguments.parse(ParameterTool.fromArgs(args).toMap(), System.getenv());
     Catalog catalog = Catalog.load(BackfillJob.class.getClassLoader());
     List<ViewPlan> plans = FeatureJob.selectViews(catalog, arguments.views());
-    BackfillSource source =
-        arguments.input() != null
-            ? new BackfillSource.JsonLines(arguments.input())
-            : new BackfillSource.KafkaRange(arguments.kafka(), arguments.from(), arguments.to());
+    BackfillSource source;
+    if (arguments.input() != null) {
+      source = new BackfillSource.JsonLines(arguments.input());
+    } else if (arguments.postgres() != null) {
+      source =
+          new BackfillSource.Postgres(
+              arguments.pgUrl(),
+              new PostgresEvents(arguments.postgres(), arguments.from(), arguments.to()));
+    } else {
+      source = new BackfillSource.KafkaRange(arguments.kafka(), arguments.from(), arguments.to());
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     BackfillCompiler.compile(env, plans, source, arguments.pgUrl(), arguments.redisUrl());
     env.execute(JobContract.backfillJobName(plans.stream().map(ViewPlan::name).toList()));

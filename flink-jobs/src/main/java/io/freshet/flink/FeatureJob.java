@@ -32,14 +32,28 @@ public final class FeatureJob {
     env.execute(JobContract.jobName(plans.stream().map(ViewPlan::name).toList()));
   }
 
-  /** The plans of the named views, or every view of the catalog when none is named. */
+  /**
+   * The plans of the named views, or every view of the catalog over Kafka when none is named.
+   * Table-sourced views are loaded by {@code freshet materialize}, never by the streaming job.
+   */
   static List<ViewPlan> selectViews(Catalog catalog, List<String> views) {
     if (views.isEmpty()) {
-      return catalog.plans();
+      return catalog.plans().stream().filter(p -> !p.tableSourced()).toList();
     }
     List<ViewPlan> plans = new ArrayList<>();
     for (String v : views) {
-      plans.add(catalog.plan(v));
+      ViewPlan p = catalog.plan(v);
+      if (p.tableSourced()) {
+        throw new IllegalArgumentException(
+            "feature view '"
+                + v
+                + "' reads table "
+                + p.tableSource().label()
+                + ", not Kafka: load it with `freshet materialize --view "
+                + v
+                + "`, not the streaming job");
+      }
+      plans.add(p);
     }
     return plans;
   }

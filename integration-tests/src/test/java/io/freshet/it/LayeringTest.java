@@ -116,11 +116,29 @@ class LayeringTest {
         .check(house);
   }
 
+  /**
+   * JDBC belongs to the offline store and the registry. Beside them: the adapters to
+   * flink-connector-jdbc, whose API is typed in {@code java.sql} (a {@code ResultExtractor} reads a
+   * {@code ResultSet}, a statement builder fills a {@code PreparedStatement}); and, named one by
+   * one as debt to move into the offline store, the demo's filler of its example table and the
+   * backfill command's check of a Postgres event source.
+   */
   @Test
   void only_the_offline_store_and_the_registry_touch_jdbc() {
     noClasses()
         .that()
-        .resideOutsideOfPackages("io.freshet.offline..", "io.freshet.registry..")
+        .resideOutsideOfPackages(
+            "io.freshet.offline..",
+            "io.freshet.registry..",
+            "io.freshet.flink.materialize..",
+            "io.freshet.flink.source..",
+            "io.freshet.flink.sink.rejected..")
+        .and()
+        .doNotHaveFullyQualifiedName("io.freshet.flink.compile.BackfillCompiler")
+        .and()
+        .doNotHaveFullyQualifiedName("io.freshet.deploy.cli.DemoProfiles")
+        .and()
+        .doNotHaveFullyQualifiedName("io.freshet.deploy.cli.BackfillCommand")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("java.sql..", "javax.sql..", "org.postgresql..", "org.flywaydb..")

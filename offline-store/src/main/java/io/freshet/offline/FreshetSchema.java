@@ -19,6 +19,7 @@ import org.flywaydb.core.api.FlywayException;
  * V3 sink_commits   sink_commits, sink_commits__age    (see {@link SinkCommits})
  * V4 rejected_events rejected_events                   (see {@link RejectedEvents})
  * V5 training_semantics  semantics of training sets, first served instant per view
+ * V6 table_loads         loads of table-sourced views by `freshet materialize`, their high-water marks
  * </pre>
  *
  * <p>The offline tables themselves ({@code freshet."{view}__{versionTag}"}) are not migrations:

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
 import javax.sql.DataSource;
 
 /**
@@ -40,6 +42,23 @@ public final class RejectedEvents {
           + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
   private RejectedEvents() {}
+
+  /**
+   * Binds one event to the parameters of {@link #INSERT}: a missing origin is stored as {@code
+   * unknown}, NUL characters are dropped from the payload, a missing event time is NULL.
+   */
+  public static void bind(PreparedStatement ps, RejectedEventsWriter.Event r) throws SQLException {
+    ps.setString(1, r.view());
+    ps.setString(2, r.kind());
+    ps.setString(3, r.origin() == null ? "unknown" : r.origin());
+    ps.setString(4, r.reason());
+    ps.setString(5, r.payload() == null ? null : r.payload().replace("\u0000", ""));
+    if (r.eventTs() == null) {
+      ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      ps.setTimestamp(6, new Timestamp(r.eventTs()));
+    }
+  }
 
   /**
    * Migrates schema {@code freshet} through {@code schema} if the table does not exist yet. When it

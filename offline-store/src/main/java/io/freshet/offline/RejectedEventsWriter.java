@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.util.List;
 
 /**
@@ -65,16 +63,7 @@ public final class RejectedEventsWriter implements AutoCloseable {
       Connection c = connection();
       try (PreparedStatement ps = c.prepareStatement(RejectedEvents.INSERT)) {
         for (Event r : events) {
-          ps.setString(1, r.view());
-          ps.setString(2, r.kind());
-          ps.setString(3, r.origin() == null ? "unknown" : r.origin());
-          ps.setString(4, r.reason());
-          ps.setString(5, r.payload() == null ? null : r.payload().replace("\u0000", ""));
-          if (r.eventTs() == null) {
-            ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
-          } else {
-            ps.setTimestamp(6, new Timestamp(r.eventTs()));
-          }
+          RejectedEvents.bind(ps, r);
           ps.addBatch();
         }
         ps.executeBatch();

@@ -73,7 +73,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
     assertThat(tables(url))
         .containsExactly(
             "applies",
@@ -82,6 +82,7 @@ class FreshetSchemaTest {
             "flyway_schema_history",
             "rejected_events",
             "sink_commits",
+            "table_loads",
             "training_set_views",
             "training_sets");
   }
@@ -130,15 +131,15 @@ class FreshetSchemaTest {
             "INSERT INTO "
                 + OFFLINE.qualifiedName()
                 + " (entity_key, feature_ts, \"n\") VALUES ('u1', now(), 4)"));
-    // the layout V2 to V4 keep, with V5's columns added (V5 is idempotent too)
-    execute(url, List.of(v5()));
+    // the layout V2 to V4 keep, with V5's columns and V6's table added (both are idempotent)
+    execute(url, List.of(v5(), v6()));
     List<String> layout = layout(url);
 
     FreshetSchema.migrate(url, "freshet-test");
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
     assertThat(history(url, "training_schema_history")).containsExactly("0 true", "1 true");
     assertThat(layout(url)).isEqualTo(layout);
     for (String table :
@@ -175,7 +176,7 @@ class FreshetSchemaTest {
         .load()
         .migrate();
     execute(old, OLD_SINK_DDL);
-    execute(old, List.of(v5()));
+    execute(old, List.of(v5(), v6()));
     String fresh = TestPostgres.freshDatabase("schema_new_layout");
 
     FreshetSchema.migrate(fresh, "freshet-test");
@@ -192,7 +193,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
   }
 
   /** Columns, types, defaults and index definitions of every fixed table in the schema. */
@@ -223,9 +224,16 @@ class FreshetSchemaTest {
 
   /** Migration V5, which only adds columns, as one script. */
   private static String v5() {
-    try (java.io.InputStream in =
-        FreshetSchemaTest.class.getResourceAsStream(
-            "/db/migration/freshet/V5__training_semantics.sql")) {
+    return script("/db/migration/freshet/V5__training_semantics.sql");
+  }
+
+  /** Migration V6, which only adds a table, as one script. */
+  private static String v6() {
+    return script("/db/migration/freshet/V6__table_loads.sql");
+  }
+
+  private static String script(String resource) {
+    try (java.io.InputStream in = FreshetSchemaTest.class.getResourceAsStream(resource)) {
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

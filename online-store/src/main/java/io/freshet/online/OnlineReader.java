@@ -149,6 +149,14 @@ public final class OnlineReader implements AutoCloseable {
   }
 
   /**
+   * Like {@link #connect(String)}, with another command timeout than {@link #COMMAND_TIMEOUT}: the
+   * gateway's configured limit.
+   */
+  public static OnlineReader connect(String redisUri, Duration commandTimeout) {
+    return connect(redisUri, GATEWAY.withCommandTimeout(commandTimeout));
+  }
+
+  /**
    * Like {@link #connect(String)}, with other timeouts: a tool that reads a few keys once may wait
    * longer than a request may.
    */

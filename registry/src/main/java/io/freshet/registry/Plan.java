@@ -2,6 +2,7 @@ package io.freshet.registry;
 
 import io.freshet.dsl.Durations;
 import io.freshet.dsl.FeatureView;
+import io.freshet.dsl.KafkaJsonSource;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TileTable;
 import io.freshet.plan.ViewPlan;
@@ -130,8 +131,16 @@ public final class Plan {
         : OfflineTable.of(plan).qualifiedName();
   }
 
-  /** How a view is served: "served at window ends", "served at request time, tiles of 1m". */
+  /**
+   * How a view is served: "served at window ends", "served at request time, tiles of 1m", "loaded
+   * from freshet_examples.user_profile by freshet materialize".
+   */
   static String serving(ViewPlan plan) {
+    if (plan.tableSourced()) {
+      return "loaded from "
+          + (plan.tableSource().table() != null ? plan.tableSource().table() : "a query")
+          + " by freshet materialize";
+    }
     return plan.requestTime()
         ? "served at request time, tiles of "
             + Durations.format(Duration.ofMillis(plan.tileMillis()))
@@ -167,7 +176,10 @@ public final class Plan {
     List<String> out = new ArrayList<>();
     setting(out, "ttl", before.ttl(), after.ttl());
     setting(out, "availability delay", before.availabilityDelay(), after.availabilityDelay());
-    setting(out, "idle timeout", before.source().idleTimeout(), after.source().idleTimeout());
+    if (before.source() instanceof KafkaJsonSource b
+        && after.source() instanceof KafkaJsonSource a) {
+      setting(out, "idle timeout", b.idleTimeout(), a.idleTimeout());
+    }
     if (out.isEmpty()) {
       out.add("the definition differs in a detail that does not change its meaning");
     }

@@ -69,13 +69,14 @@ class RegistryTest {
             "flyway_schema_history",
             "rejected_events",
             "sink_commits",
+            "table_loads",
             "training_set_views",
             "training_sets");
     assertThat(
             strings(
                 "SELECT version || ' ' || success FROM freshet.flyway_schema_history"
                     + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.freshet.gateway;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.gateway.metrics.OtlpExport;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineStoreUri;
 import io.freshet.plan.Catalog;
@@ -34,6 +35,8 @@ import java.util.Objects;
  * @param kafkaBootstrap the Kafka bootstrap servers ({@code host:port[,host:port...]}) holding the
  *     views' topics, which {@code POST /push} produces to; null (the default) leaves push off, and
  *     it answers 503 saying how to turn it on
+ * @param otlp where the gateway also pushes its meters over OTLP, or null (the default) for the
+ *     Prometheus scrape at {@code /metrics} only
  */
 public record GatewayConfig(
     int port,
@@ -42,7 +45,8 @@ public record GatewayConfig(
     FeatureServiceResolver featureServices,
     GatewayLimits limits,
     BearerTokens tokens,
-    String kafkaBootstrap) {
+    String kafkaBootstrap,
+    OtlpExport otlp) {
 
   /** Serves a fixed catalog, with no feature services, default limits and no auth. */
   public GatewayConfig(int port, String redisUri, Catalog catalog) {
@@ -53,6 +57,7 @@ public record GatewayConfig(
         FeatureServiceResolver.none(),
         GatewayLimits.defaults(),
         BearerTokens.disabled(),
+        null,
         null);
   }
 
@@ -64,7 +69,19 @@ public record GatewayConfig(
       FeatureServiceResolver featureServices,
       GatewayLimits limits,
       BearerTokens tokens) {
-    this(port, redisUri, views, featureServices, limits, tokens, null);
+    this(port, redisUri, views, featureServices, limits, tokens, null, null);
+  }
+
+  /** A configuration without an OTLP export. */
+  public GatewayConfig(
+      int port,
+      String redisUri,
+      CatalogSource views,
+      FeatureServiceResolver featureServices,
+      GatewayLimits limits,
+      BearerTokens tokens,
+      String kafkaBootstrap) {
+    this(port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, null);
   }
 
   public GatewayConfig {
@@ -107,16 +124,16 @@ public record GatewayConfig(
    */
   public GatewayConfig withViews(CatalogSource source) {
     return new GatewayConfig(
-        port, redisUri, source, featureServices, limits, tokens, kafkaBootstrap);
+        port, redisUri, source, featureServices, limits, tokens, kafkaBootstrap, otlp);
   }
 
   public GatewayConfig withFeatureServices(FeatureServiceResolver services) {
-    return new GatewayConfig(port, redisUri, views, services, limits, tokens, kafkaBootstrap);
+    return new GatewayConfig(port, redisUri, views, services, limits, tokens, kafkaBootstrap, otlp);
   }
 
   public GatewayConfig withLimits(GatewayLimits newLimits) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, newLimits, tokens, kafkaBootstrap);
+        port, redisUri, views, featureServices, newLimits, tokens, kafkaBootstrap, otlp);
   }
 
   /**
@@ -124,7 +141,7 @@ public record GatewayConfig(
    */
   public GatewayConfig withTokens(BearerTokens accepted) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, limits, accepted, kafkaBootstrap);
+        port, redisUri, views, featureServices, limits, accepted, kafkaBootstrap, otlp);
   }
 
   /**
@@ -133,13 +150,19 @@ public record GatewayConfig(
    */
   public GatewayConfig withKafka(String bootstrapServers) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, limits, tokens, bootstrapServers);
+        port, redisUri, views, featureServices, limits, tokens, bootstrapServers, otlp);
+  }
+
+  /** This configuration pushing its meters to {@code export} too (null: Prometheus only). */
+  public GatewayConfig withOtlp(OtlpExport export) {
+    return new GatewayConfig(
+        port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, export);
   }
 
   /** This configuration listening on {@code newPort}. */
   public GatewayConfig withPort(int newPort) {
     return new GatewayConfig(
-        newPort, redisUri, views, featureServices, limits, tokens, kafkaBootstrap);
+        newPort, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, otlp);
   }
 
   /** Shows the Redis URI without its password and the auth mode without its tokens. */
@@ -159,6 +182,8 @@ public record GatewayConfig(
         + tokens
         + ", kafka="
         + (kafkaBootstrap == null ? "none (push off)" : kafkaBootstrap)
+        + ", otlp="
+        + (otlp == null ? "off" : otlp.endpoint() + " every " + otlp.step())
         + "]";
   }
 

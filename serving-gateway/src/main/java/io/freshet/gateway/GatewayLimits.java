@@ -1,5 +1,6 @@
 package io.freshet.gateway;
 
+import io.freshet.online.OnlineReader;
 import java.time.Duration;
 
 /**
@@ -20,21 +21,44 @@ import java.time.Duration;
  *     slower clients get 408 and the connection is closed
  * @param maxPushEvents the most events in one {@code POST /push} (the length of {@code events}, or
  *     of each column of {@code df}); more get 400
+ * @param storeTimeout the longest one online-store (Redis) command may take before the request
+ *     answers 503; short by default ({@link OnlineReader#COMMAND_TIMEOUT}), so that a slow store
+ *     fails lookups fast instead of piling them up
  */
 public record GatewayLimits(
-    int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout, int maxPushEvents) {
+    int maxBodyBytes,
+    int maxEntities,
+    int maxFeatures,
+    Duration bodyTimeout,
+    int maxPushEvents,
+    Duration storeTimeout) {
 
   /** The default number of events one push may carry. */
   public static final int DEFAULT_MAX_PUSH_EVENTS = 1_000;
 
-  /** 1 MiB bodies, 1,000 entities, 200 features, 10 s to send a body, 1,000 pushed events. */
+  /**
+   * 1 MiB bodies, 1,000 entities, 200 features, 10 s to send a body, 1,000 pushed events, 250 ms
+   * per online-store command.
+   */
   public static GatewayLimits defaults() {
     return new GatewayLimits(1 << 20, 1_000, 200, Duration.ofSeconds(10), DEFAULT_MAX_PUSH_EVENTS);
   }
 
-  /** Limits with the default number of pushed events. */
+  /** Limits with the default number of pushed events and store timeout. */
   public GatewayLimits(int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout) {
     this(maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, DEFAULT_MAX_PUSH_EVENTS);
+  }
+
+  /** Limits with the default store timeout. */
+  public GatewayLimits(
+      int maxBodyBytes, int maxEntities, int maxFeatures, Duration bodyTimeout, int maxPushEvents) {
+    this(
+        maxBodyBytes,
+        maxEntities,
+        maxFeatures,
+        bodyTimeout,
+        maxPushEvents,
+        OnlineReader.COMMAND_TIMEOUT);
   }
 
   public GatewayLimits {
@@ -46,26 +70,44 @@ public record GatewayLimits(
       throw new IllegalArgumentException(
           "gateway limit bodyTimeout " + bodyTimeout + " must be positive (e.g. 10 s)");
     }
+    if (storeTimeout == null || storeTimeout.isNegative() || storeTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "gateway limit storeTimeout " + storeTimeout + " must be positive (e.g. 250 ms)");
+    }
   }
 
   public GatewayLimits withMaxBodyBytes(int bytes) {
-    return new GatewayLimits(bytes, maxEntities, maxFeatures, bodyTimeout, maxPushEvents);
+    return new GatewayLimits(
+        bytes, maxEntities, maxFeatures, bodyTimeout, maxPushEvents, storeTimeout);
   }
 
   public GatewayLimits withMaxEntities(int entities) {
-    return new GatewayLimits(maxBodyBytes, entities, maxFeatures, bodyTimeout, maxPushEvents);
+    return new GatewayLimits(
+        maxBodyBytes, entities, maxFeatures, bodyTimeout, maxPushEvents, storeTimeout);
   }
 
   public GatewayLimits withMaxFeatures(int features) {
-    return new GatewayLimits(maxBodyBytes, maxEntities, features, bodyTimeout, maxPushEvents);
+    return new GatewayLimits(
+        maxBodyBytes, maxEntities, features, bodyTimeout, maxPushEvents, storeTimeout);
   }
 
   public GatewayLimits withBodyTimeout(Duration timeout) {
-    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, timeout, maxPushEvents);
+    return new GatewayLimits(
+        maxBodyBytes, maxEntities, maxFeatures, timeout, maxPushEvents, storeTimeout);
   }
 
   public GatewayLimits withMaxPushEvents(int events) {
-    return new GatewayLimits(maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, events);
+    return new GatewayLimits(
+        maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, events, storeTimeout);
+  }
+
+  /**
+   * Limits under which one online-store command may take {@code timeout} before the request answers
+   * 503.
+   */
+  public GatewayLimits withStoreTimeout(Duration timeout) {
+    return new GatewayLimits(
+        maxBodyBytes, maxEntities, maxFeatures, bodyTimeout, maxPushEvents, timeout);
   }
 
   private static void positive(String name, int value, String example) {

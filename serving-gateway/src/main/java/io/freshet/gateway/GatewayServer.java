@@ -96,6 +96,15 @@ public final class GatewayServer implements AutoCloseable {
    *     nothing is left running
    */
   public static GatewayServer start(GatewayConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the gateway with {@code clock} as its own clock: the request instant of on-demand
+   * features (e.g. seconds since a timestamp) and the staleness in the metrics. Statuses are judged
+   * by the online store's clock, whatever this one says.
+   */
+  public static GatewayServer start(GatewayConfig config, Clock clock) {
     LiveCatalog catalog = LiveCatalog.start(config.views());
     catalog
         .current()
@@ -105,8 +114,9 @@ public final class GatewayServer implements AutoCloseable {
                 LOG.warn(
                     "the gateway's catalog has no feature views: every lookup will answer 404"));
     GatewayMetrics metrics =
-        new GatewayMetrics(() -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0));
-    OnlineReader store = OnlineReader.connect(config.redisUri());
+        new GatewayMetrics(
+            () -> catalog.current().map(l -> l.catalog().plans().size()).orElse(0), config.otlp());
+    OnlineReader store = OnlineReader.connect(config.redisUri(), config.limits().storeTimeout());
     Vertx vertx = null;
     EventLog log = null;
     try {
@@ -126,7 +136,7 @@ public final class GatewayServer implements AutoCloseable {
           new GatewayRequestHandler(
               catalog,
               config.featureServices(),
-              new OnlineTableReader(store, Clock.systemUTC()),
+              new OnlineTableReader(store, clock),
               store,
               metrics,
               config.limits(),

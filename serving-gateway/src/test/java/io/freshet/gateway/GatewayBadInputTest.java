@@ -3,6 +3,10 @@ package io.freshet.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.FeatureType;
+import io.freshet.dsl.OnDemandExpression;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -26,11 +30,34 @@ class GatewayBadInputTest {
 
   private static GatewayFixture fixture;
 
+  /** A service with request data, which {@link HostileRequests} sends bad request data for. */
+  static final FeatureService CHECKOUT =
+      FeatureService.named("checkout")
+          .features("user_activity:revenue_1h")
+          .requestField("amount", FeatureType.FLOAT64)
+          .requestField("at", FeatureType.INT64)
+          .requestField("platform", FeatureType.STRING)
+          .onDemand(
+              "amount_share",
+              OnDemandExpression.divide(
+                  OnDemandExpression.field("amount"),
+                  OnDemandExpression.feature("user_activity:revenue_1h"),
+                  0))
+          .onDemand("since", OnDemandExpression.secondsSince(OnDemandExpression.field("at")))
+          .onDemand(
+              "on_web",
+              OnDemandExpression.equal(
+                  OnDemandExpression.field("platform"), OnDemandExpression.text("web")))
+          .build();
+
   @BeforeAll
   static void start() throws IOException {
     fixture =
         new GatewayFixture(
-            config -> config.withLimits(GatewayLimits.defaults().withBodyTimeout(BODY_TIMEOUT)));
+            config ->
+                config
+                    .withLimits(GatewayLimits.defaults().withBodyTimeout(BODY_TIMEOUT))
+                    .withFeatureServices(FeatureServiceResolver.ofServices(List.of(CHECKOUT))));
     fixture.table.write(
         fixture.gateway.catalog().orElseThrow().plan("user_activity"),
         ActivityRows.of("user_42", GatewayFixture.recentWindowEnd(), 12, 1, 19.99));

@@ -71,7 +71,21 @@ class GatewayPushTest {
                     .over(lastHour))
             .build();
     GatewayConfig config =
-        new GatewayConfig(0, TestRedis.uri(DB), Catalog.of(List.of(view)))
+        new GatewayConfig(
+                0,
+                TestRedis.uri(DB),
+                Catalog.of(
+                    List.of(
+                        view,
+                        FeatureView.named("profile")
+                            .source(
+                                io.freshet.dsl.PostgresTableSource.table("profile")
+                                    .keyedBy("user_id")
+                                    .timestampColumn("updated_at"))
+                            .feature(
+                                Feature.named("country")
+                                    .column("country", io.freshet.dsl.FeatureType.STRING))
+                            .build())))
             .withLimits(GatewayLimits.defaults().withMaxPushEvents(5));
     gateway = GatewayServer.start(config.withKafka(TestKafka.bootstrapServers()));
     securedGateway =
@@ -200,6 +214,13 @@ class GatewayPushTest {
     assertThat(unknown.get("error").asText()).isEqualTo("unknown_view");
     assertThat(unknown.get("field").asText()).isEqualTo("view");
     assertThat(unknown.get("message").asText()).contains("no_such_view");
+
+    JsonNode table = expect(400, "{\"view\": \"profile\", \"events\": [" + event + "]}", client);
+    assertThat(table.get("error").asText()).isEqualTo("table_view");
+    assertThat(table.get("message").asText())
+        .isEqualTo(
+            "feature view 'profile' reads a Postgres table, not events: update the table and load"
+                + " it with `freshet materialize --view profile`");
 
     JsonNode tooMany =
         expect(

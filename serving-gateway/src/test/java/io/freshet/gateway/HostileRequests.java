@@ -88,7 +88,7 @@ final class HostileRequests {
             this::wrongType,
             this::hostileFeatureRef,
             this::hostileServiceOrKey,
-            this::unknownField,
+            this::badRequestData,
             this::badEntityValue,
             this::listShapes,
             this::invalidUtf8,
@@ -382,16 +382,163 @@ final class HostileRequests {
     return post("unknown_name", "join key " + name, body);
   }
 
-  private Case unknownField() {
-    String name = HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
-    String[] typos = {
-      "feature", "Features", "entity", "full_feature_name", "request_context", name
-    };
-    String field = typos[random.nextInt(typos.length)];
-    return post(
-        "unknown_field",
-        "field " + field,
-        VALID.replace("\"full_feature_names\"", quote(field) + ": 1, \"full_feature_names\""));
+  /**
+   * A request for the {@code checkout} service (request fields {@code amount} FLOAT64, {@code at}
+   * INT64, {@code platform} STRING) whose request data is missing, of the wrong type, of the wrong
+   * length, huge or oddly named. Unknown top-level fields are ignored, as Feast ignores them, so
+   * they are never the only fault.
+   */
+  private Case badRequestData() {
+    String entities = "\"entities\": {\"user_id\": [\"user_42\", \"user_7\"]}";
+    String amount = "\"amount\": [19.99, 5]";
+    String at = "\"at\": [1700000000000, null]";
+    String platform = "\"platform\": [\"web\", \"ios\"]";
+    String head = "{\"feature_service\": \"checkout\", " + entities;
+    switch (random.nextInt(9)) {
+      case 0 -> {
+        // One request field left out, everywhere; an unknown top-level field beside it.
+        String[] fields = {amount, at, platform};
+        int drop = random.nextInt(3);
+        StringBuilder context = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+          if (i != drop) {
+            context.append(context.length() == 0 ? "" : ", ").append(fields[i]);
+          }
+        }
+        String name = HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+        return post(
+            "request_missing",
+            "without field " + drop + ", with top-level " + name,
+            head
+                + ", \"request_context\": {"
+                + context
+                + "}, "
+                + quote(name)
+                + ": {\"amount\": [1, 2]}}");
+      }
+      case 1 -> {
+        String value = WRONG_VALUES[random.nextInt(WRONG_VALUES.length)];
+        String[] wrongForAmount = {
+          "true", "false", "{}", "{\"a\": 1}", "[[\"x\"]]", "\"\"", "1e999", "[{}]"
+        };
+        String v = wrongForAmount[random.nextInt(wrongForAmount.length)];
+        return post(
+            "request_wrong_type",
+            "amount " + v + " (" + value + ")",
+            head
+                + ", \"request_context\": {\"amount\": [19.99, "
+                + v
+                + "], "
+                + at
+                + ", "
+                + platform
+                + "}}");
+      }
+      case 2 -> {
+        String[] wrongForAt = {"1.5", "\"1700000000000\"", "true", "1e3", "99999999999999999999"};
+        String v = wrongForAt[random.nextInt(wrongForAt.length)];
+        return post(
+            "request_wrong_type",
+            "at " + v,
+            head
+                + ", \"request_context\": {"
+                + amount
+                + ", \"at\": ["
+                + v
+                + ", 1], "
+                + platform
+                + "}}");
+      }
+      case 3 -> {
+        String[] wrongForPlatform = {
+          "1", "true", "{}", "[\"web\"]", "\"\\ud800\"", "\"a\\udfffb\""
+        };
+        String v = wrongForPlatform[random.nextInt(wrongForPlatform.length)];
+        // As an extra column of entities, as Feast's on-demand views take request data.
+        return post(
+            "request_wrong_type",
+            "platform " + v + " in entities",
+            "{\"feature_service\": \"checkout\", \"entities\": {\"user_id\": [\"user_42\","
+                + " \"user_7\"], \"platform\": [\"web\", "
+                + v
+                + "]}, \"request_context\": {"
+                + amount
+                + ", "
+                + at
+                + "}}");
+      }
+      case 4 -> {
+        String[] shapes = {"1", "\"x\"", "[]", "[1, 2]", "true"};
+        String v = shapes[random.nextInt(shapes.length)];
+        return post(
+            "request_shape", "request_context " + v, head + ", \"request_context\": " + v + "}");
+      }
+      case 5 -> {
+        int n = random.nextBoolean() ? 1 + random.nextInt(2) * 2 : 20_000 + random.nextInt(50_000);
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+          values.append(i == 0 ? "" : ",").append(i % 7 == 0 ? "1e308" : Integer.toString(i));
+        }
+        return post(
+            "request_length",
+            n + " amounts for 2 rows",
+            head
+                + ", \"request_context\": {\"amount\": ["
+                + values
+                + "], "
+                + at
+                + ", "
+                + platform
+                + "}}");
+      }
+      case 6 -> {
+        int size = 100_000 + random.nextInt(800_000);
+        String huge = "9".repeat(size);
+        String v = random.nextBoolean() ? "\"" + "x".repeat(size) + "\"" : huge;
+        // A huge string where a number belongs, or a number no 64-bit integer holds.
+        String field = v.startsWith("\"") ? "amount" : "at";
+        String context =
+            field.equals("amount")
+                ? "\"amount\": [" + v + ", 1], " + at + ", " + platform
+                : amount + ", \"at\": [" + v + ", 1], " + platform;
+        return post(
+            "request_huge",
+            field + " of " + size + " characters",
+            head + ", \"request_context\": {" + context + "}}");
+      }
+      case 7 -> {
+        String name = HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+        // A request field under a Unicode or hostile name is not the one the service needs.
+        return post(
+            "request_unicode",
+            "request field named " + name,
+            head
+                + ", \"request_context\": {"
+                + quote(name)
+                + ": [19.99, 5], "
+                + at
+                + ", "
+                + platform
+                + "}}");
+      }
+      default -> {
+        String[] values = {
+          "\"ユーザー\"", "\"🔥\"", "\"\\u0000\"", "\"19.99\"", "\"NaN\"", "\"Infinity\""
+        };
+        String v = values[random.nextInt(values.length)];
+        return post(
+            "request_unicode",
+            "amount " + v,
+            head
+                + ", \"request_context\": {\"amount\": ["
+                + v
+                + ", 1], "
+                + at
+                + ", "
+                + platform
+                + "}}");
+      }
+    }
   }
 
   private Case badEntityValue() {

@@ -44,17 +44,33 @@ final class Labels {
   final long[] timeMicros;
   final String sha256;
 
+  /** Where each row is, for errors: the CSV line it starts on, or the table row's number. */
+  final long[] lines;
+
+  /** How to name a row's place, {@code #} standing for {@link #lines}' number. */
+  final String place;
+
   private Labels(
       List<String> columns,
       List<String> postgresTypes,
       List<String[]> rows,
       long[] timeMicros,
-      String sha256) {
+      String sha256,
+      long[] lines,
+      String place) {
     this.columns = columns;
     this.postgresTypes = postgresTypes;
     this.rows = rows;
     this.timeMicros = timeMicros;
     this.sha256 = sha256;
+    this.lines = lines;
+    this.place = place;
+  }
+
+  /** Names row {@code row} for an error, e.g. {@code labels.csv line 7}. */
+  String where(int row) {
+    int mark = place.lastIndexOf('#');
+    return place.substring(0, mark) + lines[row] + place.substring(mark + 1);
   }
 
   int size() {
@@ -101,6 +117,7 @@ final class Labels {
       Problems problems = new Problems(where);
       List<String[]> rows = new ArrayList<>();
       LongList times = new LongList();
+      LongList lines = new LongList();
       while (true) {
         String[] record;
         try {
@@ -125,12 +142,14 @@ final class Labels {
           continue;
         }
         times.add(parseTime(problems, at, timestampColumn, record[tsColumn]));
+        lines.add(csv.recordLine());
         rows.add(record);
       }
       problems.throwIfAny();
       digesting.transferTo(OutputStream.nullOutputStream());
       List<String> types = columns.stream().map(c -> "text").toList();
-      return new Labels(columns, types, rows, times.toArray(), hex(sha));
+      return new Labels(
+          columns, types, rows, times.toArray(), hex(sha), lines.toArray(), where + " line #");
     } catch (NoSuchFileException e) {
       throw new TrainingSetException("label file " + where + " does not exist");
     } catch (CharacterCodingException e) {
@@ -211,7 +230,18 @@ final class Labels {
       throw new IllegalStateException("writing to a digest cannot fail", e);
     }
     problems.throwIfAny();
-    return new Labels(columns, types, rows, times.toArray(), hex(sha));
+    long[] lines = new long[rows.size()];
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = i + 1;
+    }
+    return new Labels(
+        columns,
+        types,
+        rows,
+        times.toArray(),
+        hex(sha),
+        lines,
+        where + " row # (in order of " + orderBy.replace("#", "") + ")");
   }
 
   private static List<String> checkHeader(

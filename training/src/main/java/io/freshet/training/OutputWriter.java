@@ -73,10 +73,10 @@ final class OutputWriter {
   TrainingSetManifest write(
       TrainingSetManifest draft, String expectedSha256, boolean replaceTable) {
     if (draft.output() instanceof TrainingSetOutput.CsvFile f) {
-      return writeFile(f.file(), false, draft, expectedSha256);
+      return writeFile(f.file(), null, draft, expectedSha256);
     }
     if (draft.output() instanceof TrainingSetOutput.ParquetFile f) {
-      return writeFile(f.file(), true, draft, expectedSha256);
+      return writeFile(f.file(), f.compression(), draft, expectedSha256);
     }
     return writeTable(
         ((TrainingSetOutput.PostgresTable) draft.output()).name(),
@@ -89,14 +89,16 @@ final class OutputWriter {
    * Writes a file beside {@code target} and renames it over the target once complete and verified.
    * For Parquet the checksum is taken over the CSV form rendered to nowhere, before the file is
    * written, so a rebuild that would differ writes nothing.
+   *
+   * @param parquet how to compress a Parquet file, or null for CSV
    */
   private TrainingSetManifest writeFile(
-      Path target, boolean parquet, TrainingSetManifest draft, String expected) {
+      Path target, ParquetCompression parquet, TrainingSetManifest draft, String expected) {
     Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
       MessageDigest sha = Labels.sha256();
       String checksum;
-      if (parquet) {
+      if (parquet != null) {
         try (Writer csv =
             new BufferedWriter(
                 new OutputStreamWriter(
@@ -107,7 +109,7 @@ final class OutputWriter {
         }
         checksum = Labels.hex(sha);
         withChecksum(draft, checksum, expected);
-        ParquetOutput.write(tmp, labels, draft.timestampColumn(), columns, picked);
+        ParquetOutput.write(tmp, labels, draft.timestampColumn(), columns, picked, parquet);
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
           channel.force(true);
         }

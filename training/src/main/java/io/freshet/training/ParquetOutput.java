@@ -12,7 +12,6 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -26,10 +25,10 @@ import org.apache.parquet.schema.Types;
  * Writes a training set as a Parquet file: Apache Parquet's writer over its local {@code
  * OutputFile}, one row per label row, in label order.
  *
- * <p>Pages are dictionary- and RLE-encoded but not compressed: Parquet builds every codec other
- * than none through a Hadoop {@code Configuration}, which would pull Hadoop's XML, logging and
- * collection libraries onto the classpath. The codec libraries are excluded from the build for that
- * reason.
+ * <p>Pages are dictionary- and RLE-encoded, then compressed as asked ({@link ParquetCompression},
+ * ZSTD unless told otherwise). Parquet reaches its codecs through Hadoop's codec classes even with
+ * a {@link PlainParquetConfiguration}; of Hadoop's dependencies only those the codecs load are on
+ * the classpath (see the training module's POM).
  *
  * <p>Every column is optional, so nulls stay nulls. Label columns are strings ({@code BINARY}
  * annotated {@code STRING}) holding the label's text unchanged, except the label timestamp column,
@@ -84,13 +83,15 @@ final class ParquetOutput {
    * Writes the set to {@code file}, which must not exist yet.
    *
    * @param picked the joined values, as {@link OutputWriter} holds them
+   * @param compression how pages are compressed
    */
   static void write(
       Path file,
       Labels labels,
       String timestampColumn,
       List<OutputWriter.Column> columns,
-      String[][][] picked)
+      String[][][] picked,
+      ParquetCompression compression)
       throws IOException {
     MessageType schema = schema(labels, timestampColumn, columns);
     RowWriteSupport support =
@@ -100,8 +101,7 @@ final class ParquetOutput {
         new Builder(new LocalOutputFile(file), support)
             .withConf(new PlainParquetConfiguration())
             .withWriteMode(ParquetFileWriter.Mode.CREATE)
-            // see the class comment: any other codec needs a Hadoop Configuration
-            .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+            .withCompressionCodec(compression.codec())
             .build()) {
       for (int row = 0; row < labels.size(); row++) {
         writer.write(row);

@@ -6,6 +6,7 @@ import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
+import io.freshet.plan.OnDemandPlan;
 import io.freshet.plan.ViewPlan;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,9 +56,15 @@ final class RequestResolution {
       refs = ((FeatureSelection.Refs) request.features()).refs();
     }
     checkKnown(refs);
+    // The views of the features, then of the stored features on-demand features read.
+    List<FeatureRef> read = new ArrayList<>(refs);
+    OnDemandPlan onDemand = service == null ? null : catalog.onDemand(service);
+    if (onDemand != null) {
+      read.addAll(onDemand.inputs());
+    }
     List<ViewUse> views = new ArrayList<>();
     Map<String, ViewUse> byName = new LinkedHashMap<>();
-    for (FeatureRef r : refs) {
+    for (FeatureRef r : read) {
       if (!byName.containsKey(r.view())) {
         ViewPlan plan = catalog.plan(r.view());
         ViewUse use =

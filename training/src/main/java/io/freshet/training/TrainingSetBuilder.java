@@ -9,6 +9,7 @@ import io.freshet.offline.TileHistory;
 import io.freshet.offline.TrainingSession;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
+import io.freshet.plan.OnDemandPlan;
 import io.freshet.storage.EntityKey;
 import io.freshet.training.TrainingSetManifest.ViewVersion;
 import java.util.ArrayList;
@@ -67,6 +68,13 @@ import java.util.UUID;
  * key fields (joined as {@link EntityKey} does); a row with one of them empty has no entity there,
  * so that view's features are null. Label times are ISO-8601 instants with an offset or epoch
  * milliseconds; comparisons are exact to the microsecond.
+ *
+ * <p>For a feature service with on-demand features, each label row's on-demand values follow the
+ * stored features, one column each (named the feature, or {@code {service}__{feature}} with full
+ * names), evaluated by the gateway's evaluator ({@link OnDemandPlan}): request fields from the
+ * label columns of their names (an empty cell is null), stored inputs from the row's point-in-time
+ * values, the request instant the label time (in milliseconds, rounded down). A CSV cell holds
+ * exactly the text of the gateway's JSON value.
  *
  * <h2>Formats</h2>
  *
@@ -215,6 +223,11 @@ public final class TrainingSetBuilder {
   // ---- the work
 
   private TrainingSetManifest execute(Work w) {
+    OnDemandPlan onDemand = w.service() == null ? null : catalog.onDemand(w.service());
+    if (onDemand != null && onDemand.isEmpty()) {
+      onDemand = null;
+    }
+    Object[][] requestValues = onDemand == null ? null : OnDemandColumns.requestValues(onDemand, w);
     long asOf;
     long[] firstServed = new long[w.views().size()];
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
@@ -254,10 +267,29 @@ public final class TrainingSetBuilder {
       columns.add(
           new OutputWriter.Column(w.names().get(i), view, viewParts.indexOf(part), part.type()));
     }
+    int[][] inputAt = null;
+    if (onDemand != null) {
+      inputAt = new int[onDemand.inputs().size()][];
+      for (int i = 0; i < inputAt.length; i++) {
+        FeatureRef r = onDemand.inputs().get(i);
+        int view = viewIndex.get(r.view());
+        FeaturePart part = w.views().get(view).plan().part(r.feature());
+        List<FeaturePart> viewParts = parts.get(view);
+        if (!viewParts.contains(part)) {
+          viewParts.add(part);
+        }
+        inputAt[i] = new int[] {view, viewParts.indexOf(part)};
+      }
+    }
     long[] beforeFirstServed = new long[w.views().size()];
     String[][][] picked =
         new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice)
             .join(w, parts, asOf, firstServed, beforeFirstServed);
+    if (onDemand != null) {
+      picked =
+          OnDemandColumns.append(
+              onDemand, w, requestValues, inputAt, picked, columns, w.labels().columns);
+    }
     List<ViewVersion> versions = new ArrayList<>();
     for (int i = 0; i < w.views().size(); i++) {
       ViewUse v = w.views().get(i);

@@ -24,13 +24,18 @@ public sealed interface TrainingSetOutput {
    * BINARY} {@code STRING}) except the label timestamp column, {@code INT64} {@code
    * TIMESTAMP(MICROS, isAdjustedToUTC = true)}; features INT64 as {@code INT64}, FLOAT64 as {@code
    * DOUBLE}, STRING as {@code STRING}, STRING_LIST as a {@code LIST} of {@code STRING}. Every
-   * column is optional and nulls stay nulls. Dictionary-encoded, not compressed.
+   * column is optional and nulls stay nulls. Dictionary-encoded and compressed with ZSTD.
    *
    * <p>The manifest's output checksum is that of the set's CSV form, as for a table, so a set built
    * to one form can be rebuilt to another and verified.
    */
   static TrainingSetOutput parquet(Path file) {
-    return new ParquetFile(file);
+    return new ParquetFile(file, ParquetCompression.ZSTD);
+  }
+
+  /** A Parquet file as {@link #parquet(Path)}, its pages compressed as given. */
+  static TrainingSetOutput parquet(Path file, ParquetCompression compression) {
+    return new ParquetFile(file, compression);
   }
 
   /**
@@ -89,13 +94,16 @@ public sealed interface TrainingSetOutput {
   }
 
   /**
-   * A Parquet file.
+   * A Parquet file. Its compression is not part of the manifest's record of it: the set's content
+   * and checksum do not depend on it, and a rebuild writes the default.
    *
    * @param file the file; kept as an absolute, normalized path
+   * @param compression how its pages are compressed
    */
-  record ParquetFile(Path file) implements TrainingSetOutput {
+  record ParquetFile(Path file, ParquetCompression compression) implements TrainingSetOutput {
     public ParquetFile {
       file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+      Objects.requireNonNull(compression, "compression");
     }
 
     @Override

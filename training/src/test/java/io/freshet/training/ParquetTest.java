@@ -170,6 +170,104 @@ class ParquetTest {
         .isEqualTo(TrainingSetOutput.parquet(Path.of("/data/t.parquet")));
   }
 
+  @Test
+  void every_compression_is_read_back_by_duckdb_as_the_csv_set() throws Exception {
+    Path csv = dir.resolve("train.csv");
+    TrainingSetManifest built = builder.build(request(TrainingSetOutput.csv(csv)));
+    TrainingSetFile expected = TrainingSetFile.read(csv);
+    for (ParquetCompression compression : ParquetCompression.values()) {
+      Path parquet = dir.resolve("train-" + compression.cliName() + ".parquet");
+      TrainingSetManifest asParquet =
+          builder.build(
+              request(TrainingSetOutput.parquet(parquet, compression)).withAsOf(built.asOf()));
+      assertThat(asParquet.outputSha256()).isEqualTo(built.outputSha256());
+      assertSame(expected, parquet);
+      assertReadByDuckDb(expected, parquet, compression);
+    }
+    assertThat(TrainingSetOutput.parquet(dir.resolve("t.parquet")))
+        .isEqualTo(TrainingSetOutput.parquet(dir.resolve("t.parquet"), ParquetCompression.ZSTD));
+  }
+
+  @Test
+  void a_compression_is_named_on_the_command_line_in_any_case_and_an_unknown_one_is_refused() {
+    assertThat(ParquetCompression.parse("ZStd")).isEqualTo(ParquetCompression.ZSTD);
+    assertThat(ParquetCompression.parse("none")).isEqualTo(ParquetCompression.NONE);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ParquetCompression.parse("lz4"))
+        .hasMessage("unknown Parquet compression 'lz4' (use one of zstd, snappy, gzip, none)");
+  }
+
+  /**
+   * DuckDB, a reader that shares no code with Parquet's Java library, reads {@code parquet} as the
+   * CSV set, and reports every column chunk compressed with {@code compression}.
+   */
+  private static void assertReadByDuckDb(
+      TrainingSetFile csv, Path parquet, ParquetCompression compression) throws Exception {
+    String file = parquet.toString().replace("'", "''");
+    try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = duck.createStatement()) {
+      try (java.sql.ResultSet codecs =
+          st.executeQuery(
+              "SELECT DISTINCT compression FROM parquet_metadata('" + file + "') ORDER BY 1")) {
+        List<String> seen = new ArrayList<>();
+        while (codecs.next()) {
+          seen.add(codecs.getString(1));
+        }
+        assertThat(seen)
+            .as("codecs of %s", parquet.getFileName())
+            .containsExactly(
+                compression == ParquetCompression.NONE ? "UNCOMPRESSED" : compression.name());
+      }
+      // epoch microseconds and lists as text, so that the comparison needs no DuckDB types
+      StringBuilder select = new StringBuilder("SELECT ");
+      for (int c = 0; c < csv.header().size(); c++) {
+        String name = csv.header().get(c);
+        select.append(c == 0 ? "" : ", ");
+        select.append(
+            switch (name) {
+              case "event_timestamp" -> "epoch_us(\"" + name + "\")";
+              case "recent_skus" -> "to_json(\"" + name + "\")::VARCHAR";
+              default -> "\"" + name + "\"";
+            });
+      }
+      select.append(" FROM read_parquet('").append(file).append("')");
+      int r = 0;
+      try (java.sql.ResultSet rows = st.executeQuery(select.toString())) {
+        while (rows.next()) {
+          String[] want = csv.rows().get(r);
+          for (int c = 0; c < want.length; c++) {
+            String name = csv.header().get(c);
+            Object got = rows.getObject(c + 1);
+            if (want[c] == null) {
+              assertThat(got).as("row %d %s", r, name).isNull();
+              continue;
+            }
+            switch (name) {
+              case "event_timestamp" ->
+                  assertThat(LabelTime.fromMicros(rows.getLong(c + 1)))
+                      .isEqualTo(Instant.parse(want[c]));
+              case "event_count_1h", "order_count" ->
+                  assertThat(rows.getLong(c + 1))
+                      .as("row %d %s", r, name)
+                      .isEqualTo(Long.parseLong(want[c]));
+              case "revenue_1h" ->
+                  assertThat(Double.compare(rows.getDouble(c + 1), Double.parseDouble(want[c])))
+                      .as("row %d %s: %s", r, name, want[c])
+                      .isZero();
+              case "recent_skus" ->
+                  assertThat(JSON.readTree(rows.getString(c + 1)))
+                      .as("row %d %s", r, name)
+                      .isEqualTo(JSON.readTree(want[c]));
+              default ->
+                  assertThat(rows.getString(c + 1)).as("row %d %s", r, name).isEqualTo(want[c]);
+            }
+          }
+          r++;
+        }
+      }
+      assertThat(r).isEqualTo(csv.rows().size());
+    }
+  }
+
   /** Every value and null of {@code parquet} equals the CSV set's, with the documented types. */
   private void assertSame(TrainingSetFile csv, Path parquet) throws Exception {
     List<Group> rows = new ArrayList<>();

@@ -71,6 +71,8 @@ class DefinitionJsonTest {
     assertThat(gen.operators).containsExactlyInAnyOrder(Expression.Op.values());
     assertThat(gen.viewsWithCompoundKeys).isGreaterThan(100);
     assertThat(gen.viewsWithSeveralWindowSizes).isGreaterThan(100);
+    assertThat(gen.viewsWithLifetimeFeatures).isGreaterThan(100);
+    assertThat(gen.viewsWithoutTtl).isGreaterThan(100);
   }
 
   @Test
@@ -246,7 +248,7 @@ class DefinitionJsonTest {
         .hasMessage(
             "features[2].aggregation.op: unknown aggregation 'summ' (known: count, sum, min, max,"
                 + " avg, first, last, count_distinct, approx_count_distinct, approx_percentile,"
-                + " last_k)");
+                + " last_k, last_event_time)");
   }
 
   @Test
@@ -495,6 +497,8 @@ class DefinitionJsonTest {
     final Set<Expression.Op> operators = new HashSet<>();
     int viewsWithCompoundKeys;
     int viewsWithSeveralWindowSizes;
+    int viewsWithLifetimeFeatures;
+    int viewsWithoutTtl;
 
     RandomViews(Random random) {
       this.random = random;
@@ -506,6 +510,7 @@ class DefinitionJsonTest {
       List<String> numeric = new ArrayList<>();
       Set<Duration> sizes = new HashSet<>();
       int n = 1 + random.nextInt(8);
+      boolean lifetime = false;
       for (int f = 0; f < n; f++) {
         Aggregation a = aggregation();
         aggregationKinds.add(a.getClass());
@@ -515,9 +520,16 @@ class DefinitionJsonTest {
           filterKinds.add(filter.getClass());
         }
         Duration size = slide.multipliedBy(MULTIPLES[random.nextInt(MULTIPLES.length)]);
-        sizes.add(size);
+        SlidingWindow window;
+        if (random.nextInt(6) == 0) {
+          window = SlidingWindow.lifetime(slide);
+          lifetime = true;
+        } else {
+          window = SlidingWindow.of(size, slide);
+          sizes.add(size);
+        }
         String name = "f" + f + "_" + a.namePart();
-        features.add(new Feature(name, a, filter, SlidingWindow.of(size, slide)));
+        features.add(new Feature(name, a, filter, window));
         FeatureType t = a.resultType();
         if (t == FeatureType.INT64 || t == FeatureType.FLOAT64) {
           numeric.add(name);
@@ -537,6 +549,9 @@ class DefinitionJsonTest {
       keys = keys.subList(0, 1 + random.nextInt(3));
       viewsWithCompoundKeys += keys.size() > 1 ? 1 : 0;
       viewsWithSeveralWindowSizes += sizes.size() > 1 ? 1 : 0;
+      viewsWithLifetimeFeatures += lifetime ? 1 : 0;
+      boolean noTtl = random.nextInt(5) == 0;
+      viewsWithoutTtl += noTtl ? 1 : 0;
       KafkaJsonSource source =
           new KafkaJsonSource(
               "topic." + i + (random.nextBoolean() ? "-events_v2" : ""),
@@ -545,18 +560,34 @@ class DefinitionJsonTest {
               Duration.ofMillis(random.nextInt(3_600_000)),
               random.nextBoolean() ? Duration.ZERO : Duration.ofMillis(1 + random.nextInt(99_999)),
               Duration.ofMillis(1 + random.nextInt(600_000)));
+      Duration ttl =
+          noTtl
+              ? FeatureView.NO_TTL
+              : Duration.ofMillis(1 + (long) random.nextInt(Integer.MAX_VALUE) * 1000);
+      if (lifetime && !noTtl) {
+        // A lifetime view's TTL outlasts its longest window, its lateness and a slide.
+        Duration least =
+            sizes.stream()
+                .max(Duration::compareTo)
+                .orElse(slide)
+                .plus(source.allowedLateness())
+                .plus(slide);
+        if (ttl.compareTo(least) < 0) {
+          ttl = least.plusMillis(random.nextInt(1000));
+        }
+      }
       return new FeatureView(
           "view_" + i,
           source,
           features,
           derived,
-          Duration.ofMillis(1 + (long) random.nextInt(Integer.MAX_VALUE) * 1000),
+          ttl,
           random.nextBoolean() ? Duration.ZERO : Duration.ofMillis(random.nextInt(1_000_000)));
     }
 
     private Aggregation aggregation() {
       String field = pick(FIELDS);
-      return switch (random.nextInt(11)) {
+      return switch (random.nextInt(12)) {
         case 0 -> Aggregation.count();
         case 1 -> Aggregation.sum(field);
         case 2 -> Aggregation.min(field);
@@ -569,6 +600,7 @@ class DefinitionJsonTest {
         case 9 ->
             new Aggregation.ApproxPercentile(
                 field, random.nextInt(4) == 0 ? 1.0 : random.nextDouble(), 8 + random.nextInt(500));
+        case 10 -> Aggregation.lastEventTime();
         default -> Aggregation.lastK(field, 1 + random.nextInt(1000));
       };
     }

@@ -66,8 +66,11 @@ import java.time.Duration;
  *       {@code min}, {@code max}, {@code avg}, {@code first}, {@code last}, {@code count_distinct}
  *       (each with {@code "field"}); {@code approx_count_distinct} ({@code "field"}, {@code
  *       "lg_k"}); {@code approx_percentile} ({@code "field"}, {@code "quantile"}, {@code "k"});
- *       {@code last_k} ({@code "field"}, {@code "k"}). The writer always writes {@code lg_k} and
- *       {@code k}; a reader that finds them absent takes the DSL's defaults (12 and 200).
+ *       {@code last_k} ({@code "field"}, {@code "k"}); {@code last_event_time} (no field). The
+ *       writer always writes {@code lg_k} and {@code k}; a reader that finds them absent takes the
+ *       DSL's defaults (12 and 200).
+ *   <li>A lifetime window is {@code {"size": "lifetime", "slide": ...}}; a view that never expires
+ *       (no TTL, see {@link FeatureView#NO_TTL}) has {@code "ttl": "none"}.
  *   <li>{@code "filter"} is absent when every event takes part; otherwise {@code {"op": "equals",
  *       "field": ..., "value": ...}}.
  *   <li>Expressions are nested objects: {@code {"ref": "feature"}}, {@code {"constant": 2.0}}, or
@@ -94,6 +97,14 @@ import java.time.Duration;
  * }
  * }</pre>
  *
+ * <p>Request fields and on-demand features, when a service declares them, follow: {@code
+ * "request_fields": [{"name": "amount", "type": "FLOAT64"}]} and {@code "on_demand": [{"name":
+ * "amount_vs_avg", "expression": ...}]}, an expression being one of {@code {"feature":
+ * "view:feature"}}, {@code {"field": "amount"}}, {@code {"number": 1.5}}, {@code {"text": "web"}},
+ * {@code {"op": "divide", "left": ..., "right": ..., "when_zero": 0.0}} (add, subtract, multiply,
+ * divide), {@code {"compare": "<", "left": ..., "right": ...}} ({@code < <= > >= == !=}) or {@code
+ * {"call": "min", "args": [...]}} (min, max, abs, log, coalesce, seconds_since).
+ *
  * <p>Errors are {@link DefinitionException}s naming the JSON path and the problem, e.g. {@code
  * features[2].aggregation.op: unknown aggregation 'summ' (known: count, sum, ...)}; a rule of the
  * DSL that the definition breaks comes with the path of the object that breaks it.
@@ -107,6 +118,7 @@ public final class DefinitionJson {
   static final String KIND_VIEW = "feature_view";
   static final String KIND_SERVICE = "feature_service";
   static final String SOURCE_KAFKA_JSON = "kafka_json";
+  static final String SOURCE_POSTGRES_TABLE = "postgres_table";
 
   /** Strict about duplicate keys; shared by the reader and the writer. */
   static final JsonMapper MAPPER =

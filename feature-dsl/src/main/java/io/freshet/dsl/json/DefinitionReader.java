@@ -11,11 +11,15 @@ import io.freshet.dsl.DerivedFeature;
 import io.freshet.dsl.Expression;
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.FeatureType;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.OnDemandExpression;
+import io.freshet.dsl.PostgresTableSource;
 import io.freshet.dsl.Serving;
 import io.freshet.dsl.SlidingWindow;
+import io.freshet.dsl.ViewSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -75,7 +79,7 @@ final class DefinitionReader {
         "availability_delay",
         "serving");
     String name = c.string("name");
-    KafkaJsonSource source = readSource(c.object("source"));
+    ViewSource source = readSource(c.object("source"));
     List<Feature> features = new ArrayList<>();
     for (JsonCursor f : c.objects("features", true)) {
       features.add(readFeature(f));
@@ -87,7 +91,8 @@ final class DefinitionReader {
       Expression expression = readExpression(d.object("expression"));
       derived.add(d.build(() -> new DerivedFeature(derivedName, expression)));
     }
-    Duration ttl = c.duration("ttl");
+    // "none": the view never expires (FeatureView.NO_TTL).
+    Duration ttl = c.isText("ttl", "none") ? FeatureView.NO_TTL : c.duration("ttl");
     Duration delay = c.duration("availability_delay");
     Serving serving = c.has("serving") ? readServing(c.object("serving")) : Serving.windowEnds();
     return c.build(() -> new FeatureView(name, source, features, derived, ttl, delay, serving));
@@ -111,7 +116,7 @@ final class DefinitionReader {
 
   static FeatureService readService(JsonCursor c) {
     checkHeader(c, DefinitionJson.KIND_SERVICE);
-    c.allowOnly("format", "kind", "name", "features");
+    c.allowOnly("format", "kind", "name", "features", "request_fields", "on_demand");
     String name = c.string("name");
     List<String> texts = c.strings("features");
     List<FeatureService.FeatureRef> refs = new ArrayList<>();
@@ -119,7 +124,133 @@ final class DefinitionReader {
       String text = texts.get(i);
       refs.add(c.build("features[" + i + "]", () -> FeatureService.FeatureRef.parse(text)));
     }
-    return c.build(() -> new FeatureService(name, refs));
+    List<FeatureService.RequestFieldSpec> fields = new ArrayList<>();
+    for (JsonCursor f : c.objects("request_fields", false)) {
+      f.allowOnly("name", "type");
+      String fieldName = f.string("name");
+      String typeName = f.string("type");
+      FeatureType type = featureType(typeName);
+      if (type == null) {
+        throw f.error("type", "unknown type '" + typeName + "' (known: INT64, FLOAT64, STRING)");
+      }
+      fields.add(f.build(() -> new FeatureService.RequestFieldSpec(fieldName, type)));
+    }
+    List<FeatureService.OnDemandFeature> onDemand = new ArrayList<>();
+    for (JsonCursor f : c.objects("on_demand", false)) {
+      f.allowOnly("name", "expression");
+      String featureName = f.string("name");
+      OnDemandExpression expression = readOnDemand(f.object("expression"));
+      onDemand.add(f.build(() -> new FeatureService.OnDemandFeature(featureName, expression)));
+    }
+    return c.build(() -> new FeatureService(name, refs, fields, onDemand));
+  }
+
+  private static FeatureType featureType(String name) {
+    for (FeatureType t : FeatureType.values()) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An on-demand expression: {@code {"feature": "view:feature"}}, {@code {"field": "amount"}},
+   * {@code {"number": 1.5}}, {@code {"text": "web"}}, {@code {"op": "divide", "left": ..., "right":
+   * ..., "when_zero": 0.0}}, {@code {"compare": "<", "left": ..., "right": ...}} or {@code {"call":
+   * "min", "args": [...]}}.
+   */
+  private static OnDemandExpression readOnDemand(JsonCursor c) {
+    List<String> kinds = List.of("feature", "field", "number", "text", "op", "compare", "call");
+    String kind = null;
+    int count = 0;
+    for (String k : kinds) {
+      if (c.has(k)) {
+        kind = k;
+        count++;
+      }
+    }
+    if (count != 1) {
+      throw c.error(
+          "expected exactly one of feature, field, number, text, op, compare or call, got "
+              + c.shown());
+    }
+    switch (kind) {
+      case "feature":
+        {
+          c.allowOnly("feature");
+          String ref = c.string("feature");
+          return c.build(() -> OnDemandExpression.feature(ref));
+        }
+      case "field":
+        {
+          c.allowOnly("field");
+          String field = c.string("field");
+          return c.build(() -> OnDemandExpression.field(field));
+        }
+      case "number":
+        {
+          c.allowOnly("number");
+          double value = c.number("number");
+          return c.build(() -> OnDemandExpression.number(value));
+        }
+      case "text":
+        {
+          c.allowOnly("text");
+          String value = c.string("text");
+          return c.build(() -> OnDemandExpression.text(value));
+        }
+      case "op":
+        {
+          String opName = c.string("op");
+          Expression.Op operator = operator(opName);
+          if (operator == null) {
+            throw c.error(
+                "op", "unknown operator '" + opName + "' (known: add, subtract, multiply, divide)");
+          }
+          c.allowOnly("op", "left", "right", "when_zero");
+          OnDemandExpression left = readOnDemand(c.object("left"));
+          OnDemandExpression right = readOnDemand(c.object("right"));
+          if (operator == Expression.Op.DIVIDE && !c.has("when_zero")) {
+            throw c.error(
+                "when_zero",
+                "missing (a division names the value it takes when the divisor is 0, e.g. 0.0)");
+          }
+          double whenZero = c.number("when_zero", 0.0);
+          return c.build(() -> new OnDemandExpression.Arithmetic(operator, left, right, whenZero));
+        }
+      case "compare":
+        {
+          c.allowOnly("compare", "left", "right");
+          String symbol = c.string("compare");
+          OnDemandExpression.Comparator comparator = OnDemandExpression.Comparator.ofSymbol(symbol);
+          if (comparator == null) {
+            throw c.error(
+                "compare", "unknown comparison '" + symbol + "' (known: <, <=, >, >=, ==, !=)");
+          }
+          OnDemandExpression left = readOnDemand(c.object("left"));
+          OnDemandExpression right = readOnDemand(c.object("right"));
+          return c.build(() -> new OnDemandExpression.Comparison(comparator, left, right));
+        }
+      default:
+        {
+          c.allowOnly("call", "args");
+          String text = c.string("call");
+          OnDemandExpression.Function function = OnDemandExpression.Function.ofText(text);
+          if (function == null) {
+            throw c.error(
+                "call",
+                "unknown function '"
+                    + text
+                    + "' (known: min, max, abs, log, coalesce, seconds_since)");
+          }
+          List<OnDemandExpression> args = new ArrayList<>();
+          for (JsonCursor a : c.objects("args", true)) {
+            args.add(readOnDemand(a));
+          }
+          return c.build(() -> new OnDemandExpression.Call(function, args));
+        }
+    }
   }
 
   /** The {@code format} and {@code kind} every document starts with. */
@@ -143,12 +274,26 @@ final class DefinitionReader {
     }
   }
 
-  private static KafkaJsonSource readSource(JsonCursor c) {
+  private static ViewSource readSource(JsonCursor c) {
     String type = c.string("type");
+    if (type.equals(DefinitionJson.SOURCE_POSTGRES_TABLE)) {
+      c.allowOnly("type", "table", "query", "key_columns", "timestamp_column");
+      String table = c.has("table") ? c.string("table") : null;
+      String query = c.has("query") ? c.string("query") : null;
+      List<String> keys = c.strings("key_columns");
+      String ts = c.string("timestamp_column");
+      return c.build(() -> new PostgresTableSource(table, query, keys, ts));
+    }
     if (!type.equals(DefinitionJson.SOURCE_KAFKA_JSON)) {
       throw c.error(
           "type",
-          "unknown source type '" + type + "' (known: " + DefinitionJson.SOURCE_KAFKA_JSON + ")");
+          "unknown source type '"
+              + type
+              + "' (known: "
+              + DefinitionJson.SOURCE_KAFKA_JSON
+              + ", "
+              + DefinitionJson.SOURCE_POSTGRES_TABLE
+              + ")");
     }
     c.allowOnly(
         "type",
@@ -169,13 +314,36 @@ final class DefinitionReader {
   }
 
   private static Feature readFeature(JsonCursor c) {
+    if (c.has("column")) {
+      c.allowOnly("name", "column");
+      String name = c.string("name");
+      JsonCursor col = c.object("column");
+      col.allowOnly("name", "type");
+      String column = col.string("name");
+      String typeName = col.string("type");
+      FeatureType type;
+      try {
+        type = FeatureType.valueOf(typeName);
+      } catch (IllegalArgumentException e) {
+        throw col.error(
+            "type",
+            "unknown type '"
+                + typeName
+                + "' (known: "
+                + java.util.Arrays.toString(FeatureType.values())
+                + ")");
+      }
+      return c.build(
+          () -> new Feature(name, null, null, null, new Feature.TableColumn(column, type)));
+    }
     c.allowOnly("name", "aggregation", "filter", "window");
     String name = c.string("name");
     Aggregation aggregation = readAggregation(c.object("aggregation"));
     Filter filter = c.has("filter") ? readFilter(c.object("filter")) : null;
     JsonCursor w = c.object("window");
     w.allowOnly("size", "slide");
-    Duration size = w.duration("size");
+    // "lifetime": every event since the entity was first seen.
+    Duration size = w.isText("size", "lifetime") ? null : w.duration("size");
     Duration slide = w.duration("slide");
     SlidingWindow window = w.build(() -> new SlidingWindow(size, slide));
     return c.build(() -> new Feature(name, aggregation, filter, window));
@@ -220,6 +388,10 @@ final class DefinitionReader {
         int k = c.integer("k", 0);
         yield c.build(() -> new Aggregation.LastK(field, k));
       }
+      case LAST_EVENT_TIME -> {
+        c.allowOnly("op");
+        yield c.build(Aggregation.LastEventTime::new);
+      }
       case SUM, MIN, MAX, AVG, FIRST, LAST, COUNT_DISTINCT -> {
         c.allowOnly("op", "field");
         String field = c.string("field");
@@ -237,7 +409,7 @@ final class DefinitionReader {
       case FIRST -> new Aggregation.First(field);
       case LAST -> new Aggregation.Last(field);
       case COUNT_DISTINCT -> new Aggregation.CountDistinct(field);
-      case COUNT, APPROX_COUNT_DISTINCT, APPROX_PERCENTILE, LAST_K ->
+      case COUNT, APPROX_COUNT_DISTINCT, APPROX_PERCENTILE, LAST_K, LAST_EVENT_TIME ->
           throw new IllegalArgumentException("not a single-field aggregation: " + kind.jsonName());
     };
   }

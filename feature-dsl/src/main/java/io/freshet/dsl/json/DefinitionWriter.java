@@ -13,6 +13,9 @@ import io.freshet.dsl.FeatureService;
 import io.freshet.dsl.FeatureView;
 import io.freshet.dsl.Filter;
 import io.freshet.dsl.KafkaJsonSource;
+import io.freshet.dsl.OnDemandExpression;
+import io.freshet.dsl.PostgresTableSource;
+import io.freshet.dsl.ViewSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +45,7 @@ final class DefinitionWriter {
       dn.put("name", d.name());
       dn.set("expression", write(d.expression()));
     }
-    n.put("ttl", v.ttl().toString());
+    n.put("ttl", v.expires() ? v.ttl().toString() : "none");
     n.put("availability_delay", v.availabilityDelay().toString());
     if (v.serving().requestTimeMode()) {
       // Written only for request time, so a window-end view's JSON is what it always was.
@@ -64,6 +67,75 @@ final class DefinitionWriter {
     for (FeatureService.FeatureRef r : service.features()) {
       features.add(r.view() + ":" + r.feature());
     }
+    // Written only when declared, so a service of stored features keeps the JSON it always had.
+    if (!service.requestFields().isEmpty()) {
+      ArrayNode fields = n.putArray("request_fields");
+      for (FeatureService.RequestFieldSpec f : service.requestFields()) {
+        ObjectNode fn = fields.addObject();
+        fn.put("name", f.name());
+        fn.put("type", f.type().name());
+      }
+    }
+    if (!service.onDemand().isEmpty()) {
+      ArrayNode onDemand = n.putArray("on_demand");
+      for (FeatureService.OnDemandFeature f : service.onDemand()) {
+        ObjectNode fn = onDemand.addObject();
+        fn.put("name", f.name());
+        fn.set("expression", write(f.expression()));
+      }
+    }
+    return n;
+  }
+
+  private static ObjectNode write(OnDemandExpression e) {
+    ObjectNode n = NODES.objectNode();
+    if (e instanceof OnDemandExpression.StoredFeature f) {
+      n.put("feature", f.ref().toString());
+    } else if (e instanceof OnDemandExpression.RequestField f) {
+      n.put("field", f.name());
+    } else if (e instanceof OnDemandExpression.NumberLiteral c) {
+      n.put("number", c.value());
+    } else if (e instanceof OnDemandExpression.TextLiteral t) {
+      n.put("text", t.value());
+    } else if (e instanceof OnDemandExpression.Arithmetic a) {
+      n.put("op", a.op().name().toLowerCase(Locale.ROOT));
+      n.set("left", write(a.left()));
+      n.set("right", write(a.right()));
+      if (a.op() == Expression.Op.DIVIDE) {
+        n.put("when_zero", a.whenZero());
+      }
+    } else if (e instanceof OnDemandExpression.Comparison c) {
+      n.put("compare", c.comparator().symbol());
+      n.set("left", write(c.left()));
+      n.set("right", write(c.right()));
+    } else if (e instanceof OnDemandExpression.Call c) {
+      n.put("call", c.function().text());
+      ArrayNode args = n.putArray("args");
+      for (OnDemandExpression a : c.args()) {
+        args.add(write(a));
+      }
+    }
+    return n;
+  }
+
+  private static ObjectNode write(ViewSource s) {
+    if (s instanceof PostgresTableSource t) {
+      return write(t);
+    }
+    return write((KafkaJsonSource) s);
+  }
+
+  private static ObjectNode write(PostgresTableSource s) {
+    ObjectNode n = NODES.objectNode();
+    n.put("type", DefinitionJson.SOURCE_POSTGRES_TABLE);
+    if (s.table() != null) {
+      n.put("table", s.table());
+    } else {
+      n.put("query", s.query());
+    }
+    ArrayNode keys = n.putArray("key_columns");
+    s.keyColumns().forEach(keys::add);
+    n.put("timestamp_column", s.timestampColumn());
     return n;
   }
 
@@ -83,12 +155,18 @@ final class DefinitionWriter {
   private static ObjectNode write(Feature f) {
     ObjectNode n = NODES.objectNode();
     n.put("name", f.name());
+    if (f.isColumn()) {
+      ObjectNode c = n.putObject("column");
+      c.put("name", f.column().column());
+      c.put("type", f.column().type().name());
+      return n;
+    }
     n.set("aggregation", write(f.aggregation()));
     if (f.filter() != null) {
       n.set("filter", write(f.filter()));
     }
     ObjectNode w = n.putObject("window");
-    w.put("size", f.window().size().toString());
+    w.put("size", f.window().isLifetime() ? "lifetime" : f.window().size().toString());
     w.put("slide", f.window().slide().toString());
     return n;
   }
@@ -97,7 +175,7 @@ final class DefinitionWriter {
     ObjectNode n = NODES.objectNode();
     n.put("op", a.kind().jsonName());
     switch (a.kind()) {
-      case COUNT -> {}
+      case COUNT, LAST_EVENT_TIME -> {}
       case APPROX_COUNT_DISTINCT -> {
         n.put("field", a.inputField());
         n.put("lg_k", ((Aggregation.ApproxCountDistinct) a).lgK());

@@ -97,6 +97,12 @@ final class JsonCursor {
     return n.intValue();
   }
 
+  /** Whether the field holds exactly the string {@code text}. */
+  boolean isText(String field, String text) {
+    JsonNode n = node.get(field);
+    return n != null && n.isTextual() && n.textValue().equals(text);
+  }
+
   /** An ISO-8601 duration such as {@code "PT15M"}. */
   Duration duration(String field) {
     JsonNode n = required(field, "an ISO-8601 duration such as \"PT1H\"");

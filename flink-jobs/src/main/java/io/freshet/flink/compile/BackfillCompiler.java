@@ -7,11 +7,15 @@ import io.freshet.flink.sink.offline.PostgresOfflineSink;
 import io.freshet.flink.sink.rejected.PostgresRejectedEventsSink;
 import io.freshet.flink.sink.tiles.TileSink;
 import io.freshet.flink.source.KafkaEventDeserializer;
+import io.freshet.flink.source.PostgresEventSource;
 import io.freshet.flink.source.RejectedEvent;
+import io.freshet.offline.PostgresSessions;
 import io.freshet.plan.ViewPlan;
+import java.sql.SQLException;
 import java.util.List;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -79,7 +83,7 @@ public final class BackfillCompiler {
     }
     if (rejected != null) {
       rejected
-          .sinkTo(new PostgresRejectedEventsSink(pgUrl))
+          .sinkTo(PostgresRejectedEventsSink.create(pgUrl))
           .name(JobContract.REJECTED_POSTGRES_NAME)
           .uid(JobContract.BACKFILL_REJECTED_POSTGRES_UID);
     }
@@ -99,6 +103,27 @@ public final class BackfillCompiler {
                   JobContract.backfillFileName(lines.path()))
               .uid(JobContract.backfillFileUid(plan));
       return FeatureJobCompiler.decode(payloads, plan, "file:" + lines.path());
+    }
+    if (source instanceof BackfillSource.Postgres pg) {
+      String sql;
+      try {
+        sql = pg.events().check(pg.jdbcUrl(), plan);
+      } catch (SQLException e) {
+        throw new IllegalStateException(
+            "could not read the events' columns from " + PostgresSessions.safe(pg.jdbcUrl()), e);
+      }
+      EventDecoder decoder = new EventDecoder(plan);
+      return env.fromSource(
+              PostgresEventSource.create(pg.events(), pg.jdbcUrl(), sql),
+              WatermarkStrategy.noWatermarks(),
+              JobContract.backfillPostgresName(pg.events().originPrefix()))
+          .uid(JobContract.backfillPostgresUid(plan))
+          .map(row -> decoder.decode(row.json, row.origin), TypeInformation.of(Decoded.class))
+          .name(JobContract.decodeJsonName(plan))
+          .uid(JobContract.decodeJsonUid(plan))
+          .assignTimestampsAndWatermarks(FeatureJobCompiler.watermarks(plan))
+          .name(JobContract.watermarksName(plan))
+          .uid(JobContract.watermarksUid(plan));
     }
     BackfillSource.KafkaRange range = (BackfillSource.KafkaRange) source;
     KafkaSource<Decoded> kafka =

@@ -1,15 +1,16 @@
 package io.freshet.flink.compile;
 
+import io.freshet.flink.source.PostgresEvents;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Where a backfill reads its historical events: a file (or directory) of JSON lines, or a bounded
- * time range of the view's Kafka topic.
+ * Where a backfill reads its historical events: a file (or directory) of JSON lines, a bounded time
+ * range of the view's Kafka topic, or a Postgres table or query of events.
  */
 public sealed interface BackfillSource extends Serializable
-    permits BackfillSource.JsonLines, BackfillSource.KafkaRange {
+    permits BackfillSource.JsonLines, BackfillSource.KafkaRange, BackfillSource.Postgres {
 
   /** JSON events, one per line, in a file or in every file of a directory. */
   record JsonLines(String path) implements BackfillSource {
@@ -30,6 +31,19 @@ public sealed interface BackfillSource extends Serializable
         throw new IllegalArgumentException(
             "Kafka range starts at " + from + ", not before its end " + to + " (swap them?)");
       }
+    }
+  }
+
+  /**
+   * The rows of a Postgres table or query, one event per row, read with the JDBC connector's {@code
+   * JdbcSource}; see {@link PostgresEvents} for the columns and the optional event-time range.
+   *
+   * @param jdbcUrl the database holding the events
+   */
+  record Postgres(String jdbcUrl, PostgresEvents events) implements BackfillSource {
+    public Postgres {
+      Objects.requireNonNull(jdbcUrl, "JDBC URL of the events' database");
+      Objects.requireNonNull(events, "table or query of the events");
     }
   }
 }

@@ -60,6 +60,10 @@ public final class FeatureJobCompiler {
     env.getConfig().enableObjectReuse();
     DataStream<RejectedEvent> rejected = null;
     for (ViewPlan plan : plans) {
+      if (plan.tableSourced()) {
+        // Loaded by the materialization job (MaterializeCompiler), never streamed.
+        continue;
+      }
       DataStream<Decoded> decoded = kafkaSource(env, plan, settings, stoppingOffsets);
       DataStream<RejectedEvent> r;
       if (plan.requestTime()) {
@@ -76,7 +80,7 @@ public final class FeatureJobCompiler {
     if (rejected != null) {
       if (settings.rejectedEventsTopic() == null) {
         rejected
-            .sinkTo(new PostgresRejectedEventsSink(settings.pgUrl()))
+            .sinkTo(PostgresRejectedEventsSink.create(settings.pgUrl()))
             .name(JobContract.REJECTED_POSTGRES_NAME)
             .uid(JobContract.REJECTED_POSTGRES_UID);
       } else {

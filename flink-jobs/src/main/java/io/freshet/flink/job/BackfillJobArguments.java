@@ -13,7 +13,9 @@ import java.util.Map;
  * <pre>
  * --views user_activity                    views to run (default: every bundled view)
  * --input events.jsonl                     JSON lines (a file or a directory), or
- * --kafka host:9092 --to 2026-11-23T00:00:00Z [--from ...]   a bounded range of each view's topic
+ * --kafka host:9092 --to 2026-11-23T00:00:00Z [--from ...]   a bounded range of each view's topic, or
+ * --from-postgres events [--from ...] [--to ...]   a table or SELECT of events in the offline store's
+ *                                          database, optionally an event-time range
  * --pg-url jdbc:postgresql://...           offline store (or FRESHET_PG_URL)
  * --online --redis-url redis://...         also write each entity's latest row online
  * </pre>
@@ -21,12 +23,15 @@ import java.util.Map;
  * @param views the views to run; empty for every view the job jar defines
  * @param input a file or folder of JSON lines, or null to read a Kafka range
  * @param kafka bootstrap servers of the Kafka range (with {@code to}), or null
- * @param from the first record time of the Kafka range, or null for the earliest offsets
- * @param to the record time the Kafka range ends at (exclusive), or null with {@code input}
+ * @param from the first record time of the Kafka range, or the first event time of the Postgres
+ *     events; null for no lower bound
+ * @param to the record time the Kafka range ends at (exclusive), the event time the Postgres events
+ *     end at, or null with {@code input}
  * @param pgUrl JDBC URL of the offline store, or null for {@code FRESHET_PG_URL}
  * @param online whether each entity's latest row is also written to the online store
  * @param redisUrl URI of the online store with {@code online}, or null for {@code
  *     FRESHET_REDIS_URL}
+ * @param postgres a table or query of events in the {@code pgUrl} database, or null
  */
 public record BackfillJobArguments(
     List<String> views,
@@ -36,14 +41,29 @@ public record BackfillJobArguments(
     Instant to,
     String pgUrl,
     boolean online,
-    String redisUrl) {
+    String redisUrl,
+    String postgres) {
   static final String INPUT = "input";
+  static final String POSTGRES = "from-postgres";
   static final String FROM = "from";
   static final String TO = "to";
   static final String ONLINE = "online";
 
   public BackfillJobArguments {
     views = views == null ? List.of() : List.copyOf(views);
+  }
+
+  /** Arguments reading a file or a Kafka range. */
+  public BackfillJobArguments(
+      List<String> views,
+      String input,
+      String kafka,
+      Instant from,
+      Instant to,
+      String pgUrl,
+      boolean online,
+      String redisUrl) {
+    this(views, input, kafka, from, to, pgUrl, online, redisUrl, null);
   }
 
   /** The program arguments, leaving out what is null. */
@@ -54,6 +74,7 @@ public record BackfillJobArguments(
     }
     FeatureJobArguments.add(args, INPUT, input);
     FeatureJobArguments.add(args, FeatureJobArguments.KAFKA, kafka);
+    FeatureJobArguments.add(args, POSTGRES, postgres);
     FeatureJobArguments.add(args, FROM, from);
     FeatureJobArguments.add(args, TO, to);
     FeatureJobArguments.add(args, FeatureJobArguments.PG_URL, pgUrl);
@@ -84,17 +105,23 @@ public record BackfillJobArguments(
     }
     String input = null;
     String kafka = null;
+    String postgres = null;
     Instant from = null;
     Instant to = null;
     if (params.containsKey(INPUT)) {
       input = params.get(INPUT);
+    } else if (params.containsKey(POSTGRES)) {
+      postgres = params.get(POSTGRES);
+      from = params.containsKey(FROM) ? Instant.parse(params.get(FROM)) : null;
+      to = params.containsKey(TO) ? Instant.parse(params.get(TO)) : null;
     } else if (params.containsKey(FeatureJobArguments.KAFKA) && params.containsKey(TO)) {
       kafka = params.get(FeatureJobArguments.KAFKA);
       from = params.containsKey(FROM) ? Instant.parse(params.get(FROM)) : null;
       to = Instant.parse(params.get(TO));
     } else {
       throw new IllegalArgumentException(
-          "say where the history is: --input events.jsonl, or --kafka host:9092 --to <instant>");
+          "say where the history is: --input events.jsonl, --kafka host:9092 --to <instant>, or"
+              + " --from-postgres <table or SELECT>");
     }
     return new BackfillJobArguments(
         views == null || views.isBlank()
@@ -106,6 +133,7 @@ public record BackfillJobArguments(
         to,
         pgUrl,
         online,
-        redisUrl);
+        redisUrl,
+        postgres);
   }
 }

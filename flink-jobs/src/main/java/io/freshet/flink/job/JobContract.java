@@ -27,6 +27,9 @@ public final class JobContract {
   /** The entry class of the batch backfill job. */
   public static final String BACKFILL_JOB_CLASS = "io.freshet.flink.BackfillJob";
 
+  /** The entry class of a table-sourced view's load ({@code freshet materialize}). */
+  public static final String MATERIALIZE_JOB_CLASS = "io.freshet.flink.MaterializeJob";
+
   private static final String JOB_NAME_PREFIX = "freshet: ";
   private static final String BACKFILL_JOB_NAME_PREFIX = "freshet backfill: ";
   private static final String WINDOWS_PREFIX = "windows: ";
@@ -189,6 +192,15 @@ public final class JobContract {
 
   public static String backfillKafkaUid(ViewPlan plan) {
     return "backfill-kafka-" + stateName(plan);
+  }
+
+  /** The Postgres source of a backfill: {@code postgres:<table>} or {@code postgres:query}. */
+  public static String backfillPostgresName(String originPrefix) {
+    return originPrefix;
+  }
+
+  public static String backfillPostgresUid(ViewPlan plan) {
+    return "backfill-postgres-" + stateName(plan);
   }
 
   public static String backfillOfflineSinkUid(ViewPlan plan) {

@@ -6,13 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The heap copy of recently used keys' window state: each key's decoded slices, slice index and
- * last emitted result, and the event-time timers it has registered and not yet seen fire. Events
- * add into the decoded accumulators here instead of decoding and encoding a slice per event;
- * changes reach the keyed state only when written back, which happens for every key before the
- * keyed state is snapshotted and for the least recently used key when more than {@code maxKeys}
- * keys are held. Between two write-backs a cached key's state may lag its entry here, so nothing
- * reads a cached key's state except through its entry.
+ * The heap copy of recently used keys' window state: each key's decoded slices, slice index, last
+ * emitted result and folded lifetime accumulators, and the event-time timers it has registered and
+ * not yet seen fire. Events add into the decoded accumulators here instead of decoding and encoding
+ * a slice per event; changes reach the keyed state only when written back, which happens for every
+ * key before the keyed state is snapshotted and for the least recently used key when more than
+ * {@code maxKeys} keys are held. Between two write-backs a cached key's state may lag its entry
+ * here, so nothing reads a cached key's state except through its entry.
  */
 final class SliceCache {
   /** Default bound on the keys held per operator instance. */
@@ -34,6 +34,22 @@ final class SliceCache {
     }
   }
 
+  /**
+   * A key's lifetime accumulators: the slices no window needs any more, folded together, one
+   * accumulator per aggregated part (null for parts that are not lifetime parts or saw no event).
+   */
+  static final class Folded {
+    final Object[] accs;
+
+    /** The end of the latest slice folded in: no folded event is at or after it. */
+    long until;
+
+    Folded(Object[] accs, long until) {
+      this.accs = accs;
+      this.until = until;
+    }
+  }
+
   /** One key's cached state. */
   static final class Entry {
     /** The key's slice starts, ascending: its slice index, possibly ahead of state. */
@@ -46,6 +62,13 @@ final class SliceCache {
     byte[] lastEmitted;
     boolean lastDirty;
 
+    boolean foldedLoaded;
+
+    /** The key's lifetime parts folded from dropped slices, or null when it has none. */
+    Folded folded;
+
+    boolean foldedDirty;
+
     /** Event-time timers registered for the key that have not fired yet (a lower bound). */
     private long[] timers = new long[2];
 
@@ -56,7 +79,7 @@ final class SliceCache {
     }
 
     boolean dirty() {
-      if (startsDirty || lastDirty) {
+      if (startsDirty || lastDirty || foldedDirty) {
         return true;
       }
       for (Slice s : slices.values()) {

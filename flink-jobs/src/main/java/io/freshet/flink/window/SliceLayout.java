@@ -8,7 +8,9 @@ import java.util.List;
 /**
  * The arithmetic of a view's slices and windows, all in epoch milliseconds and aligned to the
  * epoch. A slice {@code [s, s + slice)} belongs to every window {@code [e - size, e)} whose end
- * {@code e} is a multiple of the slide with {@code s + slice <= e <= s + size}.
+ * {@code e} is a multiple of the slide with {@code s + slice <= e <= s + size}. A lifetime part's
+ * window ending at {@code e} holds every slice with {@code s + slice <= e}; the longest window
+ * ({@code maxSize}) is that of the finite parts, which decides how long slices are kept.
  */
 public final class SliceLayout implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -18,6 +20,8 @@ public final class SliceLayout implements Serializable {
   private final long maxSize;
   private final long[] partSizes;
   private final String[] partNames;
+  private final boolean[] lifetime;
+  private final boolean anyLifetime;
 
   public SliceLayout(ViewPlan plan) {
     this.slice = plan.sliceMillis();
@@ -27,6 +31,28 @@ public final class SliceLayout implements Serializable {
     this.partSizes =
         aggregated.stream().mapToLong(FeaturePart.Aggregated::windowSizeMillis).toArray();
     this.partNames = aggregated.stream().map(FeaturePart::name).toArray(String[]::new);
+    this.lifetime = new boolean[aggregated.size()];
+    boolean any = false;
+    for (int i = 0; i < lifetime.length; i++) {
+      lifetime[i] = aggregated.get(i).isLifetime();
+      any |= lifetime[i];
+    }
+    this.anyLifetime = any;
+  }
+
+  /** Whether aggregated part i is a lifetime part. */
+  public boolean isLifetime(int part) {
+    return lifetime[part];
+  }
+
+  /** Whether the view has a lifetime part. */
+  public boolean hasLifetime() {
+    return anyLifetime;
+  }
+
+  /** The slice length. */
+  public long slice() {
+    return slice;
   }
 
   /** The start of the slice holding {@code timestamp}. */
@@ -75,7 +101,11 @@ public final class SliceLayout implements Serializable {
     if (entry > windowEnd) {
       next = entry;
     }
-    for (long size : partSizes) {
+    for (int i = 0; i < partSizes.length; i++) {
+      if (lifetime[i]) {
+        continue; // a slice never leaves a lifetime window
+      }
+      long size = partSizes[i];
       long exit = ceilToSlide(sliceStart + size + 1);
       if (exit > windowEnd && exit < next) {
         next = exit;
@@ -91,6 +121,9 @@ public final class SliceLayout implements Serializable {
 
   /** Whether the slice starting at {@code sliceStart} is in part i's window ending at {@code e}. */
   public boolean inWindow(int part, long sliceStart, long windowEnd) {
+    if (lifetime[part]) {
+      return sliceStart + slice <= windowEnd;
+    }
     return sliceStart >= windowEnd - partSizes[part] && sliceStart + slice <= windowEnd;
   }
 

@@ -10,6 +10,7 @@ import io.freshet.plan.FeaturePart;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -52,9 +53,10 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>An event whose time is not after the watermark is late. Within the allowed lateness it is
  * added to its slice and every window already emitted that holds the slice is emitted again, plus
- * the window after the last of them, so that the latest row at or before any window end carries
- * that window's value. Beyond the allowed lateness the event goes to {@link #LATE} whole, with its
- * raw payload, and changes nothing.
+ * the window after the last of them (with a lifetime part, which holds the slice in every later
+ * window, every window already emitted from the first that holds it), so that the latest row at or
+ * before any window end carries that window's value. Beyond the allowed lateness the event goes to
+ * {@link #LATE} whole, with its raw payload, and changes nothing.
  *
  * <p>Next to the slices, each key keeps their starts in ascending order (its slice index), kept in
  * step with the slices: a start is added when an event creates a slice and removed when the slice
@@ -64,6 +66,18 @@ import org.apache.flink.util.OutputTag;
  * before the index existed has slices and no index: {@link SlicingWindowOperator} builds the
  * indexes of every key once, when the operator is restored from such state, before any event or
  * timer; a checkpoint records that its keys are indexed.
+ *
+ * <p>A lifetime part's window ending at {@code e} holds every slice before {@code e}. Such parts
+ * need no slice kept longer than the finite parts do: when a slice is dropped, its accumulators of
+ * the lifetime parts are first folded into the key's one lifetime accumulator per part (kept next
+ * to the slices in its own state, written back with them), and a window's lifetime value is that
+ * accumulator merged with the key's slices before {@code e}. A key whose slices are all folded and
+ * whose finite windows are empty is not woken again until its next event: its values cannot change
+ * before. Without a TTL on the view the lifetime accumulators are never cleared; with one, a key's
+ * lifetime state (and its last emitted result) is cleared, without a row, at the first window end
+ * at or after the end of its last event's slice plus the TTL, so that a later event starts the
+ * key's lifetime afresh. This depends on event time only, so a backfill (which sees every event of
+ * a key before its first window fires) clears at the same ends as the stream.
  *
  * <p>The watermark is not part of Flink's checkpoints: after a restore it restarts from nothing
  * until the sources emit again. The operator therefore checkpoints the watermark it has seen and
@@ -88,6 +102,9 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   private final LastEmittedCodec resultCodec;
   private final SliceCodec sliceCodec;
 
+  /** The TTL after which a key's lifetime state is cleared, or -1 to keep it forever. */
+  private final long lifetimeTtl;
+
   /** What {@link #fire} returns when a key has no slices and an empty result: no next window. */
   private static final long NOTHING_LEFT = Long.MIN_VALUE;
 
@@ -101,6 +118,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
   private transient MapState<Long, byte[]> slices;
   private transient ValueState<long[]> sliceIndex;
   private transient ValueState<byte[]> lastEmitted;
+  private transient ValueState<byte[]> foldedState;
   private transient ListState<Long> watermarkState;
   private transient ListState<Boolean> indexedState;
 
@@ -146,6 +164,7 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     this.partCount = plan.parts().size();
     this.resultCodec = new LastEmittedCodec(plan);
     this.sliceCodec = new SliceCodec(aggregators);
+    this.lifetimeTtl = layout.hasLifetime() && plan.view().expires() ? plan.ttl().toMillis() : -1;
   }
 
   /** The job accumulator counting a view's events beyond the allowed lateness. */
@@ -166,6 +185,11 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
             .getState(
                 new ValueStateDescriptor<>(
                     "last-emitted", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    foldedState =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    "lifetime", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     lateEvents = getRuntimeContext().getMetricGroup().counter("freshetLateEvents");
     lateTotal = new LongCounter();
     getRuntimeContext().addAccumulator(lateAccumulatorName(view), lateTotal);
@@ -314,6 +338,49 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     }
   }
 
+  /** The key's folded lifetime accumulators, or null when it has none. */
+  private SliceCache.Folded folded(SliceCache.Entry en) throws Exception {
+    if (en == null) {
+      return decodeFolded(foldedState.value());
+    }
+    if (!en.foldedLoaded) {
+      en.folded = decodeFolded(foldedState.value());
+      en.foldedLoaded = true;
+    }
+    return en.folded;
+  }
+
+  /** Sets the key's folded lifetime accumulators; null clears them. */
+  private void setFolded(SliceCache.Entry en, SliceCache.Folded folded) throws Exception {
+    if (en == null) {
+      if (folded == null) {
+        foldedState.clear();
+      } else {
+        foldedState.update(encodeFolded(folded));
+      }
+    } else {
+      en.folded = folded;
+      en.foldedLoaded = true;
+      en.foldedDirty = true;
+    }
+  }
+
+  /** The state form: the end of the latest folded slice (8 bytes), then the slice bytes. */
+  private byte[] encodeFolded(SliceCache.Folded folded) throws Exception {
+    byte[] accs = sliceCodec.encode(folded.accs);
+    return java.nio.ByteBuffer.allocate(8 + accs.length).putLong(folded.until).put(accs).array();
+  }
+
+  private SliceCache.Folded decodeFolded(byte[] bytes) throws Exception {
+    if (bytes == null) {
+      return null;
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+    long until = b.getLong();
+    return new SliceCache.Folded(
+        sliceCodec.decode(Arrays.copyOfRange(bytes, 8, bytes.length)), until);
+  }
+
   /** Registers an event-time timer unless the cached key is known to have it already. */
   private static void registerTimer(
       SliceCache.Entry en, org.apache.flink.streaming.api.TimerService timers, long time) {
@@ -347,6 +414,14 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
         lastEmitted.update(en.lastEmitted);
       }
       en.lastDirty = false;
+    }
+    if (en.foldedDirty) {
+      if (en.folded == null) {
+        foldedState.clear();
+      } else {
+        foldedState.update(encodeFolded(en.folded));
+      }
+      en.foldedDirty = false;
     }
   }
 
@@ -461,7 +536,10 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     }
   }
 
-  /** Emits again every window already final that holds the slice, and the one after them. */
+  /**
+   * Emits again every window already final that holds the slice, and the one after them; with a
+   * lifetime part, every window already final from the first that holds the slice.
+   */
   private void reemit(
       SliceCache.Entry en,
       long start,
@@ -472,10 +550,12 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       throws Exception {
     long lastFinal = Math.floorDiv(watermark + 1, layout.slide()) * layout.slide();
     Map<Long, Object[]> decoded = decodeAll(en);
+    SliceCache.Folded folded = layout.hasLifetime() ? folded(en) : null;
     long from = layout.firstWindowEnd(start);
-    long to = Math.min(layout.lastWindowEnd(start), lastFinal);
+    // A lifetime part holds the slice in every later window: all of them are emitted again.
+    long to = layout.hasLifetime() ? lastFinal : Math.min(layout.lastWindowEnd(start), lastFinal);
     for (long end = from; end <= to + layout.slide() && end <= lastFinal; end += layout.slide()) {
-      Result r = compute(end, decoded);
+      Result r = compute(end, decoded, folded);
       out.collect(new FeatureRow(key, end, r.values));
       rowsEmitted.inc();
       if (end == lastFinal) {
@@ -524,17 +604,34 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
       throws Exception {
     Map<Long, Object[]> decoded = new HashMap<>();
     long[] starts = sliceStarts(en);
+    boolean lifetime = layout.hasLifetime();
+    SliceCache.Folded folded = lifetime ? folded(en) : null;
     long[] kept = new long[starts.length];
     int keptCount = 0;
     long next = Long.MAX_VALUE;
+    List<Object[]> dropped = null;
+    long droppedUntil = Long.MIN_VALUE;
+    long seen = folded == null ? Long.MIN_VALUE : folded.until;
     for (long start : starts) {
-      if (layout.overlaps(start, end)) {
+      if (start + layout.slice() <= end) {
+        seen = Math.max(seen, start + layout.slice());
+      }
+      if (layout.overlaps(start, end) || (lifetime && start + layout.slice() <= end)) {
         decoded.put(start, slice(en, start));
       }
       // A slice dropped now may still be inside this window and leave it at a later end, where
       // the result changes even though the slice is no longer stored: that end counts too.
       next = Math.min(next, layout.nextChange(start, end, lateness));
       if (!layout.neededAfter(start, end, lateness)) {
+        if (lifetime) {
+          // A slice no longer needed ends before this window end, so it was decoded above.
+          Object[] accs = decoded.get(start);
+          if (dropped == null) {
+            dropped = new ArrayList<>();
+          }
+          dropped.add(accs != null ? accs : slice(en, start));
+          droppedUntil = Math.max(droppedUntil, start + layout.slice());
+        }
         dropSlice(en, start);
       } else {
         kept[keptCount++] = start;
@@ -548,13 +645,38 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     } else if (keptCount < starts.length) {
       setStarts(en, Arrays.copyOf(kept, keptCount));
     }
-    Result r = compute(end, decoded);
+    Result r = compute(end, decoded, folded);
+    if (dropped != null) {
+      setFolded(en, fold(folded, dropped, droppedUntil));
+    }
+    if (lifetimeTtl >= 0 && seen != Long.MIN_VALUE) {
+      if (end - seen >= lifetimeTtl) {
+        // No event for the TTL: the key's lifetime is over, without a row. The view's TTL is at
+        // least its longest window plus the lateness and a slide, so every slice before this end
+        // was folded just now, and the finite windows are empty.
+        setFolded(en, null);
+        if (lastEmitted(en) != null) {
+          setLastEmitted(en, null);
+        }
+        return anySliceLeft ? next : NOTHING_LEFT;
+      }
+      // The end at which the key's lifetime expires unless an event comes first.
+      next = Math.min(next, layout.ceilToSlide(seen + lifetimeTtl));
+    }
     byte[] encoded = resultCodec.encode(r.values);
     byte[] previous = lastEmitted(en);
     boolean changed = previous == null ? !r.empty : !Arrays.equals(previous, encoded);
     if (changed) {
       out.collect(new FeatureRow(key, end, r.values));
       rowsEmitted.inc();
+    }
+    if (!anySliceLeft && r.finiteEmpty && !r.empty) {
+      // Only lifetime values are left: they stay as they are until the key's next event, which
+      // sets its own timer. With a TTL, the key wakes once more when its lifetime state expires.
+      if (changed) {
+        setLastEmitted(en, encoded);
+      }
+      return lifetimeTtl < 0 ? NOTHING_LEFT : next;
     }
     if (!anySliceLeft) {
       // Every slice in the index was removed above, and the index holds every slice: the map is
@@ -605,11 +727,36 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     return stored;
   }
 
-  /** A window's values and whether no event contributed to any part. */
-  private record Result(Object[] values, boolean empty) {}
+  /** The folded accumulators with the dropped slices' lifetime parts folded in. */
+  private SliceCache.Folded fold(SliceCache.Folded folded, List<Object[]> dropped, long until) {
+    SliceCache.Folded f =
+        folded == null ? new SliceCache.Folded(new Object[aggregators.length], until) : folded;
+    f.until = Math.max(f.until, until);
+    for (Object[] accs : dropped) {
+      for (int i = 0; i < accs.length; i++) {
+        if (accs[i] != null && layout.isLifetime(i)) {
+          f.accs[i] = aggregators[i].fold(f.accs[i], accs[i]);
+        }
+      }
+    }
+    return f;
+  }
 
-  private Result compute(long end, Map<Long, Object[]> decoded) {
+  /**
+   * A window's values, whether no event contributed to any part, and whether none contributed to
+   * any part with a finite window.
+   */
+  private record Result(Object[] values, boolean empty, boolean finiteEmpty) {}
+
+  private Result compute(long end, Map<Long, Object[]> decoded, SliceCache.Folded folded) {
     Object[] merged = new Object[aggregators.length];
+    if (folded != null) {
+      for (int i = 0; i < merged.length; i++) {
+        if (folded.accs[i] != null) {
+          merged[i] = aggregators[i].mergeInto(null, folded.accs[i]);
+        }
+      }
+    }
     for (Map.Entry<Long, Object[]> entry : decoded.entrySet()) {
       long start = entry.getKey();
       Object[] accs = entry.getValue();
@@ -621,12 +768,14 @@ public final class SlicingWindowFunction extends KeyedProcessFunction<String, Ev
     }
     Object[] values = new Object[partCount];
     boolean empty = true;
+    boolean finiteEmpty = true;
     for (int i = 0; i < merged.length; i++) {
       empty &= merged[i] == null;
+      finiteEmpty &= merged[i] == null || layout.isLifetime(i);
       values[partIndexes[i]] = aggregators[i].result(merged[i]);
     }
     derivedValues.fill(values);
-    return new Result(values, empty);
+    return new Result(values, empty, finiteEmpty);
   }
 
   @Override

@@ -2,21 +2,27 @@ package io.freshet.flink.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.dsl.FeatureView;
 import io.freshet.examples.UserActivity;
+import io.freshet.examples.UserLifetime;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.FeatureRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The backfill, in batch mode over a file, produces exactly the rows the streaming operator
@@ -31,9 +37,29 @@ class BackfillParityTest {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
-  @Test
-  void backfill_rows_equal_streaming_rows(@TempDir Path dir) throws Exception {
-    ViewPlan plan = ViewPlan.of(UserActivity.view());
+  /**
+   * The example views: sliding windows; lifetime features without a TTL; and the same with a TTL of
+   * 5 minutes, which users often go quiet for, so that their lifetime state is cleared and starts
+   * afresh.
+   */
+  static Stream<Arguments> views() {
+    FeatureView lifetime = UserLifetime.view();
+    FeatureView withTtl =
+        new FeatureView(
+            "user_lifetime_ttl",
+            lifetime.source(),
+            lifetime.features(),
+            lifetime.derived(),
+            Duration.ofMinutes(5),
+            lifetime.availabilityDelay());
+    return Stream.of(
+        Arguments.of(UserActivity.view()), Arguments.of(lifetime), Arguments.of(withTtl));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("views")
+  void backfill_rows_equal_streaming_rows(FeatureView view, @TempDir Path dir) throws Exception {
+    ViewPlan plan = ViewPlan.of(view);
     long bound = plan.source().maxOutOfOrderness().toMillis();
     Random r = new Random(11);
     List<String> lines = new ArrayList<>();

@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import org.apache.flink.api.connector.sink2.Committer;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,13 +98,11 @@ class PostgresWithoutDriverManagerTest {
 
     withoutPostgresInDriverManager(
         () -> {
-          try (SinkWriter<RejectedEvent> writer =
-              new PostgresRejectedEventsSink(jdbcUrl).createWriter(null)) {
-            for (RejectedEvent e : events) {
-              writer.write(e, null);
-            }
-            writer.flush(false);
-          }
+          StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+          env.setParallelism(1);
+          env.fromData(RejectedEvent.class, events.toArray(RejectedEvent[]::new))
+              .sinkTo(PostgresRejectedEventsSink.create(jdbcUrl));
+          env.execute("rejected events without DriverManager");
           return null;
         });
 

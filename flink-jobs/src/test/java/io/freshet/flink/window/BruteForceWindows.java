@@ -40,8 +40,13 @@ final class BruteForceWindows {
     DISTINCT,
     APPROX_DISTINCT,
     P90,
-    LAST3
+    LAST3,
+    /** The greatest event time, epoch milliseconds. */
+    LAST_TS
   }
+
+  /** The size of a lifetime spec: every event before the window end. */
+  static final long LIFETIME = Long.MAX_VALUE;
 
   /** One aggregated feature of the test view. */
   record Spec(Kind kind, Function<Ev, Object> field, boolean purchasesOnly, long size) {}
@@ -54,7 +59,7 @@ final class BruteForceWindows {
     for (Spec s : specs) {
       List<Ev> in = new ArrayList<>();
       for (Ev e : keyEvents) {
-        if (e.ts() >= end - s.size()
+        if ((s.size() == LIFETIME || e.ts() >= end - s.size())
             && e.ts() < end
             && (!s.purchasesOnly() || "purchase".equals(e.type()))) {
           in.add(e);
@@ -148,6 +153,8 @@ final class BruteForceWindows {
                   .reversed());
           return with.stream().limit(3).map(e -> (String) s.field().apply(e)).toList();
         }
+      case LAST_TS:
+        return in.stream().map(Ev::ts).max(Comparator.naturalOrder()).orElse(null);
       default:
         throw new IllegalStateException();
     }

@@ -1,5 +1,6 @@
 package io.freshet.gateway.catalog;
 
+import io.freshet.dsl.FeatureService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +25,33 @@ public interface FeatureServiceResolver {
 
   /** Every service name, for error messages that list what exists. */
   Set<String> names();
+
+  /**
+   * The service's definition with its request fields and on-demand features, or empty when the
+   * resolver knows its stored features only (then the service has no on-demand features).
+   */
+  default Optional<FeatureService> definition(String serviceName) {
+    return Optional.empty();
+  }
+
+  /**
+   * Services as defined in the DSL, with their request fields and on-demand features; the stored
+   * features each on-demand feature reads are fetched even when the service does not list them.
+   *
+   * @throws IllegalArgumentException when two services share a name
+   */
+  static FeatureServiceResolver ofServices(List<FeatureService> services) {
+    Map<String, List<FeatureRef>> refs = new LinkedHashMap<>();
+    Map<String, FeatureService> definitions = new LinkedHashMap<>();
+    for (FeatureService s : services) {
+      if (definitions.put(s.name(), s) != null) {
+        throw new IllegalArgumentException(
+            "feature service '" + s.name() + "' is defined twice (service names must be unique)");
+      }
+      refs.put(s.name(), s.features().stream().map(r -> FeatureRef.parse(r.toString())).toList());
+    }
+    return new MapFeatureServices(refs, definitions);
+  }
 
   /** No feature services: every lookup by service answers that the name is unknown. */
   static FeatureServiceResolver none() {

@@ -1,5 +1,6 @@
 package io.freshet.gateway.catalog;
 
+import io.freshet.dsl.FeatureService;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,10 +12,22 @@ import java.util.Set;
 final class MapFeatureServices implements FeatureServiceResolver {
   private final Map<String, List<FeatureRef>> services;
   private final Set<String> names;
+  private final Map<String, FeatureService> definitions;
 
   MapFeatureServices(Map<String, List<FeatureRef>> services) {
+    this(services, Map.of());
+  }
+
+  MapFeatureServices(
+      Map<String, List<FeatureRef>> services, Map<String, FeatureService> definitions) {
     this.services = services;
+    this.definitions = definitions;
     this.names = Collections.unmodifiableSet(new LinkedHashSet<>(services.keySet()));
+  }
+
+  @Override
+  public Optional<FeatureService> definition(String serviceName) {
+    return Optional.ofNullable(definitions.get(serviceName));
   }
 
   @Override

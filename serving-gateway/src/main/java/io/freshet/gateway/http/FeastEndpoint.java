@@ -79,8 +79,9 @@ final class FeastEndpoint {
         reader.readAll(query.keys()),
         exchange,
         reads -> {
-          metrics.recordRows(reads, reader.clock().millis());
-          exchange.send(200, JsonResponses.APPLICATION_JSON, FeastJson.write(query, reads));
+          long now = reader.clock().millis();
+          metrics.recordRows(reads, now);
+          exchange.send(200, JsonResponses.APPLICATION_JSON, FeastJson.write(query, reads, now));
         });
   }
 

@@ -9,6 +9,7 @@ import io.freshet.gateway.online.RowRead;
 import io.freshet.gateway.query.FeatureColumns;
 import io.freshet.gateway.query.OnlineQuery;
 import io.freshet.plan.FeaturePart;
+import io.freshet.plan.OnDemandPlan;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,7 +74,7 @@ final class FeastJson {
 
   private FeastJson() {}
 
-  static Buffer write(OnlineQuery query, List<RowRead> reads) {
+  static Buffer write(OnlineQuery query, List<RowRead> reads, long instantMillis) {
     int rows = query.request().rows();
     List<FeatureColumns.Column> columns = query.columns().columns();
     Map<String, List<JsonNode>> entities = query.request().entities();
@@ -89,6 +90,9 @@ final class FeastJson {
       }
       for (FeatureColumns.Column c : columns) {
         json.writeString(c.name());
+      }
+      for (String name : query.columns().onDemandNames(query.request().fullFeatureNames())) {
+        json.writeString(name);
       }
       json.writeEndArray();
       startArray(json, REQUEST_INSTANTS);
@@ -160,12 +164,81 @@ final class FeastJson {
         json.writeEndArray();
         json.writeEndObject();
       }
+      if (query.hasOnDemand()) {
+        writeOnDemand(json, query, rows, values, rowStatuses, instantMillis);
+      }
       json.writeEndArray();
       json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the answer of get-online-features", e);
     }
     return out;
+  }
+
+  /**
+   * The on-demand columns after the stored ones: each value as {@link OnDemandPlan#text} gives it
+   * (a number written as that text, so a training set's CSV cell holds the same characters), status
+   * PRESENT or NOT_FOUND (null), timestamp the epoch. Inputs are the stored values whose status is
+   * PRESENT, as a training set sees them (nothing beyond the view's TTL).
+   */
+  private static void writeOnDemand(
+      JsonGenerator json,
+      OnlineQuery query,
+      int rows,
+      Object[][] values,
+      FieldStatus[] rowStatuses,
+      long instantMillis)
+      throws IOException {
+    List<FeatureColumns.Column> inputs = query.columns().inputs();
+    OnDemandPlan plan = query.columns().onDemand();
+    int outputs = plan.outputs().size();
+    Object[][] byRow = new Object[rows][];
+    for (int r = 0; r < rows; r++) {
+      int row = r;
+      byRow[r] =
+          query.onDemand(
+              r,
+              i -> {
+                FeatureColumns.Column c = inputs.get(i);
+                int k = query.keyIndex(c.view(), row);
+                Object v = values[k] == null ? null : values[k][c.part().index()];
+                if (v == null || FieldStatus.of(rowStatuses[k], v) != FieldStatus.PRESENT) {
+                  return null;
+                }
+                return switch (c.part().type()) {
+                  case INT64 -> ((Number) v).longValue();
+                  case FLOAT64 -> ((Number) v).doubleValue();
+                  case STRING -> v.toString();
+                  case STRING_LIST -> null;
+                };
+              },
+              instantMillis);
+    }
+    for (int o = 0; o < outputs; o++) {
+      json.writeStartObject();
+      startArray(json, VALUES);
+      for (int r = 0; r < rows; r++) {
+        Object v = byRow[r][o];
+        if (v == null) {
+          json.writeNull();
+        } else if (v instanceof Double) {
+          json.writeNumber(OnDemandPlan.text(v));
+        } else if (v instanceof Boolean b) {
+          json.writeBoolean(b);
+        } else {
+          json.writeString((String) v);
+        }
+      }
+      json.writeEndArray();
+      startArray(json, STATUSES);
+      for (int r = 0; r < rows; r++) {
+        FieldStatus s = byRow[r][o] == null ? FieldStatus.NOT_FOUND : FieldStatus.PRESENT;
+        json.writeString(STATUS_JSON[s.ordinal()]);
+      }
+      json.writeEndArray();
+      repeat(json, EVENT_TIMESTAMPS, EPOCH_JSON, rows);
+      json.writeEndObject();
+    }
   }
 
   /**

@@ -101,6 +101,21 @@ final class PushEndpoint {
                   + ")"));
       return;
     }
+    if (plan.tableSourced()) {
+      exchange.json(
+          400,
+          JsonResponses.error(
+              "table_view",
+              request.viewField(),
+              request.view(),
+              "feature view '"
+                  + plan.name()
+                  + "' reads a Postgres table, not events: update the table and load it with"
+                  + " `freshet materialize --view "
+                  + plan.name()
+                  + "`"));
+      return;
+    }
     if (log == null) {
       exchange.json(
           503,

@@ -2,15 +2,19 @@ package io.freshet.gateway.metrics;
 
 import io.freshet.gateway.online.FieldStatus;
 import io.freshet.gateway.online.RowRead;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -76,8 +80,13 @@ public final class GatewayMetrics {
     Duration.ofDays(7)
   };
 
-  private final PrometheusMeterRegistry registry =
+  private final PrometheusMeterRegistry prometheus =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  /** Prometheus, and the OTLP export when one is configured: every meter is registered here. */
+  private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+
+  private final OtlpMeterRegistry otlp;
   private final ConcurrentMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
 
   /** By view, then by row status ordinal; filled as statuses are first seen. */
@@ -86,8 +95,31 @@ public final class GatewayMetrics {
 
   private final ConcurrentMap<String, Timer> stalenessTimers = new ConcurrentHashMap<>();
 
-  /** Registers the catalog gauge, read at each scrape. */
+  /** Registers the catalog gauge, read at each scrape; no OTLP export. */
   public GatewayMetrics(Supplier<Number> catalogViews) {
+    this(catalogViews, null);
+  }
+
+  /**
+   * Registers the catalog gauge, read at each scrape, and pushes every meter to {@code export} too
+   * when it is not null.
+   */
+  public GatewayMetrics(Supplier<Number> catalogViews, OtlpExport export) {
+    registry.add(prometheus);
+    if (export != null) {
+      Map<String, String> settings =
+          Map.of(
+              "otlp.url",
+              export.endpoint().toString(),
+              "otlp.step",
+              export.step().toMillis() + "ms",
+              "otlp.resourceAttributes",
+              "service.name=freshet-gateway");
+      otlp = new OtlpMeterRegistry(settings::get, Clock.SYSTEM);
+      registry.add(otlp);
+    } else {
+      otlp = null;
+    }
     Gauge.builder("freshet.gateway.catalog.views", catalogViews)
         .description(
             "Feature views in the catalog the gateway serves now (0 before the first load)")
@@ -155,7 +187,7 @@ public final class GatewayMetrics {
 
   /** Every meter in the Prometheus text format (version 0.0.4). */
   public String scrape() {
-    return registry.scrape();
+    return prometheus.scrape();
   }
 
   /** The content type of {@link #scrape()}. */
@@ -163,8 +195,12 @@ public final class GatewayMetrics {
     return "text/plain; version=0.0.4; charset=utf-8";
   }
 
-  /** Frees the registry's meters. */
+  /** Frees the registries' meters; an OTLP export sends its last step first. */
   public void close() {
+    if (otlp != null) {
+      otlp.close();
+    }
     registry.close();
+    prometheus.close();
   }
 }

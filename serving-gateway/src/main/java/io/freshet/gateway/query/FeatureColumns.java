@@ -1,9 +1,13 @@
 package io.freshet.gateway.query;
 
+import io.freshet.dsl.DefinitionException;
+import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.FeatureType;
 import io.freshet.gateway.catalog.FeatureRef;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.FeaturePart;
+import io.freshet.plan.OnDemandPlan;
 import io.freshet.plan.ViewPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,9 +22,30 @@ import java.util.concurrent.ConcurrentMap;
  * the distinct views they read, in order of first use.
  *
  * @param columns one per requested feature, in answer order
- * @param views the distinct view versions the columns read
+ * @param views the distinct view versions the columns and inputs read
+ * @param inputs the stored features the on-demand features read, in {@link OnDemandPlan#inputs()}
+ *     order (not answered unless also in {@code columns})
+ * @param onDemand the service's on-demand features, or null for none
  */
-public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
+public record FeatureColumns(
+    List<Column> columns, List<ViewPlan> views, List<Column> inputs, OnDemandPlan onDemand) {
+
+  /** Stored features only. */
+  public FeatureColumns(List<Column> columns, List<ViewPlan> views) {
+    this(columns, views, List.of(), null);
+  }
+
+  /** The on-demand column names: the feature, or {@code service__feature} with full names. */
+  public List<String> onDemandNames(boolean fullFeatureNames) {
+    if (onDemand == null) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (OnDemandPlan.Output o : onDemand.outputs()) {
+      names.add(fullFeatureNames ? onDemand.service() + "__" + o.name() : o.name());
+    }
+    return names;
+  }
 
   /**
    * One answer column.
@@ -78,11 +103,52 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
                             + "' (known services: "
                             + services.names()
                             + ")"));
-    return resolve(refs, catalog, fullFeatureNames, name);
+    FeatureService definition = services.definition(name).orElse(null);
+    if (definition == null || definition.onDemand().isEmpty()) {
+      return resolve(refs, catalog, fullFeatureNames, name);
+    }
+    OnDemandPlan plan;
+    try {
+      plan = OnDemandPlan.of(definition, ref -> featureType(catalog, ref));
+    } catch (DefinitionException e) {
+      throw new RequestRejection(
+          500,
+          "invalid_feature_service",
+          "feature_service",
+          JsonText.clip(name),
+          "feature service '"
+              + name
+              + "' cannot be served: "
+              + e.getMessage()
+              + " (fix the service's definition, or apply the view it needs)");
+    }
+    List<FeatureRef> all = new ArrayList<>(refs);
+    for (FeatureService.FeatureRef r : plan.inputs()) {
+      all.add(FeatureRef.parse(r.toString()));
+    }
+    FeatureColumns resolved = resolve(all, catalog, fullFeatureNames, name, refs.size());
+    List<Column> columns = resolved.columns();
+    return new FeatureColumns(
+        columns.subList(0, refs.size()),
+        resolved.views(),
+        columns.subList(refs.size(), columns.size()),
+        plan);
+  }
+
+  private static FeatureType featureType(Catalog catalog, FeatureService.FeatureRef ref) {
+    ViewPlan plan = catalog.find(ref.view());
+    FeaturePart part = plan == null ? null : partOrNull(plan, ref.feature());
+    return part == null ? null : part.type();
   }
 
   private static FeatureColumns resolve(
       List<FeatureRef> refs, Catalog catalog, boolean fullNames, String service) {
+    return resolve(refs, catalog, fullNames, service, refs.size());
+  }
+
+  /** Resolves {@code refs}; names must be distinct among the first {@code answered}. */
+  private static FeatureColumns resolve(
+      List<FeatureRef> refs, Catalog catalog, boolean fullNames, String service, int answered) {
     Map<String, Integer> viewIndex = new LinkedHashMap<>();
     List<ViewPlan> views = new ArrayList<>();
     List<Column> columns = new ArrayList<>(refs.size());
@@ -124,7 +190,7 @@ public record FeatureColumns(List<Column> columns, List<ViewPlan> views) {
         views.add(plan);
       }
       String name = fullNames ? ref.fullName() : ref.feature();
-      Integer clash = names.putIfAbsent(name, i);
+      Integer clash = i < answered ? names.putIfAbsent(name, i) : null;
       if (clash != null) {
         throw RequestRejection.badRequest(
             field(service, i),

@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The body of {@code POST /get-online-features}, checked for form but not yet against the catalog:
@@ -25,24 +24,39 @@ import java.util.Set;
  * strings or integers (an integer is looked up as its decimal text, as the job keys it), one list
  * per join key, all of one length: entity row {@code i} is the {@code i}th value of every list.
  *
+ * <p>Request data for a service's on-demand features comes, as Feast takes it, in {@code
+ * "request_context": {"amount": [19.99, 5]}} (one list per request field, aligned with the entity
+ * rows) or as extra columns of {@code entities}; its values are checked against the service's
+ * request fields when the request is resolved ({@link RequestData}). Top-level fields the gateway
+ * does not know are ignored, as Feast's feature server ignores them; the known ones are checked.
+ *
  * @param features the requested features in answer order, or null when a feature service is named
  * @param featureService the named feature service, or null when features are listed
  * @param entities join key to its values, in request order; values are the JSON nodes received, so
  *     the answer can echo them as sent
  * @param fullFeatureNames whether answer columns are named {@code view__feature}
  * @param rows the number of entity rows
+ * @param requestContext request field to its values as received (checked for form only: a list per
+ *     name), empty when the body has none
  */
 public record OnlineFeaturesRequest(
     List<FeatureRef> features,
     String featureService,
     Map<String, List<JsonNode>> entities,
     boolean fullFeatureNames,
-    int rows) {
+    int rows,
+    Map<String, List<JsonNode>> requestContext) {
 
-  private static final Set<String> FIELDS =
-      Set.of("features", "feature_service", "entities", "full_feature_names");
-  private static final String FIELD_LIST =
-      "features, feature_service, entities, full_feature_names";
+  /** A request without request context. */
+  public OnlineFeaturesRequest(
+      List<FeatureRef> features,
+      String featureService,
+      Map<String, List<JsonNode>> entities,
+      boolean fullFeatureNames,
+      int rows) {
+    this(features, featureService, entities, fullFeatureNames, rows, Map.of());
+  }
+
   private static final String EXAMPLE =
       "{\"features\": [\"user_activity:event_count_1h\"], \"entities\": {\"user_id\":"
           + " [\"user_42\"]}}";
@@ -61,17 +75,6 @@ public record OnlineFeaturesRequest(
               + EXAMPLE
               + ", got "
               + JsonText.kind(root));
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw new RequestRejection(
-            400,
-            "unknown_field",
-            name,
-            JsonText.of(root.get(name)),
-            "unknown field '" + JsonText.clip(name) + "' (fields: " + FIELD_LIST + ")");
-      }
     }
     JsonNode featuresNode = present(root.get("features"));
     JsonNode serviceNode = present(root.get("feature_service"));
@@ -98,7 +101,55 @@ public record OnlineFeaturesRequest(
     boolean fullNames = fullFeatureNames(present(root.get("full_feature_names")));
     Map<String, List<JsonNode>> entities = new LinkedHashMap<>();
     int rows = entities(present(root.get("entities")), limits, entities);
-    return new OnlineFeaturesRequest(features, service, entities, fullNames, rows);
+    Map<String, List<JsonNode>> context =
+        requestContext(present(root.get("request_context")), rows);
+    return new OnlineFeaturesRequest(features, service, entities, fullNames, rows, context);
+  }
+
+  /** The request context's lists, each one value per entity row. */
+  private static Map<String, List<JsonNode>> requestContext(JsonNode node, int rows) {
+    if (node == null) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw RequestRejection.badRequest(
+          "request_context",
+          JsonText.of(node),
+          "request_context must map each request field to a list of values, one per entity row,"
+              + " got "
+              + JsonText.kind(node)
+              + " (e.g. {\"amount\": [19.99]})");
+    }
+    Map<String, List<JsonNode>> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String field = "request_context." + JsonText.clip(e.getKey());
+      JsonNode values = e.getValue();
+      if (!values.isArray()) {
+        throw RequestRejection.badRequest(
+            field,
+            JsonText.of(values),
+            field
+                + " must be a list of values, one per entity row, got "
+                + JsonText.kind(values)
+                + " (e.g. [19.99])");
+      }
+      if (values.size() != rows) {
+        throw RequestRejection.badRequest(
+            field,
+            Integer.toString(values.size()),
+            field
+                + " has "
+                + values.size()
+                + " values but there are "
+                + rows
+                + " entity rows (give one value per entity row, null for none)");
+      }
+      List<JsonNode> list = new ArrayList<>(values.size());
+      values.forEach(list::add);
+      out.put(e.getKey(), List.copyOf(list));
+    }
+    return out;
   }
 
   private static JsonNode present(JsonNode node) {
@@ -266,10 +317,10 @@ public record OnlineFeaturesRequest(
                 + rows
                 + " (every join key needs one value per entity row)");
       }
+      // Values are checked when the request is resolved: a column may be request data (numbers,
+      // nulls) rather than a join key.
       List<JsonNode> list = new ArrayList<>(values.size());
-      for (int i = 0; i < values.size(); i++) {
-        list.add(checkEntityValue(field, i, values.get(i)));
-      }
+      values.forEach(list::add);
       out.put(key, List.copyOf(list));
       if (rows < 0) {
         rows = values.size();
@@ -280,7 +331,7 @@ public record OnlineFeaturesRequest(
   }
 
   /** Checks value {@code i} of {@code list}; the field an error names is {@code list[i]}. */
-  private static JsonNode checkEntityValue(String list, int i, JsonNode v) {
+  static JsonNode checkEntityValue(String list, int i, JsonNode v) {
     if (v.isTextual()) {
       String s = v.textValue();
       if (s.isEmpty()) {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.gateway.online.RowKey;
 import io.freshet.plan.Catalog;
+import io.freshet.plan.OnDemandPlan;
 import io.freshet.plan.ViewPlan;
 import io.freshet.storage.EntityKey;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +27,19 @@ public final class OnlineQuery {
   private final FeatureColumns columns;
   private final List<RowKey> keys;
   private final int[][] keyIndex;
+  private final RequestData requestData;
 
   private OnlineQuery(
-      OnlineFeaturesRequest request, FeatureColumns columns, List<RowKey> keys, int[][] keyIndex) {
+      OnlineFeaturesRequest request,
+      FeatureColumns columns,
+      List<RowKey> keys,
+      int[][] keyIndex,
+      RequestData requestData) {
     this.request = request;
     this.columns = columns;
     this.keys = keys;
     this.keyIndex = keyIndex;
+    this.requestData = requestData;
   }
 
   /**
@@ -53,6 +61,11 @@ public final class OnlineQuery {
                 "feature_service",
                 400);
     Map<String, List<JsonNode>> entities = request.entities();
+    OnDemandPlan onDemand = columns.onDemand();
+    Set<String> requestFields = new HashSet<>();
+    if (onDemand != null) {
+      onDemand.requestFields().forEach(f -> requestFields.add(f.name()));
+    }
     Set<String> used = new LinkedHashSet<>();
     for (ViewPlan plan : columns.views()) {
       for (String joinKey : plan.source().keyFields()) {
@@ -73,8 +86,14 @@ public final class OnlineQuery {
         used.add(joinKey);
       }
     }
+    for (String joinKey : used) {
+      List<JsonNode> values = entities.get(joinKey);
+      for (int i = 0; i < values.size(); i++) {
+        OnlineFeaturesRequest.checkEntityValue("entities." + joinKey, i, values.get(i));
+      }
+    }
     for (String given : entities.keySet()) {
-      if (!used.contains(given)) {
+      if (!used.contains(given) && !requestFields.contains(given)) {
         throw new RequestRejection(
             400,
             "unknown_join_key",
@@ -110,7 +129,34 @@ public final class OnlineQuery {
         keyIndex[v][r] = at;
       }
     }
-    return new OnlineQuery(request, columns, List.copyOf(keys), keyIndex);
+    RequestData data =
+        onDemand == null || onDemand.isEmpty() ? null : RequestData.read(onDemand, request);
+    return new OnlineQuery(request, columns, List.copyOf(keys), keyIndex, data);
+  }
+
+  /**
+   * The on-demand values of entity row {@code row}, one per {@link OnDemandPlan#outputs()}, from
+   * the stored inputs read for the row ({@code storedValue(inputIndex)}) and the request instant.
+   */
+  public Object[] onDemand(int row, java.util.function.IntFunction<Object> storedValue, long at) {
+    OnDemandPlan plan = columns.onDemand();
+    List<FeatureColumns.Column> inputs = columns.inputs();
+    return plan.evaluate(
+        ref -> {
+          for (int i = 0; i < inputs.size(); i++) {
+            if (plan.inputs().get(i).equals(ref)) {
+              return storedValue.apply(i);
+            }
+          }
+          return null;
+        },
+        name -> requestData.value(name, row),
+        at);
+  }
+
+  /** Whether the answer has on-demand columns. */
+  public boolean hasOnDemand() {
+    return requestData != null;
   }
 
   public OnlineFeaturesRequest request() {

@@ -105,7 +105,7 @@ class FeastJsonTest {
           reads.add(new RowRead(key, found(key, random, readMicros), null, at));
         }
       }
-      byte[] streamed = FeastJson.write(query, reads).getBytes();
+      byte[] streamed = FeastJson.write(query, reads, 0L).getBytes();
       byte[] tree = JsonResponses.bytes(tree(query, reads));
       assertThat(new String(streamed, StandardCharsets.UTF_8))
           .isEqualTo(new String(tree, StandardCharsets.UTF_8));

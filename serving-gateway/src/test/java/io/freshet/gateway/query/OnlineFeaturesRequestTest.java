@@ -80,17 +80,6 @@ class OnlineFeaturesRequestTest {
         "features[1]: 'vf' is not a feature reference (write view:feature, e.g."
             + " user_activity:event_count_1h)");
     assertRejected(
-        "{\"features\": [\"v:f\"], \"entities\": {\"user_id\": [\"a\", 1.5]}}",
-        "entities.user_id[1]",
-        "1.5",
-        "entities.user_id[1] must be a string or an integer, got a number");
-    assertRejected(
-        "{\"features\": [\"v:f\"], \"entities\": {\"user_id\": [\"\\ud800x\"]}}",
-        "entities.user_id[0]",
-        "\"\uFFFDx\"",
-        "entities.user_id[0] holds a lone UTF-16 surrogate at index 0, which is not text (send"
-            + " valid Unicode)");
-    assertRejected(
         "{\"features\": [\"v:f\"], \"entities\": {\"a\": [\"x\", \"y\"], \"b\": [\"x\"]}}",
         "entities.b",
         "1",
@@ -102,11 +91,27 @@ class OnlineFeaturesRequestTest {
         "full_feature_names",
         "\"yes\"",
         "full_feature_names must be true or false, got a string");
+    // Unknown top-level fields are ignored, as Feast ignores them: the fault is the missing one.
     assertRejected(
         "{\"features\": [\"v:f\"], \"entity\": {}}",
-        "entity",
-        "{}",
-        "unknown field 'entity' (fields: features, feature_service, entities, full_feature_names)");
+        "entities",
+        "",
+        "entities is missing (map each join key to a list of values, e.g. {\"user_id\":"
+            + " [\"user_42\"]})");
+    assertRejected(
+        "{\"features\": [\"v:f\"], \"entities\": {\"user_id\": [\"a\"]}, \"request_context\":"
+            + " {\"amount\": [1, 2]}}",
+        "request_context.amount",
+        "2",
+        "request_context.amount has 2 values but there are 1 entity rows (give one value per"
+            + " entity row, null for none)");
+    assertRejected(
+        "{\"features\": [\"v:f\"], \"entities\": {\"user_id\": [\"a\"]}, \"request_context\":"
+            + " [1]}",
+        "request_context",
+        "[1]",
+        "request_context must map each request field to a list of values, one per entity row,"
+            + " got a list (e.g. {\"amount\": [19.99]})");
   }
 
   @Test
@@ -138,6 +143,20 @@ class OnlineFeaturesRequestTest {
         "unknown_join_key",
         "entities.driver_id",
         "entities.driver_id is not a join key of the requested views (join keys: [user_id])");
+    // Entity values are checked once the join keys are known: other columns may be request data.
+    assertUnresolved(
+        "{\"features\": [\"user_activity:revenue_1h\"], \"entities\": {\"user_id\": [\"a\","
+            + " 1.5]}}",
+        "bad_request",
+        "entities.user_id[1]",
+        "entities.user_id[1] must be a string or an integer, got a number");
+    assertUnresolved(
+        "{\"features\": [\"user_activity:revenue_1h\"], \"entities\": {\"user_id\":"
+            + " [\"\\ud800x\"]}}",
+        "bad_request",
+        "entities.user_id[0]",
+        "entities.user_id[0] holds a lone UTF-16 surrogate at index 0, which is not text (send"
+            + " valid Unicode)");
   }
 
   @Test

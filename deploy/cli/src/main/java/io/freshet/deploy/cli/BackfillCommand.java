@@ -10,6 +10,7 @@ import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
+import io.freshet.flink.source.PostgresEvents;
 import io.freshet.offline.OfflineSession;
 import io.freshet.offline.OfflineStoreException;
 import io.freshet.offline.OfflineTable;
@@ -22,6 +23,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -52,8 +54,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs views over historical events, writing their offline tables.",
       "",
-      "Reads a file (or folder) of JSON lines, or a bounded time range of each view's Kafka topic,"
-          + " in Flink's batch mode through the same decoder, window operator and sinks as the"
+      "Reads a file (or folder) of JSON lines, a bounded time range of each view's Kafka topic, or"
+          + " a Postgres table or SELECT of events (one row per event, read with Flink's JDBC"
+          + " connector; each row goes through the view's decoder like a JSON event), in Flink's batch mode through the same decoder, window operator and sinks as the"
           + " streaming job, so the rows equal the stream's for the same events. A window the"
           + " offline table already holds with other values gets a new version (the old one is"
           + " kept for training sets built earlier); equal rows add nothing, so a backfill can be"
@@ -105,17 +108,28 @@ final class BackfillCommand implements Callable<Integer> {
   String kafka;
 
   @Option(
+      names = "--from-postgres",
+      paramLabel = "<table or select>",
+      description =
+          "Read events from this Postgres table or SELECT in the --pg-url database, one row per"
+              + " event, columns named like the view's event fields (key, event time as"
+              + " timestamptz or epoch ms, others); with --from/--to, by event time.")
+  String fromPostgres;
+
+  @Option(
       names = "--from",
       paramLabel = "<instant>",
       description =
           "Start of the Kafka range, by record timestamp, e.g. 2026-11-01T00:00:00Z (default: the"
-              + " earliest offsets).")
+              + " earliest offsets); with --from-postgres, the first event time read.")
   String from;
 
   @Option(
       names = "--to",
       paramLabel = "<instant>",
-      description = "End of the Kafka range (exclusive), by record timestamp.")
+      description =
+          "End of the Kafka range (exclusive), by record timestamp; with --from-postgres, the"
+              + " event time the read stops before.")
   String to;
 
   @Option(
@@ -167,9 +181,21 @@ final class BackfillCommand implements Callable<Integer> {
     this.env = env;
   }
 
-  /** Where the history is read from, settled before anything runs. */
-  /** Where the history is: a file of JSON lines, or a Kafka range ending at {@code to}. */
-  private record Source(String input, String kafka, Instant from, Instant to, String description) {}
+  /**
+   * Where the history is: a file of JSON lines, a Kafka range ending at {@code to}, or a Postgres
+   * table or query.
+   */
+  private record Source(
+      String input,
+      String kafka,
+      Instant from,
+      Instant to,
+      String description,
+      PostgresEvents postgres) {
+    Source(String input, String kafka, Instant from, Instant to, String description) {
+      this(input, kafka, from, to, description, null);
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -194,6 +220,9 @@ final class BackfillCommand implements Callable<Integer> {
     Source source = source(flinkSetting != null);
     Setting pgSetting = pg.resolve(env);
     Setting redisSetting = online ? redis.resolve(env) : null;
+    if (source.postgres() != null) {
+      checkPostgresEvents(source.postgres(), pgSetting, plans);
+    }
     Installation installation =
         jobJar == null || flinkSetting == null ? Installation.fromSystemProperties() : null;
     Path jar =
@@ -220,7 +249,8 @@ final class BackfillCommand implements Callable<Integer> {
                 source.to(),
                 pgSetting.value(),
                 redisSetting != null,
-                redisSetting == null ? null : redisSetting.value())
+                redisSetting == null ? null : redisSetting.value(),
+                source.postgres() == null ? null : source.postgres().relation())
             .format();
 
     Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
@@ -299,6 +329,21 @@ final class BackfillCommand implements Callable<Integer> {
   }
 
   private Source source(boolean onCluster) {
+    if (fromPostgres != null) {
+      if (input != null || kafka != null) {
+        throw new UsageException(
+            "--from-postgres reads a Postgres table; --input reads a file and --kafka a topic:"
+                + " give one of them");
+      }
+      Instant start = from == null ? null : instant(from, "--from");
+      Instant end = to == null ? null : instant(to, "--to");
+      try {
+        PostgresEvents events = new PostgresEvents(fromPostgres, start, end);
+        return new Source(null, null, start, end, events.describe(), events);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--from-postgres: " + e.getMessage(), e);
+      }
+    }
     if (input != null) {
       if (kafka != null || from != null || to != null) {
         throw new UsageException(
@@ -325,7 +370,7 @@ final class BackfillCommand implements Callable<Integer> {
     if (to == null) {
       throw new UsageException(
           "say where the history is: --input events.jsonl, or --kafka <bootstrap> --to <instant>"
-              + " [--from <instant>]");
+              + " [--from <instant>], or --from-postgres <table or select>");
     }
     Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
     if (kafkaSetting == null) {
@@ -350,6 +395,20 @@ final class BackfillCommand implements Callable<Integer> {
             + " up to "
             + end
             + " (record timestamps)");
+  }
+
+  /** The events' relation exists and has each view's key and event-time columns. */
+  private static void checkPostgresEvents(PostgresEvents events, Setting pg, List<ViewPlan> plans) {
+    for (ViewPlan p : plans) {
+      try {
+        events.check(pg.value(), p);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--from-postgres: " + e.getMessage(), e);
+      } catch (SQLException e) {
+        throw OfflineTableChecks.unreachable(
+            pg, new OfflineStoreException(e.getMessage(), e.getSQLState(), e));
+      }
+    }
   }
 
   private static Instant instant(String text, String flag) {

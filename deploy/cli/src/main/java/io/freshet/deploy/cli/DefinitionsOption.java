@@ -24,6 +24,33 @@ final class DefinitionsOption {
   }
 
   /** The plans of {@code views} in {@code definitions}; an unknown view is a usage error. */
+  /**
+   * The plans the streaming job runs: the named views, which must read Kafka, or every view over
+   * Kafka when none is named. Table-sourced views are loaded by {@code freshet materialize}.
+   */
+  static List<ViewPlan> streamedPlans(Definitions definitions, List<String> views) {
+    List<ViewPlan> plans = plans(definitions, views);
+    for (ViewPlan p : plans) {
+      if (p.tableSourced() && !views.isEmpty()) {
+        throw new UsageException(
+            "view '"
+                + p.name()
+                + "' reads table "
+                + p.tableSource().label()
+                + ", not Kafka: load it with `freshet materialize --view "
+                + p.name()
+                + "` instead");
+      }
+    }
+    List<ViewPlan> streamed = plans.stream().filter(p -> !p.tableSourced()).toList();
+    if (streamed.isEmpty()) {
+      throw new UsageException(
+          "no view reads Kafka, so there is no streaming job to run (table-sourced views are"
+              + " loaded with `freshet materialize --view <view>`)");
+    }
+    return streamed;
+  }
+
   static List<ViewPlan> plans(Definitions definitions, List<String> views) {
     try {
       return definitions.plans(views.stream().map(String::strip).toList());

@@ -16,6 +16,7 @@ import io.freshet.deploy.stack.SupervisedJob;
 import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
+import io.freshet.examples.UserProfile;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TileTable;
 import io.freshet.plan.Catalog;
@@ -75,7 +76,7 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class DemoCommand implements Callable<Integer> {
-  static final List<String> VIEWS = List.of("user_activity", "user_activity_live");
+  static final List<String> VIEWS = List.of("user_activity", "user_activity_live", "user_lifetime");
   static final Duration HISTORY = Duration.ofMinutes(70);
   private static final Duration MAX_STOP_TIME = Duration.ofMinutes(3);
 
@@ -328,6 +329,10 @@ final class DemoCommand implements Callable<Integer> {
             history.size(), Durations.format(HISTORY), users, formatRate(eventsPerSecond)),
         t);
 
+    if (catalog.find(UserProfile.VIEW) != null) {
+      DemoProfiles.start(
+          out, teardown, setup, defs, stack.pg().jdbcUrl(), stack.redis().url(), seed, users);
+    }
     printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), bootstrap, started, workDir);
     stop.interruptOnSignal(null);
     watch(out, stop, rest, supervisedJob::id, gateway.port(), user, started, previousVector);
@@ -364,7 +369,11 @@ final class DemoCommand implements Callable<Integer> {
         "No sample events for %s: the generator knows only the example views. Send your own"
             + " events to %s (one JSON object per line) with `freshet produce`, as above.%n",
         definitions.load().describe(),
-        views.stream().map(v -> v.source().topic()).distinct().toList());
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList());
     printGuideTail(
         out,
         views.stream().anyMatch(ViewPlan::requestTime)
@@ -390,6 +399,23 @@ final class DemoCommand implements Callable<Integer> {
     printGuideHead(out, started, flinkUri, gatewayUri);
     out.printf("  Features        curl %s/features/%s/%s%n", gatewayUri, main.name(), user);
     out.printf("                  curl %s/features/%s/%s%n", gatewayUri, live.name(), user);
+    if (catalog.find("user_lifetime") != null) {
+      out.printf(
+          "                  curl %s/features/user_lifetime/%s  (since the user was first seen)%n",
+          gatewayUri, user);
+    }
+    if (catalog.find(UserProfile.VIEW) != null) {
+      out.printf(
+          "                  curl %s/features/%s/%s  (from the table %s, loaded every minute)%n",
+          gatewayUri, UserProfile.VIEW, user, UserProfile.TABLE);
+    }
+    if (catalog.services().stream().anyMatch(svc -> svc.name().equals("checkout"))) {
+      out.printf(
+          "  Request data    curl -s %s/get-online-features -d '{\"feature_service\": \"checkout\","
+              + " \"entities\": {\"user_id\": [\"%s\"]}, \"request_context\": {\"amount\":"
+              + " [42.0]}}'%n",
+          gatewayUri, user);
+    }
     out.printf("  Offline table   %s in %s%n", table.qualifiedName(), pg.displayUrl());
     out.printf(
         "                  SELECT * FROM %s WHERE entity_key = '%s' ORDER BY feature_ts DESC"

@@ -25,6 +25,7 @@ import picocli.CommandLine.HelpCommand;
       ApplyCommand.class,
       SubmitCommand.class,
       BackfillCommand.class,
+      MaterializeCommand.class,
       ProduceCommand.class,
       TrainingSetCommand.class,
       VerifyCommand.class,

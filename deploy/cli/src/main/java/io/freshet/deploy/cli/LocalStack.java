@@ -19,6 +19,7 @@ import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Plan;
@@ -101,7 +102,12 @@ final class LocalStack {
     Setting flinkSetting = setup.flink();
     Path checkpoints = null;
     Catalog catalog = defs.catalog();
-    List<String> topics = views.stream().map(v -> v.source().topic()).distinct().toList();
+    List<String> topics =
+        views.stream()
+            .filter(v -> !v.tableSourced())
+            .map(v -> v.source().topic())
+            .distinct()
+            .toList();
 
     long t = System.nanoTime();
     PostgresEndpoint pg =
@@ -219,7 +225,9 @@ final class LocalStack {
     }
 
     t = System.nanoTime();
-    List<String> viewNames = views.stream().map(ViewPlan::name).toList();
+    // Table-sourced views are loaded by materialize, never by the streaming job.
+    List<String> viewNames =
+        views.stream().filter(v -> !v.tableSourced()).map(ViewPlan::name).toList();
     SupervisedJob supervisedJob =
         SupervisedJob.submit(
             rest,
@@ -241,6 +249,7 @@ final class LocalStack {
         SupervisedGateway.start(
             new GatewayConfig(gatewayPort, redis.url(), catalog)
                 .withViews(Registries.follow(registry))
+                .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
                 .withKafka(bootstrap));
     teardown.add("gateway", gateway::close);
     step(
@@ -248,7 +257,8 @@ final class LocalStack {
         "gateway",
         "http://localhost:"
             + gateway.port()
-            + " (serves every view applied to the registry; POST /push produces to "
+            + " (serves every view applied to the registry and the definitions' feature services;"
+            + " POST /push produces to "
             + bootstrap
             + ")",
         t);

@@ -37,6 +37,9 @@ final class OfflineTableChecks {
 
   /** How a view is served, for a person: "window ends" or "request time, tiles of 1m". */
   static String serving(ViewPlan p) {
+    if (p.tableSourced()) {
+      return "row timestamps (loaded by freshet materialize)";
+    }
     return p.requestTime()
         ? "request time, tiles of " + Durations.format(Duration.ofMillis(p.tileMillis()))
         : "window ends";

@@ -2,18 +2,18 @@ package io.freshet.deploy.cli;
 
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
-import io.freshet.dsl.FeatureService;
+import io.freshet.dsl.Durations;
 import io.freshet.gateway.GatewayConfig;
 import io.freshet.gateway.GatewayServer;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.gateway.metrics.OtlpExport;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Registry;
 import io.freshet.storage.StoreUrls;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -64,6 +64,23 @@ final class ServeCommand implements Callable<Integer> {
               + " FRESHET_KAFKA; without either, POST /push answers 503).")
   String kafka;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "<url>",
+      description =
+          "Also push the gateway's meters over OTLP/HTTP to this collector URL, e.g."
+              + " http://otel-collector:4318/v1/metrics (default: FRESHET_OTLP_ENDPOINT; without"
+              + " either, only the Prometheus scrape at /metrics).")
+  String otlpEndpoint;
+
+  @Option(
+      names = "--otlp-step",
+      paramLabel = "<duration>",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "How often the OTLP export is sent (default: ${DEFAULT-VALUE}).")
+  Duration otlpStep;
+
   @Mixin DefinitionsOption definitions;
 
   @Option(
@@ -85,15 +102,6 @@ final class ServeCommand implements Callable<Integer> {
     this.env = env;
   }
 
-  private static Map<String, List<String>> services(Catalog catalog) {
-    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
-    for (FeatureService svc : catalog.services()) {
-      out.put(
-          svc.name(), svc.features().stream().map(FeatureService.FeatureRef::toString).toList());
-    }
-    return out;
-  }
-
   @Override
   public Integer call() throws Exception {
     Logging.toConsole();
@@ -103,11 +111,20 @@ final class ServeCommand implements Callable<Integer> {
     Catalog catalog = definitions.load().catalog();
     GatewayConfig config =
         new GatewayConfig(port, uri, catalog)
-            .withFeatureServices(FeatureServiceResolver.of(services(catalog)))
+            .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
             .withTokens(BearerTokens.fromEnvironment(env));
     Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
     if (kafkaSetting != null) {
       config = config.withKafka(kafkaSetting.value());
+    }
+    Setting otlpSetting =
+        Setting.resolve(otlpEndpoint, "--otlp-endpoint", "FRESHET_OTLP_ENDPOINT", env);
+    if (otlpSetting != null) {
+      try {
+        config = config.withOtlp(OtlpExport.to(otlpSetting.value()).every(otlpStep));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(otlpSetting.source() + ": " + e.getMessage(), e);
+      }
     }
     if (fromRegistry) {
       Registry registry = Registries.open(postgres.resolve(env));
@@ -138,6 +155,11 @@ final class ServeCommand implements Callable<Integer> {
           kafkaSetting == null
               ? "off (give --kafka or FRESHET_KAFKA to take events on POST /push)"
               : "POST /push produces to Kafka at " + kafkaSetting.value());
+      if (otlpSetting != null) {
+        out.printf(
+            "  metrics: /metrics, and OTLP to %s every %s%n",
+            otlpSetting.value(), Durations.format(otlpStep));
+      }
       out.println("Press Ctrl-C to stop.");
       out.flush();
       stop.await(null);

@@ -212,7 +212,7 @@ final class SubmitCommand implements Callable<Integer> {
     validateOptions();
     PrintWriter out = spec.commandLine().getOut();
     Definitions defs = definitions.load();
-    List<ViewPlan> plans = DefinitionsOption.plans(defs, views);
+    List<ViewPlan> plans = DefinitionsOption.streamedPlans(defs, views);
     Setting flinkSetting = flink.resolve(env);
     if (flinkSetting == null) {
       throw new UsageException(

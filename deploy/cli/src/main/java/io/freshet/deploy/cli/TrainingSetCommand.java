@@ -3,6 +3,7 @@ package io.freshet.deploy.cli;
 import io.freshet.deploy.definitions.Definitions;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
+import io.freshet.training.ParquetCompression;
 import io.freshet.training.TrainingSemantics;
 import io.freshet.training.TrainingSetBuilder;
 import io.freshet.training.TrainingSetManifest;
@@ -100,6 +101,14 @@ final class TrainingSetCommand implements Callable<Integer> {
   String output;
 
   @Option(
+      names = "--compression",
+      paramLabel = "<codec>",
+      description =
+          "How a Parquet output is compressed: zstd (the default), snappy, gzip or none. The"
+              + " set's content and checksum do not depend on it.")
+  String compression;
+
+  @Option(
       names = "--timestamp-column",
       defaultValue = TrainingSetRequest.DEFAULT_TIMESTAMP_COLUMN,
       paramLabel = "<column>",
@@ -154,6 +163,11 @@ final class TrainingSetCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     UUID rebuildId = rebuild == null ? null : rebuildId();
     TrainingSetRequest request = rebuildId == null ? request() : null;
+    if (rebuildId != null && output == null && compression != null) {
+      throw new UsageException(
+          "--compression needs --output <file.parquet>: a rebuild in place writes the recorded"
+              + " output as it was recorded");
+    }
     TrainingSetOutput rebuildOutput = rebuildId != null && output != null ? output(output) : null;
     Definitions defs = definitions.load();
     Setting pgSetting = pg.resolve(env);
@@ -285,16 +299,31 @@ final class TrainingSetCommand implements Callable<Integer> {
     return fullFeatureNames ? request.withFullFeatureNames() : request;
   }
 
-  private static TrainingSetOutput output(String text) {
+  private TrainingSetOutput output(String text) {
+    boolean parquet = text.toLowerCase(Locale.ROOT).endsWith(".parquet");
+    if (compression != null && !parquet) {
+      throw new UsageException(
+          "--compression "
+              + compression
+              + " applies to Parquet output only: name a file ending in"
+              + " .parquet with --output, or leave out --compression");
+    }
     try {
       if (text.startsWith(POSTGRES)) {
         return TrainingSetOutput.postgresTable(text.substring(POSTGRES.length()));
       }
+      if (parquet) {
+        return TrainingSetOutput.parquet(
+            Path.of(text),
+            compression == null ? ParquetCompression.ZSTD : ParquetCompression.parse(compression));
+      }
     } catch (IllegalArgumentException e) {
-      throw new UsageException("--output " + text + ": " + e.getMessage(), e);
-    }
-    if (text.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-      return TrainingSetOutput.parquet(Path.of(text));
+      throw new UsageException(
+          (compression != null && parquet ? "--compression " : "--output ")
+              + (compression != null && parquet ? compression : text)
+              + ": "
+              + e.getMessage(),
+          e);
     }
     return TrainingSetOutput.csv(Path.of(text));
   }

@@ -27,16 +27,20 @@ class ApplyCommandTest {
     Cli.Result first = Cli.run("apply", "--pg-url", pgUrl);
     assertThat(first.exitCode()).as(first.toString()).isZero();
     assertThat(first.out())
-        .contains("Definitions: the bundled examples, 2 views, 1 feature service(s)")
-        .contains("Plan: 2 new, 0 changed, 0 settings changed, 0 unchanged")
+        .contains("Definitions: the bundled examples, 4 views, 2 feature service(s)")
+        .contains("Plan: 4 new, 0 changed, 0 settings changed, 0 unchanged")
         .contains("+ user_activity: new, version 1")
         .contains("+ user_activity_live: new, version 1")
+        .contains("+ user_lifetime: new, version 1")
+        .contains(
+            "+ user_profile: new, version 1, loaded from freshet_examples.user_profile by freshet"
+                + " materialize")
         .contains("Registered in ");
 
     Cli.Result second = Cli.run("apply", "--pg-url", pgUrl);
     assertThat(second.exitCode()).as(second.toString()).isZero();
     assertThat(second.out())
-        .contains("Plan: 0 new, 0 changed, 0 settings changed, 2 unchanged")
+        .contains("Plan: 0 new, 0 changed, 0 settings changed, 4 unchanged")
         .contains("= user_activity: unchanged, version 1")
         .contains("Nothing to register: the registry already holds these definitions.");
   }

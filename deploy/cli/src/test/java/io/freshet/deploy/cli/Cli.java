@@ -40,16 +40,18 @@ final class Cli {
                     ? new SubmitCommand(env)
                     : cls == BackfillCommand.class
                         ? new BackfillCommand(env)
-                        : cls == ApplyCommand.class
-                            ? new ApplyCommand(env)
-                            : cls == VerifyCommand.class
-                                ? new VerifyCommand(env, Clock.systemUTC())
-                                : cls == ProduceCommand.class
-                                    ? new ProduceCommand(
-                                        env,
-                                        new ByteArrayInputStream(
-                                            stdin.getBytes(StandardCharsets.UTF_8)))
-                                    : null;
+                        : cls == MaterializeCommand.class
+                            ? new MaterializeCommand(env)
+                            : cls == ApplyCommand.class
+                                ? new ApplyCommand(env)
+                                : cls == VerifyCommand.class
+                                    ? new VerifyCommand(env, Clock.systemUTC())
+                                    : cls == ProduceCommand.class
+                                        ? new ProduceCommand(
+                                            env,
+                                            new ByteArrayInputStream(
+                                                stdin.getBytes(StandardCharsets.UTF_8)))
+                                        : null;
             return command != null ? cls.cast(command) : CommandLine.defaultFactory().create(cls);
           }
         };

@@ -42,7 +42,7 @@ class CliPiecesTest {
                 DemoCommand.VIEWS, "127.0.0.1:9092", "jdbc:postgresql://h/db", "redis://h:6379"))
         .containsExactly(
             "--views",
-            "user_activity,user_activity_live",
+            "user_activity,user_activity_live,user_lifetime",
             "--kafka",
             "127.0.0.1:9092",
             "--pg-url",
@@ -75,6 +75,7 @@ class CliPiecesTest {
                 "apply",
                 "submit",
                 "backfill",
+                "materialize",
                 "produce",
                 "training-set",
                 "verify",

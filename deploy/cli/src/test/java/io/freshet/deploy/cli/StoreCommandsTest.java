@@ -160,7 +160,7 @@ class StoreCommandsTest {
     assertThat(r.err())
         .startsWith(
             "freshet verify: unknown feature view 'nope': the bundled examples define"
-                + " [user_activity, user_activity_live]");
+                + " [user_activity, user_activity_live, user_lifetime, user_profile]");
   }
 
   @Test

@@ -163,6 +163,25 @@ class SubmitCommandTest {
   }
 
   @Test
+  void a_table_sourced_view_is_refused_with_what_loads_it() {
+    Cli.Result r =
+        Cli.runWithEnv(
+            Map.of(),
+            "submit",
+            "--views",
+            "user_profile",
+            "--flink",
+            "http://127.0.0.1:1",
+            "--kafka",
+            "k:9092");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith(
+            "freshet submit: view 'user_profile' reads table freshet_examples.user_profile, not"
+                + " Kafka: load it with `freshet materialize --view user_profile` instead");
+  }
+
+  @Test
   void an_unknown_view_is_refused_before_anything_is_contacted() {
     Cli.Result r =
         Cli.runWithEnv(
@@ -178,7 +197,7 @@ class SubmitCommandTest {
     assertThat(r.err())
         .startsWith(
             "freshet submit: unknown feature view 'user_activty': the bundled examples define"
-                + " [user_activity, user_activity_live] (name your own jar with --definitions)");
+                + " [user_activity, user_activity_live, user_lifetime, user_profile] (name your own jar with --definitions)");
   }
 
   @Test

@@ -131,6 +131,70 @@ class TrainingSetCommandTest {
   }
 
   @Test
+  void compression_is_chosen_for_parquet_and_refused_elsewhere() throws Exception {
+    Path labels = dir.resolve("labels.csv");
+    Files.writeString(
+        labels, "user_id,event_timestamp\nu1," + windowEnd.plus(Duration.ofMinutes(20)) + "\n");
+    java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+    for (String codec : List.of("none", "zstd", "SNAPPY", "gzip")) {
+      Path output = dir.resolve("train-" + codec + ".parquet");
+      Cli.Result r =
+          Cli.run(
+              "training-set",
+              "--labels",
+              labels.toString(),
+              "--features",
+              "user_activity:event_count_1h,user_activity:last_platform",
+              "--output",
+              output.toString(),
+              "--compression",
+              codec,
+              "--pg-url",
+              pgUrl);
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      files.put(codec, Files.readAllBytes(output));
+    }
+    // the codec is recorded in the file's footer, so each choice gives other bytes
+    assertThat(new java.util.HashSet<>(files.values().stream().map(Arrays::toString).toList()))
+        .hasSize(4);
+
+    Cli.Result unknown =
+        Cli.run(
+            "training-set",
+            "--labels",
+            labels.toString(),
+            "--features",
+            "user_activity:event_count_1h",
+            "--output",
+            dir.resolve("t.parquet").toString(),
+            "--compression",
+            "lz4",
+            "--pg-url",
+            pgUrl);
+    assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+    assertThat(unknown.err())
+        .contains(
+            "--compression lz4: unknown Parquet compression 'lz4' (use one of zstd, snappy, gzip,"
+                + " none)");
+    Cli.Result onCsv =
+        Cli.run(
+            "training-set",
+            "--labels",
+            labels.toString(),
+            "--features",
+            "user_activity:event_count_1h",
+            "--output",
+            dir.resolve("t.csv").toString(),
+            "--compression",
+            "zstd",
+            "--pg-url",
+            pgUrl);
+    assertThat(onCsv.exitCode()).as(onCsv.toString()).isEqualTo(2);
+    assertThat(onCsv.err()).contains("--compression zstd applies to Parquet output only");
+    assertThat(dir.resolve("t.csv")).doesNotExist();
+  }
+
+  @Test
   void as_served_values_of_a_window_end_view_never_served_online_take_final_values_counted()
       throws Exception {
     Path labels = dir.resolve("labels.csv");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.deploy.generator.EventGenerator;
 import io.freshet.deploy.generator.UserEvent;
 import io.freshet.testing.TestPostgres;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,6 +111,37 @@ class WrapperIT {
     assertThat(id.find()).as(built.out()).isTrue();
     byte[] original = Files.readAllBytes(output);
     assertThat(Files.readAllLines(output)).hasSize(1 + 3 * users.size());
+
+    // The Python client's helper runs the same command and loads the same rows.
+    Path client = Wrapper.script().getParent().getParent().getParent().resolve("clients/python");
+    ProcessBuilder python =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                String.join(
+                    "\n",
+                    "import csv, sys",
+                    "from freshet_client import training_set",
+                    "rows = training_set(sys.argv[1], features=sys.argv[3].split(','),"
+                        + " freshet=sys.argv[4], as_pandas=False)",
+                    "with open(sys.argv[2], newline='', encoding='utf-8') as f:",
+                    "    want = [{k: (v if v != '' else None) for k, v in r.items()}"
+                        + " for r in csv.DictReader(f)]",
+                    "assert rows == want, (len(rows), len(want), rows[:2], want[:2])",
+                    "print('python rows', len(rows))"),
+                labels.toString(),
+                output.toString(),
+                "user_activity:event_count_1h,user_activity:revenue_1h,user_activity:last_platform",
+                Wrapper.script().toString())
+            .redirectErrorStream(true);
+    python.environment().putAll(env);
+    python.environment().put("FRESHET_BUILD", "never");
+    python.environment().put("PYTHONPATH", client.toString());
+    python.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process p = python.start();
+    String pythonOut = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(pythonOut).isZero();
+    assertThat(pythonOut).contains("python rows " + 3 * users.size());
 
     Files.delete(output);
     Cli.Result rebuilt =

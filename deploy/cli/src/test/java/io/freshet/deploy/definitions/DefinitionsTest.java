@@ -28,7 +28,7 @@ class DefinitionsTest {
     assertThat(d.describe()).isEqualTo("the bundled examples");
     assertThat(d.catalog().plans())
         .extracting(ViewPlan::name)
-        .containsExactly("user_activity", "user_activity_live");
+        .containsExactly("user_activity", "user_activity_live", "user_lifetime", "user_profile");
   }
 
   @Test

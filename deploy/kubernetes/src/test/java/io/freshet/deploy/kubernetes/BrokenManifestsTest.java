@@ -134,7 +134,7 @@ class BrokenManifestsTest {
             GATEWAY,
             "key: tokens",
             "key: token",
-            "Secret freshet-gateway has no key 'token' (its keys: [pg-url, redis-url, tokens])"
+            "Secret freshet-gateway has no key 'token' (its keys: [kafka-bootstrap-servers, pg-url, redis-url, tokens])"
                 + " (did you mean tokens?)"),
         breakage(
             "auth switched off",
