@@ -141,7 +141,9 @@ public final class GatewayServer implements AutoCloseable {
               metrics,
               config.limits(),
               config.tokens(),
-              log);
+              log,
+              config.console(),
+              clock);
       // One server per event loop, all on one port: Vert.x spreads a port's connections over the
       // servers of one Vertx listening on it. A negative port makes them share one random port.
       int port = deploy(vertx, handler, config.port() == 0 ? -1 : config.port(), eventLoops);
