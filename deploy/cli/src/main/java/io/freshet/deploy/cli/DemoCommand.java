@@ -472,6 +472,9 @@ final class DemoCommand implements Callable<Integer> {
         Duration.between(started, Instant.now(clock)).toSeconds());
     out.printf("  Flink web UI    %s%n", flinkUri);
     out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    out.printf(
+        "  Console: %s/console  (views, freshness, staleness, rejected events, jobs, lookups)%n",
+        gatewayUri);
   }
 
   private void printGuideTail(PrintWriter out, String when) {

@@ -4,6 +4,7 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.JarRunRequest;
 import io.freshet.deploy.flink.JobDetails;
+import io.freshet.deploy.stack.ConsoleSources;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.FlinkSessionCluster;
 import io.freshet.deploy.stack.KafkaBroker;
@@ -250,7 +251,8 @@ final class LocalStack {
             new GatewayConfig(gatewayPort, redis.url(), catalog)
                 .withViews(Registries.follow(registry))
                 .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
-                .withKafka(bootstrap));
+                .withKafka(bootstrap)
+                .withConsole(ConsoleSources.of(pg.jdbcUrl(), rest)));
     teardown.add("gateway", gateway::close);
     step(
         out,
@@ -260,7 +262,7 @@ final class LocalStack {
             + " (serves every view applied to the registry and the definitions' feature services;"
             + " POST /push produces to "
             + bootstrap
-            + ")",
+            + "; console at /console)",
         t);
     supervisor.watch(gateway);
     supervisor.start();
