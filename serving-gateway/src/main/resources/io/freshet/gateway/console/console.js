@@ -72,10 +72,14 @@
     if (seconds === null || seconds === undefined) { return '–'; }
     var s = Math.abs(seconds);
     var sign = seconds < 0 ? '-' : '';
-    if (s < 60) { return sign + s.toFixed(s < 10 ? 1 : 0) + ' s'; }
+    if (s < 60) { return sign + (s < 10 && s % 1 !== 0 ? s.toFixed(1) : Math.round(s)) + ' s'; }
     if (s < 3600) { return sign + Math.floor(s / 60) + ' min ' + Math.floor(s % 60) + ' s'; }
     if (s < 86400) { return sign + Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min'; }
     return sign + Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
+  }
+
+  function shortTime(iso) {
+    return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
   }
 
   function bound(le) {
@@ -214,8 +218,8 @@
     lag.textContent = duration(f.lag_seconds);
     lag.className = f.lag_seconds === null ? '' : f.lag_seconds < 120 ? 'lag-ok' : f.lag_seconds < 3600 ? 'lag-warn' : 'lag-bad';
     meta(facts, [
-      ['newest window/tile end', f.newest_feature_ts],
-      ['newest commit', f.newest_commit_at ? f.newest_commit_at + ' (' + duration(f.commit_age_seconds) + ' ago)' : 'none yet'],
+      ['newest window/tile end', shortTime(f.newest_feature_ts)],
+      ['newest commit', f.newest_commit_at ? shortTime(f.newest_commit_at) + ' (' + duration(f.commit_age_seconds) + ' ago)' : 'none yet'],
       ['rows in it', f.rows_in_newest_commit],
       ['offline table', f.table],
       ['note', f.note]
@@ -283,7 +287,7 @@
       }, true);
     }
     r.samples.forEach(function (s) {
-      samples.appendChild(el('tr', null, el('td', null, s.received_at), el('td', null, s.kind),
+      samples.appendChild(el('tr', null, el('td', null, shortTime(s.received_at)), el('td', null, s.kind),
         el('td', null, s.reason), el('td', null, s.origin), el('td', null, s.payload === null ? '' : s.payload)));
     });
     if (r.samples.length === 0) { samples.appendChild(el('tr', null, el('td', { colspan: '5', className: 'unavailable' }, 'no rejected events'))); }
