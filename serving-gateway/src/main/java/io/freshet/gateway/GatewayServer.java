@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes: {@code POST /get-online-features} (Feast's feature-server API), {@code GET
  * /features/{view}/{entity}}, {@code GET /feature-services/{name}/{entity}}, {@code GET /health},
- * {@code GET /ready}, {@code GET /metrics}, {@code GET /openapi.json}; see {@link
- * GatewayRequestHandler} for the JSON they answer.
+ * {@code GET /ready}, {@code GET /metrics}, {@code GET /openapi.json}, and the console at {@code
+ * GET /console} with its JSON under {@code /console/api/}; see {@link GatewayRequestHandler} for
+ * the JSON they answer.
  *
  * <p>The views served can change while the gateway runs: from the configured {@link
  * io.freshet.gateway.catalog.CatalogSource}, polled in the background, or through {@link

@@ -44,8 +44,8 @@ import java.util.function.Supplier;
  * freshet_gateway_catalog_views                           views in the catalog served now
  * </pre>
  *
- * <p>{@code route} is a route's template name (never a raw path), so label values stay few.
- * Thread-safe.
+ * <p>{@code route} is a route's template name (never a raw path), so label values stay few. The
+ * console reads a view's staleness histogram back through {@link #staleness(String)}. Thread-safe.
  */
 public final class GatewayMetrics {
   private static final Duration[] LATENCY_BUCKETS = {
