@@ -13,11 +13,14 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.testing.TestRedis;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -325,6 +328,59 @@ class ConsoleRoutesTest {
       }
     }
     assertThat(after.path("p50_seconds").isNumber()).isTrue();
+  }
+
+  @Test
+  void the_staleness_buckets_are_those_prometheus_scrapes_and_the_quantiles_their_bounds() {
+    ViewPlan plan = fixture.gateway.catalog().orElseThrow().plan("user_activity");
+    long now = System.currentTimeMillis();
+    long[] agesMinutes = {1, 3, 3, 7, 20, 20, 20, 45, 90, 110};
+    for (int i = 0; i < agesMinutes.length; i++) {
+      fixture.table.write(
+          plan,
+          ActivityRows.of(
+              "stale_" + i, now - Duration.ofMinutes(agesMinutes[i]).toMillis(), 1, 0, 0.0));
+      assertThat(client.get("/features/user_activity/stale_" + i, AUTH).statusCode())
+          .isEqualTo(200);
+    }
+    JsonNode staleness =
+        json(client.get("/console/api/views/user_activity", AUTH)).path("staleness");
+    String scrape = client.get("/metrics", AUTH).body();
+
+    long count = staleness.path("count").asLong();
+    assertThat(count).isGreaterThanOrEqualTo(agesMinutes.length);
+    List<Double> bounds = new ArrayList<>();
+    for (JsonNode b : staleness.path("buckets")) {
+      double le = b.path("le_seconds").asDouble();
+      bounds.add(le);
+      Matcher m =
+          Pattern.compile(
+                  "freshet_gateway_feature_staleness_seconds_bucket\\{view=\"user_activity\",le=\""
+                      + Pattern.quote(Double.toString(le))
+                      + "\"\\} (\\S+)")
+              .matcher(scrape);
+      assertThat(m.find()).as("le %s in the scrape", le).isTrue();
+      assertThat(b.path("count").asLong())
+          .as("le %s", le)
+          .isEqualTo((long) Double.parseDouble(m.group(1)));
+    }
+    for (double q : new double[] {0.5, 0.99}) {
+      long rank = (long) Math.ceil(q * count);
+      Double expected = null;
+      for (JsonNode b : staleness.path("buckets")) {
+        if (b.path("count").asLong() >= rank) {
+          expected = b.path("le_seconds").asDouble();
+          break;
+        }
+      }
+      JsonNode actual = staleness.path(q == 0.5 ? "p50_seconds" : "p99_seconds");
+      if (expected == null) {
+        assertThat(actual.isNull()).isTrue();
+      } else {
+        assertThat(actual.asDouble()).as("q %s", q).isEqualTo(expected);
+      }
+    }
+    assertThat(bounds).isSorted();
   }
 
   private static long countAt(JsonNode buckets, double le) {
