@@ -26,12 +26,18 @@ import java.util.List;
  *
  * <p>Rejected events. The counts by kind and reason read the view's rows along the primary key's
  * prefix ({@code view_name}), never other views'; the newest events walk the index {@code
- * rejected_events__recent (view_name, received_at)} backwards. Reasons and payloads are cut to
- * {@link #TEXT_LIMIT} characters.
+ * rejected_events__recent (view_name, received_at)} backwards; all of it within {@link
+ * #REJECTED_BUDGET}. Reasons and payloads are cut to {@link #TEXT_LIMIT} characters.
  */
 public final class ViewHealth {
   /** How long the search for the newest window end may run. */
   public static final Duration FEATURE_TS_BUDGET = Duration.ofSeconds(2);
+
+  /**
+   * How long the reads of a view's rejected events may run together; Postgres cancels them after
+   * that (a view with millions of rejected events), and the error says so.
+   */
+  public static final Duration REJECTED_BUDGET = Duration.ofSeconds(4);
 
   /** The characters of a reason or payload returned at most. */
   public static final int TEXT_LIMIT = 2000;
@@ -225,6 +231,25 @@ public final class ViewHealth {
     if (!exists(c, RejectedEvents.TABLE)) {
       return new Rejected(0, List.of(), List.of());
     }
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL statement_timeout = " + REJECTED_BUDGET.toMillis());
+      }
+      Rejected r = readRejected(c, view, sampleLimit);
+      c.commit();
+      return r;
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
+    }
+  }
+
+  private static Rejected readRejected(Connection c, String view, int sampleLimit)
+      throws SQLException {
     long total;
     try (PreparedStatement s =
         c.prepareStatement(

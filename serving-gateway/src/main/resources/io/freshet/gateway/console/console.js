@@ -107,6 +107,13 @@
     return api('/console/api/catalog').then(function (catalog) {
       state.catalog = catalog;
       $('token-form').hidden = true;
+      var flink = $('flink-link');
+      if (typeof catalog.flink_rest === 'string' && /^https?:\/\//.test(catalog.flink_rest)) {
+        flink.href = catalog.flink_rest;
+        flink.hidden = false;
+      } else {
+        flink.hidden = true;
+      }
       renderViews();
       renderServices();
       renderTargets();
