@@ -2,6 +2,7 @@ package io.freshet.offline;
 
 import static io.freshet.dsl.Aggregation.count;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.dsl.Feature;
 import io.freshet.dsl.FeatureType;
@@ -190,6 +191,52 @@ class ViewHealthTest {
 
     assertThat(f.newestFeatureTs()).isEqualTo(Instant.ofEpochMilli(5_000));
     assertThat(f.rowsInNewestCommit()).isEqualTo(3);
+  }
+
+  @Test
+  void a_newest_window_not_found_within_the_budget_is_a_note_not_an_error() throws SQLException {
+    ViewPlan locked =
+        ViewPlan.of(
+            FeatureView.named("health_locked")
+                .source(CLICKS)
+                .feature(Feature.named("n").aggregate(count()).over(HOUR))
+                .build());
+    OfflineTable table = OfflineTable.of(locked);
+    try (Connection c = PostgresSessions.open(url, "test")) {
+      OfflineTables.ensure(c, table, PostgresSessions.dataSource(url, "test"));
+    }
+    // A transaction holding the table keeps the search waiting, as a table too large to read
+    // within the budget keeps it reading: either way the statement timeout ends it.
+    try (Connection holder = PostgresSessions.open(url, "test")) {
+      holder.setAutoCommit(false);
+      try (var s = holder.createStatement()) {
+        s.execute("LOCK TABLE " + table.qualifiedName() + " IN ACCESS EXCLUSIVE MODE");
+      }
+
+      ViewHealth.Freshness f = ViewHealth.freshness(url, locked);
+
+      assertThat(f.newestFeatureTs()).isNull();
+      assertThat(f.note())
+          .isEqualTo(
+              "the table is too large to find its newest window end within 2 s (no index orders"
+                  + " feature_ts); the newest commit is from the commit markers");
+      holder.rollback();
+    }
+  }
+
+  @Test
+  void rejected_events_not_read_within_the_budget_fail_with_postgres_reason() throws SQLException {
+    try (Connection holder = PostgresSessions.open(url, "test")) {
+      holder.setAutoCommit(false);
+      try (var s = holder.createStatement()) {
+        s.execute("LOCK TABLE " + RejectedEvents.TABLE + " IN ACCESS EXCLUSIVE MODE");
+      }
+
+      assertThatThrownBy(() -> ViewHealth.rejected(url, "rej_a", 5))
+          .isInstanceOf(OfflineStoreException.class)
+          .hasMessageContaining("statement timeout");
+      holder.rollback();
+    }
   }
 
   @Test
