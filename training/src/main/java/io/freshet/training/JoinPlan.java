@@ -20,11 +20,13 @@ final class JoinPlan {
   private final String jdbcUrl;
   private final int parallelism;
   private final int minEntitiesPerSlice;
+  private final TrainingSetProgress progress;
 
-  JoinPlan(String jdbcUrl, int parallelism, int minEntitiesPerSlice) {
+  JoinPlan(String jdbcUrl, int parallelism, int minEntitiesPerSlice, TrainingSetProgress progress) {
     this.jdbcUrl = jdbcUrl;
     this.parallelism = parallelism;
     this.minEntitiesPerSlice = minEntitiesPerSlice;
+    this.progress = progress;
   }
 
   /**
@@ -106,6 +108,11 @@ final class JoinPlan {
           if (slice.isEmpty()) {
             continue;
           }
+          long sliceLabels = 0;
+          for (AsOfJoin.Group g : slice.values()) {
+            sliceLabels += g.labels.length;
+          }
+          long counted = sliceLabels;
           tasks.add(
               pool.submit(
                   () -> {
@@ -118,6 +125,7 @@ final class JoinPlan {
                             jdbcUrl, served, asOf, range, slice, labels.timeMicros, out);
                       }
                     }
+                    progress.joined(counted);
                     return null;
                   }));
           what.add("view " + view.plan().name() + " from " + view.tableName());
