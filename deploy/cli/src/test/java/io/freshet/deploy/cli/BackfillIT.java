@@ -19,7 +19,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,66 @@ class BackfillIT {
             redisUrl);
     assertThat(verify.exitCode()).as(verify.toString()).isZero();
     assertThat(verify.out()).contains("user_activity: 20 entities checked").contains("all match");
+  }
+
+  @Test
+  void shows_events_read_as_a_bar_in_a_terminal_and_as_lines_in_a_pipe() throws Exception {
+    String pgUrl = TestPostgres.freshDatabase("cli_backfill_progress");
+    List<UserEvent> history =
+        new EventGenerator(11, 30).history(Instant.now(), Duration.ofMinutes(120), 3);
+    Path events = dir.resolve("events.jsonl");
+    Files.write(events, history.stream().map(UserEvent::toJson).toList());
+    int n = history.size();
+    String count = String.format(Locale.ROOT, "%,d", n);
+    assertThat(Cli.run("apply", "--pg-url", pgUrl).exitCode()).isZero();
+
+    Cli.Result bar = backfillWithProgress(events, pgUrl, "bar");
+    assertThat(bar.exitCode()).as(bar.toString()).isZero();
+    assertThat(bar.out()).contains("user_activity: ").doesNotContain("\r").doesNotContain("[#");
+    List<String> draws =
+        Arrays.stream(bar.err().split("[\r\n]"))
+            .filter(d -> d.startsWith("events read "))
+            .map(String::strip)
+            .toList();
+    assertThat(bar.err()).contains("\revents read [");
+    TrainingSetCommandTest.assertPercentagesRiseTo100(draws, bar.err());
+    assertThat(draws.get(draws.size() - 1))
+        .as(bar.err())
+        .matches(
+            "events read \\[#{20}\\] 100% "
+                + count
+                + "/"
+                + count
+                + " events  [\\d,]+ events/s  in \\d+:\\d\\d");
+
+    Cli.Result lines = backfillWithProgress(events, pgUrl, "lines");
+    assertThat(lines.exitCode()).as(lines.toString()).isZero();
+    assertThat(lines.out()).contains("user_activity: 0 rows written");
+    assertThat(lines.err()).doesNotContain("\r");
+    List<String> shown = lines.err().lines().filter(l -> l.startsWith("events read: ")).toList();
+    TrainingSetCommandTest.assertPercentagesRiseTo100(shown, lines.err());
+    assertThat(shown.get(shown.size() - 1))
+        .as(lines.err())
+        .matches(
+            "events read: done, " + count + " events \\(100%\\) in \\d+\\.\\d s, [\\d,]+ events/s");
+  }
+
+  private static Cli.Result backfillWithProgress(Path events, String pgUrl, String style) {
+    return Cli.run(
+        "backfill",
+        "--views",
+        "user_activity",
+        "--input",
+        events.toString(),
+        "--local",
+        "--pg-url",
+        pgUrl,
+        "--progress",
+        style,
+        "--progress-interval",
+        "200ms",
+        "--timeout",
+        "3m");
   }
 
   private static Cli.Result backfill(Path events, String pgUrl, String redisUrl) {
