@@ -11,6 +11,7 @@ import io.freshet.deploy.stack.ChildJvm;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.flink.source.PostgresEvents;
@@ -206,11 +207,28 @@ final class BackfillCommand implements Callable<Integer> {
     }
 
     /**
-     * The events each view's source reads, if known up front: the lines of a JSON-lines input this
-     * machine can read. A Kafka range's and a Postgres read's are not (their count shows).
+     * The events the views' sources read together, if known up front: the lines of a JSON-lines
+     * input this machine can read, once per view; the offsets of each view's topic in a Kafka range
+     * (control records of transactions take offsets too, so the share may end below 100%). A
+     * Postgres read's are not known (its count and rate show).
      */
-    long eventsPerSource() {
-      return input == null ? Progress.UNKNOWN : InputLines.count(Path.of(input));
+    long eventsTotal(List<ViewPlan> plans) {
+      if (input != null) {
+        long lines = InputLines.count(Path.of(input));
+        return lines == Progress.UNKNOWN ? lines : lines * plans.size();
+      }
+      if (kafka != null) {
+        long total = 0;
+        for (ViewPlan p : plans) {
+          long n = KafkaTopics.offsetsBetween(kafka, p.source().topic(), from, to);
+          if (n == Progress.UNKNOWN) {
+            return n;
+          }
+          total += n;
+        }
+        return total;
+      }
+      return Progress.UNKNOWN;
     }
   }
 
@@ -269,8 +287,8 @@ final class BackfillCommand implements Callable<Integer> {
             redisSetting != null,
             redisSetting == null ? null : redisSetting.value(),
             source.postgres() == null ? null : source.postgres().relation());
-    long perSource =
-        progressStyle == ProgressStyle.NONE ? Progress.UNKNOWN : source.eventsPerSource();
+    long eventsTotal =
+        progressStyle == ProgressStyle.NONE ? Progress.UNKNOWN : source.eventsTotal(plans);
 
     Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
     Map<ViewPlan, TileTableReads.Counts> tilesBefore = tileCounts(pgSetting, plans);
@@ -280,8 +298,8 @@ final class BackfillCommand implements Callable<Integer> {
       t = System.nanoTime();
       String where =
           flinkSetting == null
-              ? runLocally(installation, jobJarForDefs, args, progressStyle, perSource)
-              : runOnCluster(flinkSetting, jobJarForDefs, args.format(), perSource);
+              ? runLocally(installation, jobJarForDefs, args, progressStyle, eventsTotal)
+              : runOnCluster(flinkSetting, jobJarForDefs, args.format(), eventsTotal);
       Steps.step(out, "run", where, t);
     } finally {
       Steps.deleteQuietly(tmp);
@@ -444,7 +462,7 @@ final class BackfillCommand implements Callable<Integer> {
       Path jar,
       BackfillJobArguments args,
       ProgressStyle style,
-      long perSource)
+      long eventsTotal)
       throws IOException {
     Path dir = Files.createDirectories(installation.workDir().resolve("backfill"));
     String name = "backfill-" + LOG_NAME.format(Instant.now());
@@ -460,7 +478,7 @@ final class BackfillCommand implements Callable<Integer> {
     Path restFile = style == ProgressStyle.NONE ? null : dir.resolve(name + ".rest");
     BackfillProgress reader =
         new BackfillProgress(
-            () -> restEndpoint(restFile), null, perSource, () -> deleteQuietly(restFile));
+            () -> restEndpoint(restFile), null, eventsTotal, () -> deleteQuietly(restFile));
     try (ProgressTicker ticker =
         progress.start(spec.commandLine().getErr(), restFile == null ? List::of : reader::poll)) {
       ChildJvm.run(
@@ -497,7 +515,7 @@ final class BackfillCommand implements Callable<Integer> {
     }
   }
 
-  private String runOnCluster(Setting flinkSetting, Path jar, List<String> args, long perSource) {
+  private String runOnCluster(Setting flinkSetting, Path jar, List<String> args, long eventsTotal) {
     FlinkRestClient rest = new FlinkRestClient(URI.create(flinkSetting.value()));
     String jarId = rest.uploadJar(jar);
     try {
@@ -505,7 +523,7 @@ final class BackfillCommand implements Callable<Integer> {
           rest.runJar(
               jarId,
               new JarRunRequest(JobContract.BACKFILL_JOB_CLASS, args, parallelism, null, false));
-      BackfillProgress reader = new BackfillProgress(rest::baseUri, jobId, perSource, () -> {});
+      BackfillProgress reader = new BackfillProgress(rest::baseUri, jobId, eventsTotal, () -> {});
       try (ProgressTicker ticker = progress.start(spec.commandLine().getErr(), reader::poll)) {
         rest.awaitFinished(jobId, timeout);
       }

@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
  * Reads a backfill's progress from the REST endpoint of the Flink that runs it, a cluster's or a
  * local run's, the same way: the events read are the records the job's source vertices handed on
  * ({@code write-records}: each event once, decoded or rejected), summed over the sources (one per
- * view). The share done is known when the size of each source is ({@link #perSource}): the lines of
- * a JSON-lines input. Once the job has ended, the last reading stands and {@code onEnded} runs (a
- * local run's endpoint may then go).
+ * view). The share done is known when the events in all are known up front: the lines of a
+ * JSON-lines input (read once per view), or the offsets of each view's Kafka range. Once the job
+ * has ended, the last reading stands and {@code onEnded} runs (a local run's endpoint may then go).
  *
  * <p>Polled by one thread at a time ({@link io.freshet.deploy.progress.ProgressTicker}).
  */
@@ -26,7 +26,7 @@ final class BackfillProgress {
 
   private final Supplier<URI> endpoint;
   private final String knownJobId;
-  private final long perSource;
+  private final long total;
   private final Runnable onEnded;
 
   private FlinkRestClient client;
@@ -37,14 +37,14 @@ final class BackfillProgress {
   /**
    * @param endpoint the REST endpoint, or null while it is not known yet (a local run starting)
    * @param jobId the job's id, or null for the only job the endpoint knows (a local run's)
-   * @param perSource the events each source reads, or {@link Progress#UNKNOWN}
+   * @param total the events all sources read together, or {@link Progress#UNKNOWN}
    * @param onEnded what to do once the job ended and its final counts were read
    */
-  BackfillProgress(Supplier<URI> endpoint, String jobId, long perSource, Runnable onEnded) {
+  BackfillProgress(Supplier<URI> endpoint, String jobId, long total, Runnable onEnded) {
     this.endpoint = endpoint;
     this.knownJobId = jobId;
     this.jobId = jobId;
-    this.perSource = perSource;
+    this.total = total;
     this.onEnded = onEnded;
   }
 
@@ -69,10 +69,17 @@ final class BackfillProgress {
     }
     JobRecords job = client.records(jobId);
     List<VertexRecords> sources = job.sources();
+    if (sources.isEmpty()) {
+      return last;
+    }
     long done = sources.stream().mapToLong(VertexRecords::recordsOut).sum();
-    long total = perSource == Progress.UNKNOWN ? Progress.UNKNOWN : perSource * sources.size();
-    Progress p =
+    // the sources' counts are final once each source vertex finished: in batch mode that is
+    // before the windows fire and the sinks write
+    boolean read =
         "FINISHED".equals(job.state())
+            || sources.stream().allMatch(v -> "FINISHED".equals(v.status()));
+    Progress p =
+        read
             ? Progress.finished(TASK, UNIT, done, total)
             : Progress.running(TASK, UNIT, done, total);
     if (sources.size() > 1) {

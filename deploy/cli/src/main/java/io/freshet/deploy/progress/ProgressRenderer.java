@@ -18,9 +18,10 @@ import java.util.function.LongSupplier;
  *   events read: done, 2,315,000 events (100%) in 48.0 s, 48,192 events/s
  * </pre>
  *
+ * The rate is the count over the time until it last grew, so a count that stopped (a source done
+ * while the job still writes) keeps the rate it was read at; the ETA is what is left at that rate.
  * A task of unknown size shows its count and rate, and a share and ETA only when the share done is
- * known otherwise ({@link Progress#share()}). The rate is the task's average since it was first
- * shown; the ETA is what is left at that rate. A count on screen never goes back, even if a later
+ * known otherwise ({@link Progress#share()}). A count on screen never goes back, even if a later
  * reading is lower. Time comes from an injected clock, so tests draw with time of their own. Not
  * thread-safe: {@link ProgressTicker} calls it from one thread at a time.
  */
@@ -36,6 +37,7 @@ public final class ProgressRenderer {
   private long taskStart;
   private long lastLine;
   private long shown;
+  private long lastIncrease;
   private double shownShare;
   private int lastWidth;
   private boolean barOpen;
@@ -97,7 +99,7 @@ public final class ProgressRenderer {
           p.unit(),
           p.shareKnown() ? " (" + percent(p).strip() + ")" : "",
           nanos / 1e9,
-          count(rate(shown, nanos)),
+          count(rate(shown, rateNanos(nanos))),
           p.unit(),
           detail(p));
       out.flush();
@@ -122,8 +124,12 @@ public final class ProgressRenderer {
       shown = 0;
       shownShare = 0;
       lastWidth = 0;
+      lastIncrease = now;
     }
-    shown = Math.max(shown, p.done());
+    if (p.done() > shown) {
+      shown = p.done();
+      lastIncrease = now;
+    }
     if (!p.totalKnown() && !Double.isNaN(p.share())) {
       shownShare = Math.max(shownShare, p.share());
     }
@@ -148,14 +154,16 @@ public final class ProgressRenderer {
       sb.append('/').append(count(p.total()));
     }
     sb.append(' ').append(p.unit());
-    if (nanos > 0 || end) {
-      sb.append(gap).append(count(rate(shown, nanos))).append(' ').append(p.unit()).append("/s");
+    long counting = rateNanos(nanos);
+    if (counting > 0 || end) {
+      sb.append(gap).append(count(rate(shown, counting))).append(' ').append(p.unit());
+      sb.append("/s");
     }
     double f = fraction(p);
     if (end) {
       sb.append(gap).append("in ").append(clock(nanos));
-    } else if (nanos > 0 && p.shareKnown() && f > 0 && f < 1) {
-      sb.append(gap).append("ETA ").append(clock((long) (nanos * (1 - f) / f)));
+    } else if (counting > 0 && p.shareKnown() && f > 0 && f < 1) {
+      sb.append(gap).append("ETA ").append(clock((long) (counting * (1 - f) / f)));
     }
     return sb.toString();
   }
@@ -194,6 +202,16 @@ public final class ProgressRenderer {
       return shownShare;
     }
     return p.total() == 0 ? 1 : Math.min(1, (double) shown / p.total());
+  }
+
+  /**
+   * The time the count took to reach what is shown: up to its last increase, so that a count that
+   * stopped (a source done while the job writes) keeps the rate it was read at; the whole {@code
+   * nanos} when it has not grown since the task was first shown.
+   */
+  private long rateNanos(long nanos) {
+    long counted = lastIncrease - taskStart;
+    return counted > 0 ? counted : nanos;
   }
 
   private static double rate(long done, long nanos) {
