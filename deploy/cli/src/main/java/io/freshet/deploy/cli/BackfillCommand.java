@@ -72,10 +72,11 @@ import picocli.CommandLine.Spec;
           + " was first served use the final values). --online does not apply to such a view;"
           + " `freshet restore-online` puts the tiles a read can still select online.",
       "",
-      "While it runs it shows, on standard error, the events the sources have read, their rate"
-          + " and, for a JSON-lines input (its lines counted before the run), the share done and"
-          + " the time left (--progress); read from Flink's REST API, a cluster's or the local"
-          + " run's own.",
+      "While it runs it shows, on standard error, the events the sources have read and their rate"
+          + " and, where the input's size is known up front (a JSON-lines input's lines, counted"
+          + " before the run; a Kafka range's offsets), the share done and the time left"
+          + " (--progress); read from Flink's REST API, a cluster's or the local run's own. A"
+          + " Postgres read's share is unknown.",
       "",
       "Runs on the Flink cluster named by --flink or FRESHET_FLINK (then --input must be a path"
           + " the TaskManagers can read), else in a local Flink in a child JVM (log in"

@@ -35,7 +35,9 @@ final class ProgressOption {
       names = "--progress-interval",
       converter = DurationConverter.class,
       paramLabel = "<duration>",
-      description = "How often a progress line is printed with --progress lines (default: 5s).")
+      description =
+          "How often a plain progress line is printed (--progress lines, or auto outside a"
+              + " terminal; default: 5s).")
   Duration interval;
 
   /** Whether the command runs in a terminal; tests put their own answer here. */
