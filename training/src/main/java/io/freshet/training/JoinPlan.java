@@ -112,20 +112,30 @@ final class JoinPlan {
           for (AsOfJoin.Group g : slice.values()) {
             sliceLabels += g.labels.length;
           }
-          long counted = sliceLabels;
+          long labelsInSlice = sliceLabels;
           tasks.add(
               pool.submit(
                   () -> {
+                    // counted entity by entity as rows stream in; the entities without any are
+                    // counted when the slice is done
+                    long[] counted = new long[1];
+                    java.util.function.LongConsumer joined =
+                        n -> {
+                          counted[0] += n;
+                          progress.joined(n);
+                        };
                     if (tiles != null) {
-                      TileReader.read(jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out);
+                      TileReader.read(
+                          jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out, joined);
                     } else {
-                      ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                      ViewReader.read(
+                          jdbcUrl, job, asOf, range, slice, labels.timeMicros, out, joined);
                       if (served != null) {
                         ServedReader.read(
                             jdbcUrl, served, asOf, range, slice, labels.timeMicros, out);
                       }
                     }
-                    progress.joined(counted);
+                    progress.joined(labelsInSlice - counted[0]);
                     return null;
                   }));
           what.add("view " + view.plan().name() + " from " + view.tableName());

@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link Stage#LABELS}: labels read. Their count is not known before the end; a CSV file's
  *       share read is known from its bytes read against its size, a label table's is not.
  *   <li>{@link Stage#JOIN}: rows joined, of as many as there are labels. Each view is read in
- *       slices of entities on several connections at once; a slice counts its labels when it has
- *       been read, and a row counts as joined once every view did (the lookups made, divided by the
- *       number of views).
+ *       slices of entities on several connections at once; an entity's labels count once its rows
+ *       have streamed past (for an as-served window-end view, in the first of its two reads), those
+ *       of entities without rows when their slice is done, and a row counts as joined once every
+ *       view did (the lookups made, divided by the number of views).
  *   <li>{@link Stage#WRITE}: rows written to the output, of as many as there are labels (for a
  *       Parquet file, the rows put in the file).
  * </ol>
