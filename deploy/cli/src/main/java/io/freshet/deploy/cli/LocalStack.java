@@ -20,6 +20,7 @@ import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
@@ -52,6 +53,7 @@ final class LocalStack {
    * @param kafkaClasspath null when {@code kafka} names a Kafka to use
    * @param pg null (look on the default port) or the configured Postgres; likewise redis, kafka,
    *     flink
+   * @param tokens the gateway's bearer tokens ({@code FRESHET_GATEWAY_TOKENS}), or disabled
    */
   record Setup(
       Path workDir,
@@ -61,7 +63,8 @@ final class LocalStack {
       Setting pg,
       Setting redis,
       Setting kafka,
-      Setting flink) {}
+      Setting flink,
+      BearerTokens tokens) {}
 
   /**
    * What runs once {@link #start} returns.
@@ -252,6 +255,7 @@ final class LocalStack {
                 .withViews(Registries.follow(registry))
                 .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
                 .withKafka(bootstrap)
+                .withTokens(setup.tokens())
                 .withConsole(ConsoleSources.of(pg.jdbcUrl(), rest)));
     teardown.add("gateway", gateway::close);
     step(

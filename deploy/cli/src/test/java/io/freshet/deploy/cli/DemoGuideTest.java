@@ -72,7 +72,7 @@ class DemoGuideTest {
                     && l.contains(TileTable.of(ViewPlan.of(UserActivity.liveView())).tableName()));
     assertThat(text).contains("Results reach Redis and Postgres at each checkpoint (every 1s).");
     assertThat(lines)
-        .anyMatch(l -> l.startsWith("  Console: http://localhost:18080/console "))
+        .anyMatch(l -> l.startsWith("  Console         http://localhost:18080/console "))
         .filteredOn(l -> l.contains("/console"))
         .hasSize(1);
   }
