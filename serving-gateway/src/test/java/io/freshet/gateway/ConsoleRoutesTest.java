@@ -43,6 +43,11 @@ class ConsoleRoutesTest {
   static final class FixedSource implements ConsoleSource {
     @Override
     public Freshness freshness(ViewPlan plan) {
+      if (plan.requestTime()) {
+        // the open tile ends after the commit that holds its events so far
+        return new Freshness(
+            "freshet.\"" + plan.name() + "\"", COMMITTED.plusSeconds(50), COMMITTED, 9L, null);
+      }
       return new Freshness("freshet.\"" + plan.name() + "\"", NEWEST, COMMITTED, 17L, null);
     }
 
@@ -247,6 +252,19 @@ class ConsoleRoutesTest {
     }
     assertThat(body.path("flink_rest").asText()).isEqualTo("http://flink.example:8081");
     assertThat(Instant.parse(body.path("loaded_at").asText())).isBeforeOrEqualTo(Instant.now());
+  }
+
+  @Test
+  void a_request_time_views_lag_runs_from_its_newest_commit_not_its_open_tiles_end() {
+    Instant before = Instant.now();
+    JsonNode f = json(client.get("/console/api/views/user_activity_live", AUTH)).path("freshness");
+    Instant after = Instant.now();
+    assertThat(f.path("newest_feature_ts").asText())
+        .isEqualTo(COMMITTED.plusSeconds(50).toString());
+    assertThat(f.path("lag_seconds").asDouble())
+        .isBetween(
+            (before.toEpochMilli() - COMMITTED.toEpochMilli()) / 1000.0,
+            (after.toEpochMilli() - COMMITTED.toEpochMilli()) / 1000.0);
   }
 
   @Test

@@ -397,7 +397,7 @@ final class ConsoleEndpoints {
     putInstant(n, "newest_feature_ts", f.newestFeatureTs());
     putInstant(n, "newest_commit_at", f.newestCommitAt());
     n.put("rows_in_newest_commit", f.rowsInNewestCommit());
-    putSeconds(n, "lag_seconds", f.newestFeatureTs(), now);
+    putLag(n, f, now);
     putSeconds(n, "commit_age_seconds", f.newestCommitAt(), now);
     n.put("note", f.note());
     return n;
@@ -472,6 +472,22 @@ final class ConsoleEndpoints {
 
   private static void putInstant(ObjectNode n, String field, Instant value) {
     n.put(field, value == null ? null : value.toString());
+  }
+
+  /**
+   * How far behind now the newest stored data is: from the newest window end, or, when that is
+   * later than the newest commit (a request-time view's open tile ends in the future), from the
+   * commit, up to which the tile's events were counted; never below 0.
+   */
+  private static void putLag(ObjectNode n, ConsoleSource.Freshness f, Instant now) {
+    Instant upTo = f.newestFeatureTs();
+    if (upTo != null && f.newestCommitAt() != null && f.newestCommitAt().isBefore(upTo)) {
+      upTo = f.newestCommitAt();
+    }
+    if (upTo != null && upTo.isAfter(now)) {
+      upTo = now;
+    }
+    putSeconds(n, "lag_seconds", upTo, now);
   }
 
   private static void putSeconds(ObjectNode n, String field, Instant from, Instant now) {

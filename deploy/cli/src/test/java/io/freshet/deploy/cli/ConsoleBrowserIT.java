@@ -41,6 +41,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -161,12 +162,14 @@ class ConsoleBrowserIT {
         wait.until(d -> text(browser, "rejected-samples").contains("user_id"));
         assertThat(browser.findElements(By.cssSelector("#rejected-chart canvas"))).isNotEmpty();
 
-        // Freshness: the newest window end the page names is the offline table's newest row.
+        // Freshness: the newest window end the page names is the offline table's newest row
+        // (written as 2026-12-03 10:05:00Z).
         wait.until(d -> !text(browser, "lag").equals("–"));
         wait.until(
             d -> {
               Instant newest = newestFeatureTs(pgUrl, table);
-              return newest != null && text(browser, "freshness").contains(newest.toString());
+              return newest != null
+                  && text(browser, "freshness").contains(newest.toString().replace('T', ' '));
             });
 
         // A view's row: the JSON answer and a curl line that gives the same answer when run.
@@ -205,11 +208,22 @@ class ConsoleBrowserIT {
             .contains("\"request_context\":{\"amount\":[42.5]}")
             .contains(gateway + "/get-online-features");
 
-        // Back to the view for the picture; nothing on the page shows the token.
-        new Select(browser.findElement(By.id("lookup-target"))).selectByValue("view:user_activity");
+        // The request-time view for the picture; nothing on the page shows the token.
+        browser.findElement(By.cssSelector("#views li[data-view='user_activity_live']")).click();
+        wait.until(d -> text(browser, "view-title").equals("user_activity_live"));
+        wait.until(d -> text(browser, "freshness").contains("newest window/tile end"));
+        // its open tile ends in the future; the lag runs from the newest commit
+        wait.until(d -> !text(browser, "lag").equals("–"));
+        assertThat(text(browser, "lag")).doesNotStartWith("-");
+        new Select(browser.findElement(By.id("lookup-target")))
+            .selectByValue("view:user_activity_live");
         lookUp(browser, user);
         wait.until(d -> text(browser, "lookup-json").startsWith("HTTP 200"));
         assertThat(browser.getPageSource()).doesNotContain(token);
+        wait.until(d -> !text(browser, "staleness-summary").contains("none served yet"));
+        browser.manage().window().setSize(new Dimension(1440, 1500));
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        wait.until(d -> text(browser, "lookup-json").startsWith("HTTP 200"));
         Files.createDirectories(SCREENSHOTS);
         Path screenshot = SCREENSHOTS.resolve("console.png");
         Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
