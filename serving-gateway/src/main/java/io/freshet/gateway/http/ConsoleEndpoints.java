@@ -322,27 +322,12 @@ final class ConsoleEndpoints {
 
   /** A view's freshness, staleness, rejected events and job. */
   void view(Exchange exchange, String rawView) {
-    String view;
-    try {
-      view = PathSegments.decode(rawView);
-    } catch (IllegalArgumentException e) {
-      throw RequestRejection.badRequest(
-          "view", rawView, "view path segment '" + rawView + "': " + e.getMessage());
-    }
+    String view = LookupEndpoints.decode("view", rawView);
     Optional<Catalog> served = handler.catalogOrAnswer(exchange);
     if (served.isEmpty()) {
       return;
     }
-    ViewPlan plan = served.get().find(view);
-    if (plan == null) {
-      List<String> known = served.get().plans().stream().map(ViewPlan::name).toList();
-      throw new RequestRejection(
-          404,
-          "unknown_view",
-          "view",
-          view,
-          "unknown feature view '" + view + "' (known views: " + known + ")");
-    }
+    ViewPlan plan = LookupEndpoints.knownView(served.get(), view);
     Future<ObjectNode> freshness = section(() -> freshnessJson(source.freshness(plan)));
     Future<ObjectNode> rejected = section(() -> rejectedJson(source.rejected(view, SAMPLE_LIMIT)));
     Future<ObjectNode> job = section(() -> jobJson(view, source.jobs()));

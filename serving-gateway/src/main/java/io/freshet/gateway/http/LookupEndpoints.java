@@ -64,16 +64,7 @@ final class LookupEndpoints {
     if (catalog.isEmpty()) {
       return;
     }
-    ViewPlan plan = catalog.get().find(view);
-    if (plan == null) {
-      List<String> known = catalog.get().plans().stream().map(ViewPlan::name).toList();
-      throw new RequestRejection(
-          404,
-          "unknown_view",
-          "view",
-          view,
-          "unknown feature view '" + view + "' (known views: " + known + ")");
-    }
+    ViewPlan plan = knownView(catalog.get(), view);
     checkEntity(entity, "GET /features/" + view + "/{entity}");
     handler.onContext(
         reader.read(plan, entity),
@@ -188,7 +179,27 @@ final class LookupEndpoints {
     }
   }
 
-  private static String decode(String field, String raw) {
+  /**
+   * The view of {@code catalog} named {@code view}.
+   *
+   * @throws RequestRejection 404 naming the views it knows
+   */
+  static ViewPlan knownView(Catalog catalog, String view) {
+    ViewPlan plan = catalog.find(view);
+    if (plan == null) {
+      List<String> known = catalog.plans().stream().map(ViewPlan::name).toList();
+      throw new RequestRejection(
+          404,
+          "unknown_view",
+          "view",
+          view,
+          "unknown feature view '" + view + "' (known views: " + known + ")");
+    }
+    return plan;
+  }
+
+  /** A decoded path segment; a malformed percent escape is a 400 naming {@code field}. */
+  static String decode(String field, String raw) {
     try {
       return PathSegments.decode(raw);
     } catch (IllegalArgumentException e) {

@@ -42,18 +42,11 @@ public final class RequestData {
         where = "entities";
       }
       if (column == null) {
-        throw new RequestRejection(
-            400,
-            "missing_request_field",
-            "request_context." + spec.name(),
-            "",
-            "feature service '"
-                + plan.service()
-                + "' needs request field '"
-                + spec.name()
-                + "' ("
-                + spec.type()
-                + "): add \""
+        throw missing(
+            plan,
+            spec,
+            "request_context.",
+            "add \""
                 + spec.name()
                 + "\": [...] to request_context (or to entities), one value per entity row");
       }
@@ -83,20 +76,7 @@ public final class RequestData {
       index.put(spec.name(), f);
       String text = parameter.apply(spec.name());
       if (text == null) {
-        throw new RequestRejection(
-            400,
-            "missing_request_field",
-            "query." + spec.name(),
-            "",
-            "feature service '"
-                + plan.service()
-                + "' needs request field '"
-                + spec.name()
-                + "' ("
-                + spec.type()
-                + "): add ?"
-                + spec.name()
-                + "=<value> to the URL");
+        throw missing(plan, spec, "query.", "add ?" + spec.name() + "=<value> to the URL");
       }
       values[f] = new Object[] {parsed(spec, "query." + spec.name(), text)};
     }
@@ -139,6 +119,23 @@ public final class RequestData {
         field,
         JsonText.clip(text),
         field + " must be " + expected + ", got '" + JsonText.clip(text) + "'");
+  }
+
+  private static RequestRejection missing(
+      OnDemandPlan plan, RequestFieldSpec spec, String where, String what) {
+    return new RequestRejection(
+        400,
+        "missing_request_field",
+        where + spec.name(),
+        "",
+        "feature service '"
+            + plan.service()
+            + "' needs request field '"
+            + spec.name()
+            + "' ("
+            + spec.type()
+            + "): "
+            + what);
   }
 
   /** The value of request field {@code name} at entity row {@code row}. */
