@@ -73,7 +73,7 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true", "7 true");
     assertThat(tables(url))
         .containsExactly(
             "applies",
@@ -131,15 +131,15 @@ class FreshetSchemaTest {
             "INSERT INTO "
                 + OFFLINE.qualifiedName()
                 + " (entity_key, feature_ts, \"n\") VALUES ('u1', now(), 4)"));
-    // the layout V2 to V4 keep, with V5's columns and V6's table added (both are idempotent)
-    execute(url, List.of(v5(), v6()));
+    // the layout V2 to V4 keep, with V5's columns, V6's table and V7's index added (all idempotent)
+    execute(url, List.of(v5(), v6(), v7()));
     List<String> layout = layout(url);
 
     FreshetSchema.migrate(url, "freshet-test");
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true", "7 true");
     assertThat(history(url, "training_schema_history")).containsExactly("0 true", "1 true");
     assertThat(layout(url)).isEqualTo(layout);
     for (String table :
@@ -176,7 +176,7 @@ class FreshetSchemaTest {
         .load()
         .migrate();
     execute(old, OLD_SINK_DDL);
-    execute(old, List.of(v5(), v6()));
+    execute(old, List.of(v5(), v6(), v7()));
     String fresh = TestPostgres.freshDatabase("schema_new_layout");
 
     FreshetSchema.migrate(fresh, "freshet-test");
@@ -193,7 +193,8 @@ class FreshetSchemaTest {
     FreshetSchema.migrate(url, "freshet-test");
 
     assertThat(history(url, "flyway_schema_history"))
-        .containsExactly("0 true", "1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
+        .containsExactly(
+            "0 true", "1 true", "2 true", "3 true", "4 true", "5 true", "6 true", "7 true");
   }
 
   /** Columns, types, defaults and index definitions of every fixed table in the schema. */
@@ -230,6 +231,11 @@ class FreshetSchemaTest {
   /** Migration V6, which only adds a table, as one script. */
   private static String v6() {
     return script("/db/migration/freshet/V6__table_loads.sql");
+  }
+
+  /** Migration V7, which only adds an index, as one script. */
+  private static String v7() {
+    return script("/db/migration/freshet/V7__rejected_events_recent.sql");
   }
 
   private static String script(String resource) {

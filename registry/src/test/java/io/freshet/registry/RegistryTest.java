@@ -76,7 +76,7 @@ class RegistryTest {
             strings(
                 "SELECT version || ' ' || success FROM freshet.flyway_schema_history"
                     + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true");
+        .containsExactly("1 true", "2 true", "3 true", "4 true", "5 true", "6 true", "7 true");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.freshet.gateway;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.CatalogSource;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
+import io.freshet.gateway.console.ConsoleSource;
 import io.freshet.gateway.metrics.OtlpExport;
 import io.freshet.online.OnlineClients;
 import io.freshet.online.OnlineStoreUri;
@@ -37,6 +38,8 @@ import java.util.Objects;
  *     it answers 503 saying how to turn it on
  * @param otlp where the gateway also pushes its meters over OTLP, or null (the default) for the
  *     Prometheus scrape at {@code /metrics} only
+ * @param console where the console at {@code /console} reads freshness, rejected events and job
+ *     states; {@link ConsoleSource#none()} (the default) shows them as unavailable
  */
 public record GatewayConfig(
     int port,
@@ -46,7 +49,8 @@ public record GatewayConfig(
     GatewayLimits limits,
     BearerTokens tokens,
     String kafkaBootstrap,
-    OtlpExport otlp) {
+    OtlpExport otlp,
+    ConsoleSource console) {
 
   /** Serves a fixed catalog, with no feature services, default limits and no auth. */
   public GatewayConfig(int port, String redisUri, Catalog catalog) {
@@ -84,6 +88,28 @@ public record GatewayConfig(
     this(port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, null);
   }
 
+  /** A configuration whose console shows no freshness, rejected events or jobs. */
+  public GatewayConfig(
+      int port,
+      String redisUri,
+      CatalogSource views,
+      FeatureServiceResolver featureServices,
+      GatewayLimits limits,
+      BearerTokens tokens,
+      String kafkaBootstrap,
+      OtlpExport otlp) {
+    this(
+        port,
+        redisUri,
+        views,
+        featureServices,
+        limits,
+        tokens,
+        kafkaBootstrap,
+        otlp,
+        ConsoleSource.none());
+  }
+
   public GatewayConfig {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(
@@ -109,6 +135,7 @@ public record GatewayConfig(
     Objects.requireNonNull(featureServices, "feature services (FeatureServiceResolver.none())");
     Objects.requireNonNull(limits, "request limits (GatewayLimits.defaults())");
     Objects.requireNonNull(tokens, "bearer tokens (BearerTokens.disabled() for no auth)");
+    Objects.requireNonNull(console, "console source (ConsoleSource.none() for none)");
     if (kafkaBootstrap != null) {
       kafkaBootstrap = kafkaBootstrap.strip();
       if (kafkaBootstrap.isEmpty()) {
@@ -124,16 +151,17 @@ public record GatewayConfig(
    */
   public GatewayConfig withViews(CatalogSource source) {
     return new GatewayConfig(
-        port, redisUri, source, featureServices, limits, tokens, kafkaBootstrap, otlp);
+        port, redisUri, source, featureServices, limits, tokens, kafkaBootstrap, otlp, console);
   }
 
   public GatewayConfig withFeatureServices(FeatureServiceResolver services) {
-    return new GatewayConfig(port, redisUri, views, services, limits, tokens, kafkaBootstrap, otlp);
+    return new GatewayConfig(
+        port, redisUri, views, services, limits, tokens, kafkaBootstrap, otlp, console);
   }
 
   public GatewayConfig withLimits(GatewayLimits newLimits) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, newLimits, tokens, kafkaBootstrap, otlp);
+        port, redisUri, views, featureServices, newLimits, tokens, kafkaBootstrap, otlp, console);
   }
 
   /**
@@ -141,7 +169,7 @@ public record GatewayConfig(
    */
   public GatewayConfig withTokens(BearerTokens accepted) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, limits, accepted, kafkaBootstrap, otlp);
+        port, redisUri, views, featureServices, limits, accepted, kafkaBootstrap, otlp, console);
   }
 
   /**
@@ -150,19 +178,25 @@ public record GatewayConfig(
    */
   public GatewayConfig withKafka(String bootstrapServers) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, limits, tokens, bootstrapServers, otlp);
+        port, redisUri, views, featureServices, limits, tokens, bootstrapServers, otlp, console);
   }
 
   /** This configuration pushing its meters to {@code export} too (null: Prometheus only). */
   public GatewayConfig withOtlp(OtlpExport export) {
     return new GatewayConfig(
-        port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, export);
+        port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, export, console);
+  }
+
+  /** This configuration with its console reading {@code source}. */
+  public GatewayConfig withConsole(ConsoleSource source) {
+    return new GatewayConfig(
+        port, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, otlp, source);
   }
 
   /** This configuration listening on {@code newPort}. */
   public GatewayConfig withPort(int newPort) {
     return new GatewayConfig(
-        newPort, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, otlp);
+        newPort, redisUri, views, featureServices, limits, tokens, kafkaBootstrap, otlp, console);
   }
 
   /** Shows the Redis URI without its password and the auth mode without its tokens. */
@@ -184,6 +218,8 @@ public record GatewayConfig(
         + (kafkaBootstrap == null ? "none (push off)" : kafkaBootstrap)
         + ", otlp="
         + (otlp == null ? "off" : otlp.endpoint() + " every " + otlp.step())
+        + ", "
+        + console
         + "]";
   }
 

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes: {@code POST /get-online-features} (Feast's feature-server API), {@code GET
  * /features/{view}/{entity}}, {@code GET /feature-services/{name}/{entity}}, {@code GET /health},
- * {@code GET /ready}, {@code GET /metrics}, {@code GET /openapi.json}; see {@link
- * GatewayRequestHandler} for the JSON they answer.
+ * {@code GET /ready}, {@code GET /metrics}, {@code GET /openapi.json}, and the console at {@code
+ * GET /console} with its JSON under {@code /console/api/}; see {@link GatewayRequestHandler} for
+ * the JSON they answer.
  *
  * <p>The views served can change while the gateway runs: from the configured {@link
  * io.freshet.gateway.catalog.CatalogSource}, polled in the background, or through {@link
@@ -141,7 +142,9 @@ public final class GatewayServer implements AutoCloseable {
               metrics,
               config.limits(),
               config.tokens(),
-              log);
+              log,
+              config.console(),
+              clock);
       // One server per event loop, all on one port: Vert.x spreads a port's connections over the
       // servers of one Vertx listening on it. A negative port makes them share one random port.
       int port = deploy(vertx, handler, config.port() == 0 ? -1 : config.port(), eventLoops);

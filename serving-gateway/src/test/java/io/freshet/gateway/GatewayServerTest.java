@@ -360,7 +360,14 @@ class GatewayServerTest {
 
   @Test
   void unknown_route_is_404_with_json() {
-    for (String path : List.of("/", "/nope", "/features/user_activity", "/features/a/b/c")) {
+    for (String path :
+        List.of(
+            "/",
+            "/nope",
+            "/features/user_activity",
+            "/features/a/b/c",
+            "/console/api",
+            "/console/api/views/a/b")) {
       HttpResponse<String> response = client.get(path);
 
       assertThat(response.statusCode()).as(path).isEqualTo(404);
@@ -373,7 +380,9 @@ class GatewayServerTest {
           .endsWith(
               "(routes: POST /get-online-features, POST /push, GET /features/{view}/{entity},"
                   + " GET /feature-services/{name}/{entity}, GET /health, GET /ready,"
-                  + " GET /metrics, GET /openapi.json)");
+                  + " GET /metrics, GET /openapi.json, GET /console, GET /console/assets/{name},"
+                  + " GET /console/api/catalog, GET /console/api/views/{view},"
+                  + " GET /console/api/jobs)");
     }
   }
 

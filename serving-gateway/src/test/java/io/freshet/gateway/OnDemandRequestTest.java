@@ -123,6 +123,61 @@ class OnDemandRequestTest {
             + " entity row, null for none)");
   }
 
+  @Test
+  void get_by_feature_service_computes_the_same_on_demand_features_from_the_query() {
+    JsonNode post =
+        GatewayClient.json(
+            ok(
+                "{\"feature_service\": \"checkout\", \"entities\": {\"user_id\":"
+                    + " [\"user_42\"]}, \"request_context\": {\"amount\": [10], \"at\": [1],"
+                    + " \"platform\": [\"web\"]}}"));
+    HttpResponse<String> get =
+        fixture.client.get("/feature-services/checkout/user_42?amount=10&at=1&platform=web");
+    assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
+    JsonNode onDemand = GatewayClient.json(get).get("on_demand");
+    assertThat(onDemand).as(get.body()).isNotNull();
+    assertThat(onDemand.get("amount_share").toString())
+        .isEqualTo(post.get("results").get(2).get("values").get(0).toString())
+        .isEqualTo("0.25");
+    assertThat(onDemand.get("on_web").toString()).isEqualTo("true");
+    // seconds since epoch millisecond 1 at the gateway's clock, as POST writes it
+    assertThat(get.body()).containsPattern("\"since\":\\d{10}(\\.\\d+)?[,}]");
+    HttpResponse<String> nobody =
+        fixture.client.get("/feature-services/checkout/nobody?amount=10&at=1&platform=ios");
+    JsonNode missing = GatewayClient.json(nobody).get("on_demand");
+    assertThat(missing.get("amount_share").isNull()).as(nobody.body()).isTrue();
+    assertThat(missing.get("on_web").toString()).isEqualTo("false");
+  }
+
+  @Test
+  void get_by_feature_service_names_a_missing_or_mistyped_query_parameter() {
+    assertGetRejected(
+        "/feature-services/checkout/user_42?amount=10&platform=web",
+        "missing_request_field",
+        "query.at",
+        "feature service 'checkout' needs request field 'at' (INT64): add ?at=<value> to the URL");
+    assertGetRejected(
+        "/feature-services/checkout/user_42?amount=ten&at=1&platform=web",
+        "invalid_request_field",
+        "query.amount",
+        "query.amount must be a finite decimal number, e.g. 42.5, got 'ten'");
+    assertGetRejected(
+        "/feature-services/checkout/user_42?amount=1&at=1.5&platform=web",
+        "invalid_request_field",
+        "query.at",
+        "query.at must be a whole number within 64 bits (INT64, e.g. epoch milliseconds), got"
+            + " '1.5'");
+  }
+
+  private static void assertGetRejected(String path, String code, String field, String message) {
+    HttpResponse<String> r = fixture.client.get(path);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    JsonNode json = GatewayClient.json(r);
+    assertThat(json.get("error").asText()).isEqualTo(code);
+    assertThat(json.get("field").asText()).isEqualTo(field);
+    assertThat(json.get("message").asText()).isEqualTo(message);
+  }
+
   private static HttpResponse<String> ok(String body) {
     HttpResponse<String> r = fixture.client.post("/get-online-features", body);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

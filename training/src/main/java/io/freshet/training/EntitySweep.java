@@ -3,6 +3,7 @@ package io.freshet.training;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The sweep {@link AsOfJoin} and {@link ServedJoin} share: a stream of {@link CopyText} rows {@code
@@ -29,6 +30,7 @@ abstract class EntitySweep {
   private int bestValuesFrom;
   private long bestTs;
   private String[] bestValues;
+  private LongConsumer entityDone = n -> {};
 
   /**
    * @param groups the labels of every entity this stream may hold, by entity key
@@ -75,6 +77,11 @@ abstract class EntitySweep {
       return;
     }
     acceptRow(row, keyEnd + 1);
+  }
+
+  /** Tells {@code counter} how many labels each entity had once they took their values. */
+  final void countInto(LongConsumer counter) {
+    entityDone = counter;
   }
 
   /** Ends the stream: the labels of the last entity take its best row. */
@@ -163,6 +170,7 @@ abstract class EntitySweep {
     while (next < labels.length) {
       assign(labels[next++]);
     }
+    entityDone.accept(labels.length);
     current = null;
   }
 }

@@ -20,11 +20,13 @@ final class JoinPlan {
   private final String jdbcUrl;
   private final int parallelism;
   private final int minEntitiesPerSlice;
+  private final TrainingSetProgress progress;
 
-  JoinPlan(String jdbcUrl, int parallelism, int minEntitiesPerSlice) {
+  JoinPlan(String jdbcUrl, int parallelism, int minEntitiesPerSlice, TrainingSetProgress progress) {
     this.jdbcUrl = jdbcUrl;
     this.parallelism = parallelism;
     this.minEntitiesPerSlice = minEntitiesPerSlice;
+    this.progress = progress;
   }
 
   /**
@@ -106,18 +108,34 @@ final class JoinPlan {
           if (slice.isEmpty()) {
             continue;
           }
+          long sliceLabels = 0;
+          for (AsOfJoin.Group g : slice.values()) {
+            sliceLabels += g.labels.length;
+          }
+          long labelsInSlice = sliceLabels;
           tasks.add(
               pool.submit(
                   () -> {
+                    // counted entity by entity as rows stream in; the entities without any are
+                    // counted when the slice is done
+                    long[] counted = new long[1];
+                    java.util.function.LongConsumer joined =
+                        n -> {
+                          counted[0] += n;
+                          progress.joined(n);
+                        };
                     if (tiles != null) {
-                      TileReader.read(jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out);
+                      TileReader.read(
+                          jdbcUrl, tiles, asOf, range, slice, labels.timeMicros, out, joined);
                     } else {
-                      ViewReader.read(jdbcUrl, job, asOf, range, slice, labels.timeMicros, out);
+                      ViewReader.read(
+                          jdbcUrl, job, asOf, range, slice, labels.timeMicros, out, joined);
                       if (served != null) {
                         ServedReader.read(
                             jdbcUrl, served, asOf, range, slice, labels.timeMicros, out);
                       }
                     }
+                    progress.joined(labelsInSlice - counted[0]);
                     return null;
                   }));
           what.add("view " + view.plan().name() + " from " + view.tableName());

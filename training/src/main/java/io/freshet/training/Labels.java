@@ -89,10 +89,17 @@ final class Labels {
 
   /** Reads and checks a CSV label file; its checksum is the SHA-256 of its bytes. */
   static Labels readCsv(Path file, String timestampColumn, List<Required> required) {
+    return readCsv(file, timestampColumn, required, new TrainingSetProgress());
+  }
+
+  /** Reads and checks a CSV label file, counting the labels and bytes read in {@code progress}. */
+  static Labels readCsv(
+      Path file, String timestampColumn, List<Required> required, TrainingSetProgress progress) {
     MessageDigest sha = sha256();
     String where = file.toString();
-    try (InputStream raw = Files.newInputStream(file);
+    try (CountingInputStream raw = new CountingInputStream(Files.newInputStream(file));
         DigestInputStream digesting = new DigestInputStream(raw, sha)) {
+      progress.readingLabels(Files.size(file));
       InputStreamReader reader =
           new InputStreamReader(
               digesting,
@@ -144,6 +151,7 @@ final class Labels {
         times.add(parseTime(problems, at, timestampColumn, record[tsColumn]));
         lines.add(csv.recordLine());
         rows.add(record);
+        progress.labelRead(raw.count);
       }
       problems.throwIfAny();
       digesting.transferTo(OutputStream.nullOutputStream());
@@ -164,7 +172,11 @@ final class Labels {
    * in the order {@link LabelTables} reads them in.
    */
   static Labels readTable(
-      TrainingSession s, TableName table, String timestampColumn, List<Required> required)
+      TrainingSession s,
+      TableName table,
+      String timestampColumn,
+      List<Required> required,
+      TrainingSetProgress progress)
       throws OfflineStoreException {
     String where = "label table " + table;
     LabelTables.Table found =
@@ -212,6 +224,7 @@ final class Labels {
             new DigestOutputStream(OutputStream.nullOutputStream(), sha), StandardCharsets.UTF_8)) {
       Csv.writeRecord(rendering, columns.toArray(new String[0]));
       CopyOutStream copy = found.copyRows(s);
+      progress.readingLabels(-1);
       byte[] line;
       while ((line = copy.readRow()) != null) {
         String[] record = new String[columns.size()];
@@ -224,6 +237,7 @@ final class Labels {
         String at = "row " + (rows.size() + 1) + " (in order of " + orderBy + ")";
         times.add(parseTime(problems, at, timestampColumn, record[tsColumn]));
         rows.add(record);
+        progress.labelRead(-1);
         Csv.writeRecord(rendering, record);
       }
     } catch (IOException e) {
@@ -341,6 +355,33 @@ final class Labels {
         }
       }
       throw new TrainingSetException(sb.toString());
+    }
+  }
+
+  /** Counts the bytes read through it, for the share of a label file read. */
+  private static final class CountingInputStream extends java.io.FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
     }
   }
 

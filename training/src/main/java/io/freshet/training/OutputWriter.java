@@ -39,12 +39,19 @@ final class OutputWriter {
   private final Labels labels;
   private final List<Column> columns;
   private final String[][][] picked;
+  private final TrainingSetProgress progress;
 
-  OutputWriter(String jdbcUrl, Labels labels, List<Column> columns, String[][][] picked) {
+  OutputWriter(
+      String jdbcUrl,
+      Labels labels,
+      List<Column> columns,
+      String[][][] picked,
+      TrainingSetProgress progress) {
     this.jdbcUrl = jdbcUrl;
     this.labels = labels;
     this.columns = columns;
     this.picked = picked;
+    this.progress = progress;
   }
 
   /** Fails unless a CSV or Parquet file can be written at {@code target}. */
@@ -105,11 +112,12 @@ final class OutputWriter {
                     new DigestOutputStream(OutputStream.nullOutputStream(), sha),
                     StandardCharsets.UTF_8),
                 1 << 16)) {
-          render(csv, null);
+          render(csv, null, false);
         }
         checksum = Labels.hex(sha);
         withChecksum(draft, checksum, expected);
-        ParquetOutput.write(tmp, labels, draft.timestampColumn(), columns, picked, parquet);
+        ParquetOutput.write(
+            tmp, labels, draft.timestampColumn(), columns, picked, parquet, progress);
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
           channel.force(true);
         }
@@ -122,7 +130,7 @@ final class OutputWriter {
                         new DigestOutputStream(Channels.newOutputStream(channel), sha),
                         StandardCharsets.UTF_8),
                     1 << 16)) {
-          render(out, null);
+          render(out, null, true);
           out.flush();
           channel.force(true);
         }
@@ -174,7 +182,7 @@ final class OutputWriter {
                         new DigestOutputStream(OutputStream.nullOutputStream(), sha),
                         StandardCharsets.UTF_8),
                     1 << 16)) {
-          render(csv, in);
+          render(csv, in, true);
           in.end();
         }
         TrainingSetManifest m = withChecksum(draft, Labels.hex(sha), expected);
@@ -211,8 +219,12 @@ final class OutputWriter {
     return types;
   }
 
-  /** Writes the CSV form to {@code csv} and, if {@code copy} is given, the COPY form to it. */
-  private void render(Writer csv, CopyInStream copy) throws IOException, OfflineStoreException {
+  /**
+   * Writes the CSV form to {@code csv} and, if {@code copy} is given, the COPY form to it; {@code
+   * count} when these are the rows written (not a checksum taken before the file is).
+   */
+  private void render(Writer csv, CopyInStream copy, boolean count)
+      throws IOException, OfflineStoreException {
     int labelColumns = labels.columns.size();
     String[] record = new String[labelColumns + columns.size()];
     for (int i = 0; i < labelColumns; i++) {
@@ -234,6 +246,9 @@ final class OutputWriter {
         record[labelColumns + c] = CsvValues.render(col.type(), raw[c]);
       }
       Csv.writeRecord(csv, record);
+      if (count) {
+        progress.rowWritten();
+      }
       if (copy != null) {
         for (int i = 0; i < labelColumns; i++) {
           if (i > 0) {

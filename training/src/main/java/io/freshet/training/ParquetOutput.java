@@ -91,7 +91,8 @@ final class ParquetOutput {
       String timestampColumn,
       List<OutputWriter.Column> columns,
       String[][][] picked,
-      ParquetCompression compression)
+      ParquetCompression compression,
+      TrainingSetProgress progress)
       throws IOException {
     MessageType schema = schema(labels, timestampColumn, columns);
     RowWriteSupport support =
@@ -105,6 +106,7 @@ final class ParquetOutput {
             .build()) {
       for (int row = 0; row < labels.size(); row++) {
         writer.write(row);
+        progress.rowWritten();
       }
     }
   }

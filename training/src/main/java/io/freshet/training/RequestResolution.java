@@ -26,10 +26,16 @@ import java.util.UUID;
 final class RequestResolution {
   private final Catalog catalog;
   private final String jdbcUrl;
+  private final TrainingSetProgress progress;
 
   RequestResolution(Catalog catalog, String jdbcUrl) {
+    this(catalog, jdbcUrl, new TrainingSetProgress());
+  }
+
+  RequestResolution(Catalog catalog, String jdbcUrl, TrainingSetProgress progress) {
     this.catalog = catalog;
     this.jdbcUrl = jdbcUrl;
+    this.progress = progress;
   }
 
   /**
@@ -140,12 +146,12 @@ final class RequestResolution {
       }
     }
     if (source instanceof LabelSource.CsvFile f) {
-      return Labels.readCsv(f.file(), timestampColumn, required);
+      return Labels.readCsv(f.file(), timestampColumn, required, progress);
     }
     TableName table = ((LabelSource.PostgresTable) source).name();
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
       s.beginReadOnly();
-      Labels labels = Labels.readTable(s, table, timestampColumn, required);
+      Labels labels = Labels.readTable(s, table, timestampColumn, required, progress);
       s.commit();
       return labels;
     } catch (OfflineStoreException e) {

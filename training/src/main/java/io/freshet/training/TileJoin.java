@@ -40,6 +40,8 @@ import java.util.function.Consumer;
  * stream.
  */
 final class TileJoin implements Consumer<TileHistory.Version> {
+  private java.util.function.LongConsumer entityDone = n -> {};
+
   private final RequestTimeRule rule;
   private final long tile;
   private final long maxWindow;
@@ -106,6 +108,11 @@ final class TileJoin implements Consumer<TileHistory.Version> {
     }
   }
 
+  /** Tells {@code counter} how many labels each entity had once they took their values. */
+  void countInto(java.util.function.LongConsumer counter) {
+    entityDone = counter;
+  }
+
   /** Ends the stream: the labels of the last entity take their values. */
   void finish() {
     finishEntity();
@@ -154,6 +161,7 @@ final class TileJoin implements Consumer<TileHistory.Version> {
       }
       picked[label] = row == null ? null : render(row);
     }
+    entityDone.accept(current.labels.length);
     versions.clear();
     current = null;
   }

@@ -40,7 +40,8 @@ final class TileReader {
   /**
    * Reads the tile versions of {@code job}'s view that the labels of {@code groups} can use, as of
    * {@code asOfMicros}, and puts each label's values into {@code picked}. Every key of {@code
-   * groups} lies in {@code range}.
+   * groups} lies in {@code range}. {@code joined} learns how many labels each entity with tile
+   * versions had.
    */
   static void read(
       String jdbcUrl,
@@ -49,7 +50,8 @@ final class TileReader {
       ViewReader.Range range,
       Map<String, AsOfJoin.Group> groups,
       long[] labelTimes,
-      String[][] picked)
+      String[][] picked,
+      java.util.function.LongConsumer joined)
       throws OfflineStoreException {
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
       s.begin();
@@ -66,6 +68,7 @@ final class TileReader {
                 job.firstServedMicros(),
                 job.parts(),
                 picked);
+        join.countInto(joined);
         TileHistory.versionsForKeys(
             s, job.table(), LabelTime.fromMicros(asOfMicros), range.first(), range.last(), join);
         join.finish();

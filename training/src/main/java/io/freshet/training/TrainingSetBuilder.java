@@ -124,13 +124,19 @@ public final class TrainingSetBuilder {
   private final String jdbcUrl;
   private final int parallelism;
   private final int minEntitiesPerSlice;
+  private final TrainingSetProgress progress;
 
   private TrainingSetBuilder(
-      Catalog catalog, String jdbcUrl, int parallelism, int minEntitiesPerSlice) {
+      Catalog catalog,
+      String jdbcUrl,
+      int parallelism,
+      int minEntitiesPerSlice,
+      TrainingSetProgress progress) {
     this.catalog = catalog;
     this.jdbcUrl = jdbcUrl;
     this.parallelism = parallelism;
     this.minEntitiesPerSlice = minEntitiesPerSlice;
+    this.progress = progress;
   }
 
   /**
@@ -148,7 +154,8 @@ public final class TrainingSetBuilder {
         catalog,
         jdbcUrl,
         Math.min(4, Runtime.getRuntime().availableProcessors()),
-        MIN_ENTITIES_PER_SLICE);
+        MIN_ENTITIES_PER_SLICE,
+        new TrainingSetProgress());
   }
 
   /**
@@ -160,12 +167,25 @@ public final class TrainingSetBuilder {
       throw new IllegalArgumentException(
           "parallelism must be at least 1 connection, got " + connections);
     }
-    return new TrainingSetBuilder(catalog, jdbcUrl, connections, minEntitiesPerSlice);
+    return new TrainingSetBuilder(catalog, jdbcUrl, connections, minEntitiesPerSlice, progress);
+  }
+
+  /**
+   * A builder that counts its work in {@code progress} as it goes, for a caller to poll from
+   * another thread (a command's progress bar). Use one progress per build.
+   */
+  public TrainingSetBuilder withProgress(TrainingSetProgress progress) {
+    return new TrainingSetBuilder(
+        catalog,
+        jdbcUrl,
+        parallelism,
+        minEntitiesPerSlice,
+        Objects.requireNonNull(progress, "progress"));
   }
 
   /** Lets tests split small label sets across connections. */
   TrainingSetBuilder withMinEntitiesPerSlice(int entities) {
-    return new TrainingSetBuilder(catalog, jdbcUrl, parallelism, entities);
+    return new TrainingSetBuilder(catalog, jdbcUrl, parallelism, entities, progress);
   }
 
   /**
@@ -175,7 +195,7 @@ public final class TrainingSetBuilder {
    * @throws TrainingSetException on bad input (nothing is read or written then) or failure
    */
   public TrainingSetManifest build(TrainingSetRequest request) {
-    return execute(new RequestResolution(catalog, jdbcUrl).resolve(request));
+    return execute(new RequestResolution(catalog, jdbcUrl, progress).resolve(request));
   }
 
   /**
@@ -207,7 +227,8 @@ public final class TrainingSetBuilder {
         manifest(id)
             .orElseThrow(() -> new TrainingSetException("there is no training set with id " + id));
     return execute(
-        new RebuildCheck(catalog, new RequestResolution(catalog, jdbcUrl)).check(m, output));
+        new RebuildCheck(catalog, new RequestResolution(catalog, jdbcUrl, progress))
+            .check(m, output));
   }
 
   /** The manifest of a training set, if there is one with this id. */
@@ -282,8 +303,9 @@ public final class TrainingSetBuilder {
       }
     }
     long[] beforeFirstServed = new long[w.views().size()];
+    progress.joining(w.labels().size(), w.views().size());
     String[][][] picked =
-        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice)
+        new JoinPlan(jdbcUrl, parallelism, minEntitiesPerSlice, progress)
             .join(w, parts, asOf, firstServed, beforeFirstServed);
     if (onDemand != null) {
       picked =
@@ -322,11 +344,15 @@ public final class TrainingSetBuilder {
             w.labels().size(),
             FORMAT_VERSION,
             w.semantics());
-    OutputWriter writer = new OutputWriter(jdbcUrl, w.labels(), columns, picked);
+    OutputWriter writer = new OutputWriter(jdbcUrl, w.labels(), columns, picked, progress);
+    progress.writing();
     if (w.expected() == null) {
-      return writer.write(draft, null, false);
+      TrainingSetManifest m = writer.write(draft, null, false);
+      progress.written();
+      return m;
     }
     writer.write(draft, w.expected().manifest().outputSha256(), w.expected().inPlace());
+    progress.written();
     return w.expected().manifest();
   }
 

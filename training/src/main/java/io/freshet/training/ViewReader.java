@@ -75,7 +75,7 @@ final class ViewReader {
   /**
    * Reads the rows of {@code job}'s view that the labels of {@code groups} can see, as of {@code
    * asOfMicros}, and puts each label's values into {@code picked}. Every key of {@code groups} lies
-   * in {@code range}.
+   * in {@code range}. {@code joined} learns how many labels each entity with rows had.
    */
   static void read(
       String jdbcUrl,
@@ -84,7 +84,8 @@ final class ViewReader {
       Range range,
       Map<String, AsOfJoin.Group> groups,
       long[] labelTimes,
-      String[][] picked)
+      String[][] picked,
+      java.util.function.LongConsumer joined)
       throws OfflineStoreException {
     try (TrainingSession s = TrainingSession.open(jdbcUrl)) {
       s.begin();
@@ -95,6 +96,7 @@ final class ViewReader {
         AsOfJoin join =
             new AsOfJoin(
                 groups, labelTimes, job.delayMicros(), job.ttlMicros(), job.parts().size(), picked);
+        join.countInto(joined);
         CopyOutStream out =
             AsOfScan.intervalRowsOut(s, job.table(), job.parts(), LabelTime.fromMicros(asOfMicros));
         byte[] row;

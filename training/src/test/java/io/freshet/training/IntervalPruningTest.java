@@ -186,9 +186,11 @@ class IntervalPruningTest {
       }
     }
     Path out = dir.resolve("train.csv");
+    TrainingSetProgress progress = new TrainingSetProgress();
     TrainingSetBuilder.open(OfflineDatabase.CATALOG, db.url)
         .withParallelism(connections)
         .withMinEntitiesPerSlice(4)
+        .withProgress(progress)
         .build(
             TrainingSetRequest.of(
                     LabelSource.csv(file),
@@ -197,6 +199,16 @@ class IntervalPruningTest {
                 .withAsOf(asOf));
     TrainingSetFile set = TrainingSetFile.read(out);
     assertThat(set.rows()).hasSize(shuffled.size());
+    // every stage ends at one count per label: the join's entities with rows counted as they
+    // streamed past, those without when their slice was done, none twice
+    long n = shuffled.size();
+    assertThat(progress.stages())
+        .containsExactly(
+            new TrainingSetProgress.StageState(TrainingSetProgress.Stage.LABELS, n, n, 1, true),
+            new TrainingSetProgress.StageState(
+                TrainingSetProgress.Stage.JOIN, n, n, Double.NaN, true),
+            new TrainingSetProgress.StageState(
+                TrainingSetProgress.Stage.WRITE, n, n, Double.NaN, true));
     int seen = 0;
     for (int i = 0; i < shuffled.size(); i++) {
       long[] l = shuffled.get(i);

@@ -18,6 +18,9 @@ import java.util.Map;
  *                                          database, optionally an event-time range
  * --pg-url jdbc:postgresql://...           offline store (or FRESHET_PG_URL)
  * --online --redis-url redis://...         also write each entity's latest row online
+ * --local-rest-file run/rest.url           run in a local Flink whose REST endpoint (on a free
+ *                                          port) is written to this file, kept up after the job
+ *                                          ends until the file is deleted (at most a minute)
  * </pre>
  *
  * @param views the views to run; empty for every view the job jar defines
@@ -32,6 +35,10 @@ import java.util.Map;
  * @param redisUrl URI of the online store with {@code online}, or null for {@code
  *     FRESHET_REDIS_URL}
  * @param postgres a table or query of events in the {@code pgUrl} database, or null
+ * @param localRestFile with a run in a local Flink, where to write the URL of its REST endpoint so
+ *     that {@code freshet backfill} can read the job's metrics while it runs and once it ended;
+ *     null for none (a local run then has no REST endpoint one can find, and on a cluster the
+ *     cluster's own serves)
  */
 public record BackfillJobArguments(
     List<String> views,
@@ -42,8 +49,10 @@ public record BackfillJobArguments(
     String pgUrl,
     boolean online,
     String redisUrl,
-    String postgres) {
+    String postgres,
+    String localRestFile) {
   static final String INPUT = "input";
+  static final String LOCAL_REST_FILE = "local-rest-file";
   static final String POSTGRES = "from-postgres";
   static final String FROM = "from";
   static final String TO = "to";
@@ -66,6 +75,26 @@ public record BackfillJobArguments(
     this(views, input, kafka, from, to, pgUrl, online, redisUrl, null);
   }
 
+  /** Arguments reading a file, a Kafka range or Postgres events, with no local REST endpoint. */
+  public BackfillJobArguments(
+      List<String> views,
+      String input,
+      String kafka,
+      Instant from,
+      Instant to,
+      String pgUrl,
+      boolean online,
+      String redisUrl,
+      String postgres) {
+    this(views, input, kafka, from, to, pgUrl, online, redisUrl, postgres, null);
+  }
+
+  /** These arguments, the local run publishing its REST endpoint's URL in {@code file}. */
+  public BackfillJobArguments withLocalRestFile(String file) {
+    return new BackfillJobArguments(
+        views, input, kafka, from, to, pgUrl, online, redisUrl, postgres, file);
+  }
+
   /** The program arguments, leaving out what is null. */
   public List<String> format() {
     List<String> args = new ArrayList<>();
@@ -82,6 +111,7 @@ public record BackfillJobArguments(
       args.add("--" + ONLINE);
     }
     FeatureJobArguments.add(args, FeatureJobArguments.REDIS_URL, redisUrl);
+    FeatureJobArguments.add(args, LOCAL_REST_FILE, localRestFile);
     return args;
   }
 
@@ -134,6 +164,7 @@ public record BackfillJobArguments(
         pgUrl,
         online,
         redisUrl,
-        postgres);
+        postgres,
+        params.get(LOCAL_REST_FILE));
   }
 }

@@ -11,7 +11,8 @@ import io.vertx.core.http.HttpServerResponse;
 
 /**
  * One request and its answer: every response goes out through here, so each is JSON (or the text of
- * {@code /metrics}), carries no-store, and is timed under its route's name.
+ * {@code /metrics}, or a console page or asset), carries no-store (the console's assets a cache
+ * lifetime), and is timed under its route's name.
  */
 final class Exchange {
   private final HttpServerRequest request;
@@ -59,6 +60,11 @@ final class Exchange {
 
   /** Ends the response with the body, unless the client already went away. */
   void send(int status, String contentType, Buffer body) {
+    send(status, contentType, body, "no-store");
+  }
+
+  /** As {@link #send(int, String, Buffer)}, with {@code cacheControl} in place of no-store. */
+  void send(int status, String contentType, Buffer body, String cacheControl) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
@@ -66,7 +72,7 @@ final class Exchange {
     response
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, contentType)
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
     if (closeAfter) {
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }

@@ -202,15 +202,7 @@ final class FeastJson {
                 FeatureColumns.Column c = inputs.get(i);
                 int k = query.keyIndex(c.view(), row);
                 Object v = values[k] == null ? null : values[k][c.part().index()];
-                if (v == null || FieldStatus.of(rowStatuses[k], v) != FieldStatus.PRESENT) {
-                  return null;
-                }
-                return switch (c.part().type()) {
-                  case INT64 -> ((Number) v).longValue();
-                  case FLOAT64 -> ((Number) v).doubleValue();
-                  case STRING -> v.toString();
-                  case STRING_LIST -> null;
-                };
+                return FeatureJson.presentValue(v, rowStatuses[k], c.part());
               },
               instantMillis);
     }

@@ -3,6 +3,7 @@ package io.freshet.gateway.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.freshet.gateway.online.FieldStatus;
 import io.freshet.gateway.online.OnlineFeatures;
 import io.freshet.gateway.online.RowRead;
 import io.freshet.plan.FeaturePart;
@@ -93,6 +94,29 @@ final class FeatureJson {
     body.put("request_instant", read.requestInstant());
     putFeatures(body, features, parts);
     return body;
+  }
+
+  /**
+   * The value of {@code part} in {@code read} as an on-demand expression reads it (a Long, Double
+   * or String), or null unless its status is PRESENT, as a training set sees it.
+   */
+  static Object presentValue(RowRead read, FeaturePart part) {
+    OnlineFeatures features = read.found();
+    return presentValue(
+        features == null ? null : features.row().values()[part.index()], read.rowStatus(), part);
+  }
+
+  /** {@code v}, a stored value of {@code part} in a row of {@code rowStatus}, as above. */
+  static Object presentValue(Object v, FieldStatus rowStatus, FeaturePart part) {
+    if (v == null || FieldStatus.of(rowStatus, v) != FieldStatus.PRESENT) {
+      return null;
+    }
+    return switch (part.type()) {
+      case INT64 -> ((Number) v).longValue();
+      case FLOAT64 -> ((Number) v).doubleValue();
+      case STRING -> v.toString();
+      case STRING_LIST -> null;
+    };
   }
 
   private static void putFeatures(

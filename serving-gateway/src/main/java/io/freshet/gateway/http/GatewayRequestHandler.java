@@ -5,6 +5,7 @@ import io.freshet.gateway.GatewayLimits;
 import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.gateway.catalog.LiveCatalog;
+import io.freshet.gateway.console.ConsoleSource;
 import io.freshet.gateway.metrics.GatewayMetrics;
 import io.freshet.gateway.online.OnlineTableReader;
 import io.freshet.gateway.online.UndecodableOnlineValueException;
@@ -26,6 +27,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -51,15 +53,22 @@ import org.slf4j.LoggerFactory;
  *                                       else 503
  * GET  /metrics                         Prometheus text format ({@link GatewayMetrics})
  * GET  /openapi.json                    the OpenAPI 3 document of these routes
+ * GET  /console (and /console/)         the console's page ({@link ConsoleEndpoints})
+ * GET  /console/assets/{name}           its script, style sheet and ECharts; 404 unknown name
+ * GET  /console/api/catalog             the views and feature services served, for the console
+ * GET  /console/api/views/{view}        a view's freshness, staleness, rejected events and job;
+ *                                       404 unknown view
+ * GET  /console/api/jobs                the Flink cluster's jobs
  * anything else                         404 no_route, or 405 method_not_allowed with Allow
  * </pre>
  *
- * <p>With bearer tokens configured, every route but {@code /health} and {@code /ready} answers 401
- * unless the request carries {@code Authorization: Bearer <token>} with an accepted token; the
- * check comes first, before any body is read or Redis is asked. A Redis outage answers 503 {@code
- * online_store_unavailable} within the store's command timeout; a catalog not loaded yet answers
- * 503 {@code catalog_not_loaded}; an unexpected exception answers 500 {@code internal_error} naming
- * it. Every body is JSON ({@link JsonResponses}) but that of {@code /metrics}.
+ * <p>With bearer tokens configured, every route but {@code /health}, {@code /ready} and the
+ * console's page and assets answers 401 unless the request carries {@code Authorization: Bearer
+ * <token>} with an accepted token; the check comes first, before any body is read or Redis is
+ * asked. A Redis outage answers 503 {@code online_store_unavailable} within the store's command
+ * timeout; a catalog not loaded yet answers 503 {@code catalog_not_loaded}; an unexpected exception
+ * answers 500 {@code internal_error} naming it. Every body is JSON ({@link JsonResponses}) but that
+ * of {@code /metrics}.
  */
 public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayRequestHandler.class);
@@ -76,6 +85,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
   private final FeastEndpoint feast;
   private final LookupEndpoints lookups;
   private final PushEndpoint push;
+  private final ConsoleEndpoints console;
   private final Buffer openApi;
 
   public GatewayRequestHandler(
@@ -101,6 +111,34 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
       GatewayLimits limits,
       BearerTokens tokens,
       EventLog log) {
+    this(
+        catalog,
+        services,
+        reader,
+        store,
+        metrics,
+        limits,
+        tokens,
+        log,
+        ConsoleSource.none(),
+        Clock.systemUTC());
+  }
+
+  /**
+   * A handler whose console reads freshness, rejected events and jobs from {@code console}, and
+   * judges lag by {@code clock}.
+   */
+  public GatewayRequestHandler(
+      LiveCatalog catalog,
+      FeatureServiceResolver services,
+      OnlineTableReader reader,
+      OnlineReader store,
+      GatewayMetrics metrics,
+      GatewayLimits limits,
+      BearerTokens tokens,
+      EventLog log,
+      ConsoleSource console,
+      Clock clock) {
     this.catalog = catalog;
     this.store = store;
     this.metrics = metrics;
@@ -108,6 +146,7 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
     this.feast = new FeastEndpoint(this, services, reader, metrics, limits);
     this.lookups = new LookupEndpoints(this, services, reader, metrics);
     this.push = new PushEndpoint(this, limits, log);
+    this.console = new ConsoleEndpoints(this, catalog, services, metrics, console, clock);
     this.openApi = Buffer.buffer(openApiDocument());
   }
 
@@ -174,6 +213,28 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
     if (!route.open() && !authorized(exchange)) {
       return;
     }
+    if (route == Route.CONSOLE_ASSET || route == Route.CONSOLE_VIEW) {
+      String rest =
+          path.substring(
+              (route == Route.CONSOLE_ASSET
+                      ? ConsoleEndpoints.ASSETS_PREFIX
+                      : ConsoleEndpoints.VIEWS_PREFIX)
+                  .length());
+      if (rest.isEmpty() || rest.indexOf('/') >= 0) {
+        exchange.route(Route.UNMATCHED);
+        noRoute(exchange, "");
+        return;
+      }
+      if (!allow(exchange, route)) {
+        return;
+      }
+      if (route == Route.CONSOLE_ASSET) {
+        console.asset(exchange, rest);
+      } else {
+        console.view(exchange, rest);
+      }
+      return;
+    }
     if (route == Route.FEATURES || route == Route.FEATURE_SERVICES) {
       String rest =
           path.substring((route == Route.FEATURES ? FEATURES_PREFIX : SERVICES_PREFIX).length());
@@ -204,6 +265,9 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
       case METRICS ->
           exchange.send(200, GatewayMetrics.contentType(), Buffer.buffer(metrics.scrape()));
       case OPENAPI -> exchange.send(200, JsonResponses.APPLICATION_JSON, openApi);
+      case CONSOLE -> console.page(exchange);
+      case CONSOLE_CATALOG -> console.catalog(exchange);
+      case CONSOLE_JOBS -> console.jobs(exchange);
       default -> throw new IllegalStateException("route " + route + " has no handler");
     }
   }
@@ -214,6 +278,15 @@ public final class GatewayRequestHandler implements Handler<HttpServerRequest> {
     }
     if (path.startsWith(SERVICES_PREFIX)) {
       return Route.FEATURE_SERVICES;
+    }
+    if (path.startsWith(ConsoleEndpoints.ASSETS_PREFIX)) {
+      return Route.CONSOLE_ASSET;
+    }
+    if (path.startsWith(ConsoleEndpoints.VIEWS_PREFIX)) {
+      return Route.CONSOLE_VIEW;
+    }
+    if (path.equals("/console/")) {
+      return Route.CONSOLE;
     }
     for (Route r : Route.values()) {
       if (r.template().equals(path)) {

@@ -15,7 +15,12 @@ public enum Route {
   HEALTH("GET", "/health", "health"),
   READY("GET", "/ready", "ready"),
   METRICS("GET", "/metrics", "metrics"),
-  OPENAPI("GET", "/openapi.json", "openapi");
+  OPENAPI("GET", "/openapi.json", "openapi"),
+  CONSOLE("GET", "/console", "console"),
+  CONSOLE_ASSET("GET", "/console/assets/{name}", "console_asset"),
+  CONSOLE_CATALOG("GET", "/console/api/catalog", "console_catalog"),
+  CONSOLE_VIEW("GET", "/console/api/views/{view}", "console_view"),
+  CONSOLE_JOBS("GET", "/console/api/jobs", "console_jobs");
 
   /** The metrics name of requests that match no route. */
   static final String UNMATCHED = "unmatched";
@@ -47,9 +52,12 @@ public enum Route {
     return metricName;
   }
 
-  /** Whether the route answers without a bearer token when auth is on: health and readiness. */
+  /**
+   * Whether the route answers without a bearer token when auth is on: health, readiness, and the
+   * console's page and assets (they hold no data; the console's API needs the token).
+   */
   public boolean open() {
-    return this == HEALTH || this == READY;
+    return this == HEALTH || this == READY || this == CONSOLE || this == CONSOLE_ASSET;
   }
 
   /** "METHOD /template, ..." for messages. */

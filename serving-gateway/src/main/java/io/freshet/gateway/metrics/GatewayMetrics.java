@@ -8,10 +8,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,8 +44,8 @@ import java.util.function.Supplier;
  * freshet_gateway_catalog_views                           views in the catalog served now
  * </pre>
  *
- * <p>{@code route} is a route's template name (never a raw path), so label values stay few.
- * Thread-safe.
+ * <p>{@code route} is a route's template name (never a raw path), so label values stay few. The
+ * console reads a view's staleness histogram back through {@link #staleness(String)}. Thread-safe.
  */
 public final class GatewayMetrics {
   private static final Duration[] LATENCY_BUCKETS = {
@@ -177,6 +180,60 @@ public final class GatewayMetrics {
                         .register(registry))
             .record(age, TimeUnit.MILLISECONDS);
       }
+    }
+  }
+
+  /**
+   * The staleness of the rows served for {@code view} since the gateway started, as its histogram
+   * holds it; every count zero when none was served yet.
+   */
+  public Staleness staleness(String view) {
+    Timer timer = stalenessTimers.get(view);
+    List<Staleness.Bucket> buckets = new ArrayList<>(STALENESS_BUCKETS.length);
+    if (timer == null) {
+      for (Duration le : STALENESS_BUCKETS) {
+        buckets.add(new Staleness.Bucket(le.toMillis() / 1000.0, 0));
+      }
+      return new Staleness(0, 0, buckets);
+    }
+    HistogramSnapshot snapshot = timer.takeSnapshot();
+    for (CountAtBucket b : snapshot.histogramCounts()) {
+      buckets.add(new Staleness.Bucket(b.bucket(TimeUnit.SECONDS), (long) b.count()));
+    }
+    return new Staleness(snapshot.count(), snapshot.max(TimeUnit.SECONDS), buckets);
+  }
+
+  /**
+   * A view's staleness histogram.
+   *
+   * @param count rows served
+   * @param maxSeconds the greatest staleness recently seen (decays over a few minutes)
+   * @param buckets cumulative counts: rows served at most {@code leSeconds} stale, by growing bound
+   */
+  public record Staleness(long count, double maxSeconds, List<Bucket> buckets) {
+    public Staleness {
+      buckets = List.copyOf(buckets);
+    }
+
+    /** Rows served at most {@code leSeconds} stale. */
+    public record Bucket(double leSeconds, long count) {}
+
+    /**
+     * The upper bound of the first bucket holding the {@code q} quantile (0 &lt; q &lt;= 1): at
+     * least a fraction q of the rows were at most this stale. Null when no row was served, or when
+     * the quantile lies beyond the last bucket.
+     */
+    public Double quantileUpperBound(double q) {
+      if (count == 0) {
+        return null;
+      }
+      double rank = Math.ceil(q * count);
+      for (Bucket b : buckets) {
+        if (b.count() >= rank) {
+          return b.leSeconds();
+        }
+      }
+      return null;
     }
   }
 

@@ -14,7 +14,7 @@ import java.util.Map;
  * field is read from {@code request_context}, or else from a column of {@code entities} of its
  * name.
  */
-final class RequestData {
+public final class RequestData {
   private final Object[][] values;
   private final Map<String, Integer> index;
 
@@ -42,18 +42,11 @@ final class RequestData {
         where = "entities";
       }
       if (column == null) {
-        throw new RequestRejection(
-            400,
-            "missing_request_field",
-            "request_context." + spec.name(),
-            "",
-            "feature service '"
-                + plan.service()
-                + "' needs request field '"
-                + spec.name()
-                + "' ("
-                + spec.type()
-                + "): add \""
+        throw missing(
+            plan,
+            spec,
+            "request_context.",
+            "add \""
                 + spec.name()
                 + "\": [...] to request_context (or to entities), one value per entity row");
       }
@@ -66,8 +59,87 @@ final class RequestData {
     return new RequestData(values, Map.copyOf(index));
   }
 
+  /**
+   * Reads and checks every request field of {@code plan} from a URL's query parameters, for one
+   * entity: a FLOAT64 field as a decimal number, an INT64 field as a whole number, a STRING field
+   * as its text ({@code parameter(name)} gives the decoded value, or null when absent).
+   *
+   * @throws RequestRejection 400 naming the parameter that is missing or not of its type
+   */
+  public static RequestData fromQuery(
+      OnDemandPlan plan, java.util.function.Function<String, String> parameter) {
+    List<RequestFieldSpec> fields = plan.requestFields();
+    Object[][] values = new Object[fields.size()][];
+    Map<String, Integer> index = new java.util.HashMap<>();
+    for (int f = 0; f < fields.size(); f++) {
+      RequestFieldSpec spec = fields.get(f);
+      index.put(spec.name(), f);
+      String text = parameter.apply(spec.name());
+      if (text == null) {
+        throw missing(plan, spec, "query.", "add ?" + spec.name() + "=<value> to the URL");
+      }
+      values[f] = new Object[] {parsed(spec, "query." + spec.name(), text)};
+    }
+    return new RequestData(values, Map.copyOf(index));
+  }
+
+  private static Object parsed(RequestFieldSpec spec, String field, String text) {
+    try {
+      switch (spec.type()) {
+        case FLOAT64 -> {
+          double d = Double.parseDouble(text.strip());
+          if (Double.isFinite(d)) {
+            return d;
+          }
+        }
+        case INT64 -> {
+          return Long.parseLong(text.strip());
+        }
+        case STRING -> {
+          return text;
+        }
+        default -> {}
+      }
+    } catch (NumberFormatException e) {
+      // answered below, naming the type
+    }
+    String expected =
+        switch (spec.type()) {
+          case FLOAT64 -> "a finite decimal number, e.g. 42.5";
+          case INT64 -> "a whole number within 64 bits (INT64, e.g. epoch milliseconds)";
+          default -> "text";
+        };
+    return reject(field, text, expected);
+  }
+
+  private static Object reject(String field, String text, String expected) {
+    throw new RequestRejection(
+        400,
+        "invalid_request_field",
+        field,
+        JsonText.clip(text),
+        field + " must be " + expected + ", got '" + JsonText.clip(text) + "'");
+  }
+
+  private static RequestRejection missing(
+      OnDemandPlan plan, RequestFieldSpec spec, String where, String what) {
+    return new RequestRejection(
+        400,
+        "missing_request_field",
+        where + spec.name(),
+        "",
+        "feature service '"
+            + plan.service()
+            + "' needs request field '"
+            + spec.name()
+            + "' ("
+            + spec.type()
+            + "): "
+            + what);
+  }
+
   /** The value of request field {@code name} at entity row {@code row}. */
-  Object value(String name, int row) {
+  public Object value(String name, int row) {
     Integer f = index.get(name);
     return f == null ? null : values[f][row];
   }

@@ -4,10 +4,14 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.FlinkRestException;
 import io.freshet.deploy.flink.JarRunRequest;
+import io.freshet.deploy.progress.Progress;
+import io.freshet.deploy.progress.ProgressStyle;
+import io.freshet.deploy.progress.ProgressTicker;
 import io.freshet.deploy.stack.ChildJvm;
 import io.freshet.deploy.stack.DefinitionsCheck;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.Installation;
+import io.freshet.deploy.stack.KafkaTopics;
 import io.freshet.flink.job.BackfillJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.flink.source.PostgresEvents;
@@ -67,6 +71,12 @@ import picocli.CommandLine.Spec;
           + " served, so an as-served training set does not read them (labels before the view"
           + " was first served use the final values). --online does not apply to such a view;"
           + " `freshet restore-online` puts the tiles a read can still select online.",
+      "",
+      "While it runs it shows, on standard error, the events the sources have read and their rate"
+          + " and, where the input's size is known up front (a JSON-lines input's lines, counted"
+          + " before the run; a Kafka range's offsets), the share done and the time left"
+          + " (--progress); read from Flink's REST API, a cluster's or the local run's own. A"
+          + " Postgres read's share is unknown.",
       "",
       "Runs on the Flink cluster named by --flink or FRESHET_FLINK (then --input must be a path"
           + " the TaskManagers can read), else in a local Flink in a child JVM (log in"
@@ -162,6 +172,7 @@ final class BackfillCommand implements Callable<Integer> {
   Path jobJar;
 
   @Mixin DefinitionsOption definitions;
+  @Mixin ProgressOption progress;
 
   @Option(
       names = "--timeout",
@@ -195,6 +206,31 @@ final class BackfillCommand implements Callable<Integer> {
     Source(String input, String kafka, Instant from, Instant to, String description) {
       this(input, kafka, from, to, description, null);
     }
+
+    /**
+     * The events the views' sources read together, if known up front: the lines of a JSON-lines
+     * input this machine can read, once per view; the offsets of each view's topic in a Kafka range
+     * (control records of transactions take offsets too, so the share may end below 100%). A
+     * Postgres read's are not known (its count and rate show).
+     */
+    long eventsTotal(List<ViewPlan> plans) {
+      if (input != null) {
+        long lines = InputLines.count(Path.of(input));
+        return lines == Progress.UNKNOWN ? lines : lines * plans.size();
+      }
+      if (kafka != null) {
+        long total = 0;
+        for (ViewPlan p : plans) {
+          long n = KafkaTopics.offsetsBetween(kafka, p.source().topic(), from, to);
+          if (n == Progress.UNKNOWN) {
+            return n;
+          }
+          total += n;
+        }
+        return total;
+      }
+      return Progress.UNKNOWN;
+    }
   }
 
   @Override
@@ -218,6 +254,7 @@ final class BackfillCommand implements Callable<Integer> {
       throw new UsageException("--timeout must be positive, got " + timeout);
     }
     Source source = source(flinkSetting != null);
+    ProgressStyle progressStyle = progress.resolve();
     Setting pgSetting = pg.resolve(env);
     Setting redisSetting = online ? redis.resolve(env) : null;
     if (source.postgres() != null) {
@@ -240,18 +277,19 @@ final class BackfillCommand implements Callable<Integer> {
     Steps.step(out, "registry", "views registered as these definitions", t);
     Steps.note(out, "source", source.description());
 
-    List<String> args =
+    BackfillJobArguments args =
         new BackfillJobArguments(
-                plans.stream().map(ViewPlan::name).toList(),
-                source.input(),
-                source.kafka(),
-                source.from(),
-                source.to(),
-                pgSetting.value(),
-                redisSetting != null,
-                redisSetting == null ? null : redisSetting.value(),
-                source.postgres() == null ? null : source.postgres().relation())
-            .format();
+            plans.stream().map(ViewPlan::name).toList(),
+            source.input(),
+            source.kafka(),
+            source.from(),
+            source.to(),
+            pgSetting.value(),
+            redisSetting != null,
+            redisSetting == null ? null : redisSetting.value(),
+            source.postgres() == null ? null : source.postgres().relation());
+    long eventsTotal =
+        progressStyle == ProgressStyle.NONE ? Progress.UNKNOWN : source.eventsTotal(plans);
 
     Map<ViewPlan, VersionCounts> before = counts(pgSetting, plans);
     Map<ViewPlan, TileTableReads.Counts> tilesBefore = tileCounts(pgSetting, plans);
@@ -261,8 +299,8 @@ final class BackfillCommand implements Callable<Integer> {
       t = System.nanoTime();
       String where =
           flinkSetting == null
-              ? runLocally(installation, jobJarForDefs, args)
-              : runOnCluster(flinkSetting, jobJarForDefs, args);
+              ? runLocally(installation, jobJarForDefs, args, progressStyle, eventsTotal)
+              : runOnCluster(flinkSetting, jobJarForDefs, args.format(), eventsTotal);
       Steps.step(out, "run", where, t);
     } finally {
       Steps.deleteQuietly(tmp);
@@ -420,7 +458,12 @@ final class BackfillCommand implements Callable<Integer> {
     }
   }
 
-  private String runLocally(Installation installation, Path jar, List<String> args)
+  private String runLocally(
+      Installation installation,
+      Path jar,
+      BackfillJobArguments args,
+      ProgressStyle style,
+      long eventsTotal)
       throws IOException {
     Path dir = Files.createDirectories(installation.workDir().resolve("backfill"));
     String name = "backfill-" + LOG_NAME.format(Instant.now());
@@ -431,18 +474,49 @@ final class BackfillCommand implements Callable<Integer> {
     jvmArgs.addAll(ChildJvm.FLINK_JAVA_OPTS);
     jvmArgs.add("-Dlog.file=" + log);
     jvmArgs.add("-Dlog4j.configurationFile=" + log4j.toUri());
-    ChildJvm.run(
-        "local backfill",
-        List.of(installation.flinkClasspath(), jar),
-        jvmArgs,
-        JobContract.BACKFILL_JOB_CLASS,
-        args,
-        dir.resolve(name + ".out"),
-        timeout);
+    // With progress shown, the local Flink publishes its REST endpoint in this file and keeps it up
+    // after the job until the file is gone, so the final counts are read as a cluster's are.
+    Path restFile = style == ProgressStyle.NONE ? null : dir.resolve(name + ".rest");
+    BackfillProgress reader =
+        new BackfillProgress(
+            () -> restEndpoint(restFile), null, eventsTotal, () -> deleteQuietly(restFile));
+    try (ProgressTicker ticker =
+        progress.start(spec.commandLine().getErr(), restFile == null ? List::of : reader::poll)) {
+      ChildJvm.run(
+          "local backfill",
+          List.of(installation.flinkClasspath(), jar),
+          jvmArgs,
+          JobContract.BACKFILL_JOB_CLASS,
+          restFile == null ? args.format() : args.withLocalRestFile(restFile.toString()).format(),
+          dir.resolve(name + ".out"),
+          timeout);
+    } finally {
+      deleteQuietly(restFile);
+    }
     return "locally, in a child JVM (Flink log " + display(log) + ")";
   }
 
-  private String runOnCluster(Setting flinkSetting, Path jar, List<String> args) {
+  /** The URL a local run wrote to {@code restFile}, or null while there is none. */
+  private static URI restEndpoint(Path restFile) {
+    try {
+      return Files.exists(restFile) ? URI.create(Files.readString(restFile).strip()) : null;
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // the local run stops waiting for it after a minute
+    }
+  }
+
+  private String runOnCluster(Setting flinkSetting, Path jar, List<String> args, long eventsTotal) {
     FlinkRestClient rest = new FlinkRestClient(URI.create(flinkSetting.value()));
     String jarId = rest.uploadJar(jar);
     try {
@@ -450,7 +524,10 @@ final class BackfillCommand implements Callable<Integer> {
           rest.runJar(
               jarId,
               new JarRunRequest(JobContract.BACKFILL_JOB_CLASS, args, parallelism, null, false));
-      rest.awaitFinished(jobId, timeout);
+      BackfillProgress reader = new BackfillProgress(rest::baseUri, jobId, eventsTotal, () -> {});
+      try (ProgressTicker ticker = progress.start(spec.commandLine().getErr(), reader::poll)) {
+        rest.awaitFinished(jobId, timeout);
+      }
       return "on " + rest.baseUri() + " as job " + jobId + ", FINISHED";
     } finally {
       try {

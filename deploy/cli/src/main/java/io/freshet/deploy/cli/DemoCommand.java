@@ -17,6 +17,7 @@ import io.freshet.deploy.stack.Supervisor;
 import io.freshet.dsl.Durations;
 import io.freshet.examples.UserActivity;
 import io.freshet.examples.UserProfile;
+import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.offline.OfflineTable;
 import io.freshet.offline.TileTable;
 import io.freshet.plan.Catalog;
@@ -73,6 +74,9 @@ import picocli.CommandLine.Spec;
       "With --definitions <jar> it runs your views instead (their topics created on the"
           + " broker, no generator: send events with `freshet produce`). The gateway follows"
           + " the registry either way, so a view you apply and submit later is served too.",
+      "",
+      "With FRESHET_GATEWAY_TOKENS (or FRESHET_GATEWAY_TOKENS_FILE) set, the gateway asks for"
+          + " a bearer token as `freshet serve` does.",
       ""
     })
 final class DemoCommand implements Callable<Integer> {
@@ -184,6 +188,7 @@ final class DemoCommand implements Callable<Integer> {
   Path jobJar;
 
   private final Map<String, String> env;
+  private BearerTokens tokens = BearerTokens.disabled();
   private final Clock clock;
 
   DemoCommand() {
@@ -204,6 +209,13 @@ final class DemoCommand implements Callable<Integer> {
     Setting redisSetting = Setting.resolve(redisUrl, "--redis-url", "FRESHET_REDIS_URL", env);
     Setting kafkaSetting = Setting.resolve(kafka, "--kafka", "FRESHET_KAFKA", env);
     Setting flinkSetting = Setting.resolve(flink, "--flink", "FRESHET_FLINK", env);
+    BearerTokens tokens;
+    try {
+      tokens = BearerTokens.fromEnvironment(env);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+    this.tokens = tokens;
 
     Path workDir = installation.workDir().resolve("demo");
     Files.createDirectories(workDir);
@@ -249,7 +261,8 @@ final class DemoCommand implements Callable<Integer> {
                 pgSetting,
                 redisSetting,
                 kafkaSetting,
-                flinkSetting));
+                flinkSetting,
+                tokens));
       } catch (Exception e) {
         if (stop.isRequested()) {
           out.println("interrupted while starting");
@@ -335,7 +348,16 @@ final class DemoCommand implements Callable<Integer> {
     }
     printGuide(out, catalog, pg, user, rest.baseUri(), gateway.port(), bootstrap, started, workDir);
     stop.interruptOnSignal(null);
-    watch(out, stop, rest, supervisedJob::id, gateway.port(), user, started, previousVector);
+    // With auth on, the demo holds no token to read the vector with (the gateway keeps digests).
+    watch(
+        out,
+        stop,
+        rest,
+        supervisedJob::id,
+        gateway.port(),
+        tokens.enabled() ? null : user,
+        started,
+        previousVector);
   }
 
   List<String> jobArgs(List<String> views, String bootstrap, String jdbcUrl, String redisUri) {
@@ -472,6 +494,16 @@ final class DemoCommand implements Callable<Integer> {
         Duration.between(started, Instant.now(clock)).toSeconds());
     out.printf("  Flink web UI    %s%n", flinkUri);
     out.printf("  Gateway         %s  (GET /health, /ready)%n", gatewayUri);
+    out.printf(
+        "  Console         %s/console  (views, freshness, staleness, rejected events, jobs,"
+            + " lookups)%n",
+        gatewayUri);
+    if (tokens.enabled()) {
+      out.printf(
+          "  Auth            on (%s): add -H 'Authorization: Bearer <token>' to the curls"
+              + " below%n",
+          tokens);
+    }
   }
 
   private void printGuideTail(PrintWriter out, String when) {

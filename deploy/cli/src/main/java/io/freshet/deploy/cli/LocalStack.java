@@ -4,6 +4,7 @@ import io.freshet.deploy.definitions.Definitions;
 import io.freshet.deploy.flink.FlinkRestClient;
 import io.freshet.deploy.flink.JarRunRequest;
 import io.freshet.deploy.flink.JobDetails;
+import io.freshet.deploy.stack.ConsoleSources;
 import io.freshet.deploy.stack.FlinkClusterConfig;
 import io.freshet.deploy.stack.FlinkSessionCluster;
 import io.freshet.deploy.stack.KafkaBroker;
@@ -19,6 +20,7 @@ import io.freshet.flink.compile.JobSettings;
 import io.freshet.flink.job.FeatureJobArguments;
 import io.freshet.flink.job.JobContract;
 import io.freshet.gateway.GatewayConfig;
+import io.freshet.gateway.auth.BearerTokens;
 import io.freshet.gateway.catalog.FeatureServiceResolver;
 import io.freshet.plan.Catalog;
 import io.freshet.plan.ViewPlan;
@@ -51,6 +53,7 @@ final class LocalStack {
    * @param kafkaClasspath null when {@code kafka} names a Kafka to use
    * @param pg null (look on the default port) or the configured Postgres; likewise redis, kafka,
    *     flink
+   * @param tokens the gateway's bearer tokens ({@code FRESHET_GATEWAY_TOKENS}), or disabled
    */
   record Setup(
       Path workDir,
@@ -60,7 +63,8 @@ final class LocalStack {
       Setting pg,
       Setting redis,
       Setting kafka,
-      Setting flink) {}
+      Setting flink,
+      BearerTokens tokens) {}
 
   /**
    * What runs once {@link #start} returns.
@@ -250,7 +254,9 @@ final class LocalStack {
             new GatewayConfig(gatewayPort, redis.url(), catalog)
                 .withViews(Registries.follow(registry))
                 .withFeatureServices(FeatureServiceResolver.ofServices(catalog.services()))
-                .withKafka(bootstrap));
+                .withKafka(bootstrap)
+                .withTokens(setup.tokens())
+                .withConsole(ConsoleSources.of(pg.jdbcUrl(), rest)));
     teardown.add("gateway", gateway::close);
     step(
         out,
@@ -260,7 +266,7 @@ final class LocalStack {
             + " (serves every view applied to the registry and the definitions' feature services;"
             + " POST /push produces to "
             + bootstrap
-            + ")",
+            + "; console at /console)",
         t);
     supervisor.watch(gateway);
     supervisor.start();

@@ -1,5 +1,7 @@
 package io.freshet.deploy.cli;
 
+import io.freshet.deploy.flink.FlinkRestClient;
+import io.freshet.deploy.stack.ConsoleSources;
 import io.freshet.deploy.stack.RedisEndpoint;
 import io.freshet.deploy.stack.StackException;
 import io.freshet.dsl.Durations;
@@ -13,6 +15,7 @@ import io.freshet.plan.ViewPlan;
 import io.freshet.registry.Registry;
 import io.freshet.storage.StoreUrls;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,6 +38,9 @@ import picocli.CommandLine.Spec;
           + " applied) or else for the example views (or those of --definitions).",
       "Bearer-token auth is on when FRESHET_GATEWAY_TOKENS (comma-separated) or"
           + " FRESHET_GATEWAY_TOKENS_FILE is set.",
+      "The console at /console shows the views with their freshness and rejected events (read"
+          + " from Postgres when --pg-url, FRESHET_PG_URL or --registry is given) and the jobs'"
+          + " states (from the Flink cluster of --flink or FRESHET_FLINK).",
       ""
     })
 final class ServeCommand implements Callable<Integer> {
@@ -92,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin PostgresOption postgres;
 
+  @Mixin FlinkOption flink;
+
   private final Map<String, String> env;
 
   ServeCommand() {
@@ -126,10 +134,22 @@ final class ServeCommand implements Callable<Integer> {
         throw new UsageException(otlpSetting.source() + ": " + e.getMessage(), e);
       }
     }
+    Setting pg =
+        fromRegistry || Setting.resolve(postgres.pgUrl, "--pg-url", "FRESHET_PG_URL", env) != null
+            ? postgres.resolve(env)
+            : null;
     if (fromRegistry) {
-      Registry registry = Registries.open(postgres.resolve(env));
+      Registry registry = Registries.open(pg);
       config = config.withViews(Registries.follow(registry));
     }
+    Setting flinkSetting = flink.resolve(env);
+    config =
+        config.withConsole(
+            ConsoleSources.of(
+                pg == null ? null : pg.value(),
+                flinkSetting == null
+                    ? null
+                    : new FlinkRestClient(URI.create(flinkSetting.value()))));
     StopSignal stop = StopSignal.install(Duration.ofSeconds(30));
     GatewayServer gateway;
     try {
@@ -155,6 +175,15 @@ final class ServeCommand implements Callable<Integer> {
           kafkaSetting == null
               ? "off (give --kafka or FRESHET_KAFKA to take events on POST /push)"
               : "POST /push produces to Kafka at " + kafkaSetting.value());
+      out.printf(
+          "  Console: http://localhost:%d/console (freshness and rejected events %s; jobs %s)%n",
+          gateway.port(),
+          pg == null
+              ? "off: give --pg-url or FRESHET_PG_URL"
+              : "from " + PostgresOption.display(pg.value()),
+          flinkSetting == null
+              ? "off: give --flink or FRESHET_FLINK"
+              : "from " + flinkSetting.value());
       if (otlpSetting != null) {
         out.printf(
             "  metrics: /metrics, and OTLP to %s every %s%n",

@@ -1,6 +1,8 @@
 package io.freshet.deploy.cli;
 
 import io.freshet.deploy.definitions.Definitions;
+import io.freshet.deploy.progress.Progress;
+import io.freshet.deploy.progress.ProgressTicker;
 import io.freshet.training.FeatureSelection;
 import io.freshet.training.LabelSource;
 import io.freshet.training.ParquetCompression;
@@ -8,12 +10,14 @@ import io.freshet.training.TrainingSemantics;
 import io.freshet.training.TrainingSetBuilder;
 import io.freshet.training.TrainingSetManifest;
 import io.freshet.training.TrainingSetOutput;
+import io.freshet.training.TrainingSetProgress;
 import io.freshet.training.TrainingSetRequest;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +46,10 @@ import picocli.CommandLine.Spec;
           + " there is none or it is older than the view's TTL. The labels name each view's"
           + " entity key columns as the view does (e.g. user_id) and a time column (ISO-8601 with"
           + " an offset, or epoch milliseconds).",
+      "",
+      "While it runs it shows, on standard error, the labels read (with the share of a label"
+          + " file read, by its bytes), then the rows joined and the rows written, each of as many"
+          + " as there are labels, with the rate and the time left (--progress).",
       "",
       "Every set is recorded with a manifest (views and versions, label checksum, as-of time,"
           + " semantics, output checksum): --rebuild <id> writes the identical set again, even"
@@ -147,6 +155,7 @@ final class TrainingSetCommand implements Callable<Integer> {
 
   @Mixin PostgresOption pg;
   @Mixin DefinitionsOption definitions;
+  @Mixin ProgressOption progress;
 
   private final Map<String, String> env;
 
@@ -172,14 +181,21 @@ final class TrainingSetCommand implements Callable<Integer> {
     Definitions defs = definitions.load();
     Setting pgSetting = pg.resolve(env);
 
+    progress.resolve();
     long t = System.nanoTime();
-    TrainingSetBuilder builder = TrainingSetBuilder.open(defs.catalog(), pgSetting.value());
-    TrainingSetManifest m =
-        rebuildId == null
-            ? builder.build(request)
-            : rebuildOutput == null
-                ? builder.rebuild(rebuildId)
-                : builder.rebuild(rebuildId, rebuildOutput);
+    TrainingSetProgress counts = new TrainingSetProgress();
+    TrainingSetBuilder builder =
+        TrainingSetBuilder.open(defs.catalog(), pgSetting.value()).withProgress(counts);
+    TrainingSetManifest m;
+    try (ProgressTicker ticker =
+        progress.start(spec.commandLine().getErr(), () -> progressOf(counts))) {
+      m =
+          rebuildId == null
+              ? builder.build(request)
+              : rebuildOutput == null
+                  ? builder.rebuild(rebuildId)
+                  : builder.rebuild(rebuildId, rebuildOutput);
+    }
     double seconds = (System.nanoTime() - t) / 1e9;
 
     out.printf(
@@ -219,6 +235,27 @@ final class TrainingSetCommand implements Callable<Integer> {
     }
     out.flush();
     return FreshetCommand.EXIT_OK;
+  }
+
+  /** The build's stages as the progress display shows them. */
+  static List<Progress> progressOf(TrainingSetProgress counts) {
+    List<Progress> out = new ArrayList<>();
+    for (TrainingSetProgress.StageState s : counts.stages()) {
+      String task =
+          switch (s.stage()) {
+            case LABELS -> "reading labels";
+            case JOIN -> "joining";
+            case WRITE -> "writing";
+          };
+      String unit = s.stage() == TrainingSetProgress.Stage.LABELS ? "labels" : "rows";
+      long total = s.total() < 0 ? Progress.UNKNOWN : s.total();
+      Progress p =
+          s.finished()
+              ? Progress.finished(task, unit, s.done(), total)
+              : Progress.running(task, unit, s.done(), total);
+      out.add(total == Progress.UNKNOWN && !Double.isNaN(s.share()) ? p.withShare(s.share()) : p);
+    }
+    return out;
   }
 
   private UUID rebuildId() {

@@ -110,6 +110,26 @@ public final class FlinkRestClient {
     return new JobDetails(jobId, n.path("name").asText(), n.path("state").asText(), vertices);
   }
 
+  /**
+   * {@code GET /jobs/{jobId}}: the job's state and the records each of its vertices has handled so
+   * far, for a progress display.
+   */
+  public JobRecords records(String jobId) {
+    JsonNode n = send(get("/jobs/" + jobId), "read job " + jobId);
+    List<VertexRecords> vertices = new ArrayList<>();
+    n.path("vertices")
+        .forEach(
+            v ->
+                vertices.add(
+                    new VertexRecords(
+                        v.path("id").asText(),
+                        v.path("name").asText(),
+                        v.path("status").asText(),
+                        v.path("metrics").path("read-records").asLong(),
+                        v.path("metrics").path("write-records").asLong())));
+    return new JobRecords(jobId, n.path("state").asText(), vertices);
+  }
+
   /** The root exception of a failed job, from {@code GET /jobs/{jobId}/exceptions}, or "". */
   public String rootException(String jobId) {
     JsonNode n = send(get("/jobs/" + jobId + "/exceptions"), "read the exceptions of job " + jobId);

@@ -1,6 +1,8 @@
 package io.freshet.deploy.stack;
 
+import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,8 +12,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Topic administration on any Kafka cluster, local or not. */
@@ -171,6 +178,52 @@ public final class KafkaTopics {
             + ". Check the address (a running `freshet demo` prints its broker's; it must be"
             + " reachable from here as from the Flink cluster).",
         e);
+  }
+
+  /**
+   * The offsets of {@code topic} a bounded read by record timestamp covers, summed over its
+   * partitions: in each, from the first offset whose record's timestamp is at or after {@code from}
+   * (the earliest offset when {@code from} is null) to the first at or after {@code to} (the end
+   * when there is none), as Flink's Kafka source bounds such a read. Control records of
+   * transactions take offsets too, so at most this many records are read. -1 when Kafka cannot tell
+   * within 15 s (the topic is missing, the broker unreachable).
+   */
+  public static long offsetsBetween(
+      String bootstrapServers, String topic, Instant from, Instant to) {
+    try (Admin admin = admin(bootstrapServers)) {
+      TopicDescription d =
+          admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+      Map<TopicPartition, OffsetSpec> starts = new HashMap<>();
+      Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (TopicPartitionInfo p : d.partitions()) {
+        TopicPartition tp = new TopicPartition(topic, p.partition());
+        starts.put(
+            tp,
+            from == null ? OffsetSpec.earliest() : OffsetSpec.forTimestamp(from.toEpochMilli()));
+        ends.put(tp, OffsetSpec.forTimestamp(to.toEpochMilli()));
+        latest.put(tp, OffsetSpec.latest());
+      }
+      Map<TopicPartition, ListOffsetsResultInfo> s =
+          admin.listOffsets(starts).all().get(15, TimeUnit.SECONDS);
+      Map<TopicPartition, ListOffsetsResultInfo> e =
+          admin.listOffsets(ends).all().get(15, TimeUnit.SECONDS);
+      Map<TopicPartition, ListOffsetsResultInfo> l =
+          admin.listOffsets(latest).all().get(15, TimeUnit.SECONDS);
+      long total = 0;
+      for (TopicPartition tp : latest.keySet()) {
+        long end = l.get(tp).offset();
+        long hi = e.get(tp).offset() < 0 ? end : e.get(tp).offset();
+        long lo = s.get(tp).offset() < 0 ? end : s.get(tp).offset();
+        total += Math.max(0, hi - lo);
+      }
+      return total;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   static Admin admin(String bootstrapServers) {

@@ -5,18 +5,50 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Probes of local TCP ports. */
 public final class Ports {
+  static final int LOW = 20_000;
+  static final int HIGH = 32_767;
+
   private Ports() {}
 
-  /** A port nobody listens on right now (it may be taken by the time it is used). */
+  /**
+   * A port nobody listens on right now (it may be taken by the time it is used). It is drawn at
+   * random from {@value #LOW}..{@value #HIGH}, below the ephemeral range Linux gives outgoing
+   * connections by default (32768 and up): a port from that range, picked now and bound seconds
+   * later by a child process, can meanwhile become the local end of any connection on the machine,
+   * and the child then fails with "Address already in use". Falls back to a port the kernel picks
+   * when the whole low range looks taken.
+   */
   public static int free() {
+    for (int attempt = 0; attempt < 64; attempt++) {
+      int port = LOW + ThreadLocalRandom.current().nextInt(HIGH - LOW + 1);
+      if (bindable(port)) {
+        return port;
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);
       return s.getLocalPort();
     } catch (IOException e) {
       throw new StackException("could not find a free local TCP port: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code port} can be bound on all interfaces and on loopback now. */
+  private static boolean bindable(int port) {
+    try (ServerSocket any = new ServerSocket()) {
+      any.bind(new InetSocketAddress(port), 1);
+    } catch (IOException e) {
+      return false;
+    }
+    try (ServerSocket loopback = new ServerSocket()) {
+      loopback.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -83,4 +83,35 @@ class CliPiecesTest {
                 "serve",
                 "help"));
   }
+
+  @Test
+  void serve_takes_the_flink_cluster_of_its_console_from_the_flag_or_the_environment() {
+    ServeCommand flag = new ServeCommand(Map.of("FRESHET_FLINK", "http://env-flink:8081"));
+    new CommandLine(flag).parseArgs("--flink", "http://flink:8081");
+    assertThat(flag.flink.resolve(Map.of("FRESHET_FLINK", "http://env-flink:8081")))
+        .isEqualTo(new Setting("http://flink:8081", "--flink"));
+
+    ServeCommand fromEnv = new ServeCommand(Map.of());
+    new CommandLine(fromEnv).parseArgs();
+    assertThat(fromEnv.flink.resolve(Map.of("FRESHET_FLINK", "http://env-flink:8081")))
+        .isEqualTo(new Setting("http://env-flink:8081", "FRESHET_FLINK"));
+    assertThat(fromEnv.flink.resolve(Map.of())).isNull();
+
+    ServeCommand bad = new ServeCommand(Map.of());
+    new CommandLine(bad).parseArgs("--flink", "flink:8081");
+    assertThatThrownBy(() -> bad.flink.resolve(Map.of()))
+        .isInstanceOf(UsageException.class)
+        .hasMessage(
+            "--flink is 'flink:8081', not the URL of a Flink REST API (expected e.g."
+                + " http://localhost:8081)");
+  }
+
+  @Test
+  void the_help_of_serve_tells_where_the_console_reads_from() {
+    Cli.Result help = Cli.run("serve", "--help");
+    assertThat(help.out().replaceAll("\\s+", " "))
+        .contains("--flink=<rest-url>")
+        .contains("The console at /console")
+        .contains("--pg-url, FRESHET_PG_URL or --registry");
+  }
 }

@@ -71,6 +71,10 @@ class DemoGuideTest {
                 l.startsWith("  Tile history    ")
                     && l.contains(TileTable.of(ViewPlan.of(UserActivity.liveView())).tableName()));
     assertThat(text).contains("Results reach Redis and Postgres at each checkpoint (every 1s).");
+    assertThat(lines)
+        .anyMatch(l -> l.startsWith("  Console         http://localhost:18080/console "))
+        .filteredOn(l -> l.contains("/console"))
+        .hasSize(1);
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +28,12 @@ final class DemoProcess implements AutoCloseable {
 
   /** Starts the demo with {@code args}, its output going to {@code output}. */
   static DemoProcess start(Path output, String... args) throws IOException {
+    return start(output, Map.of(), args);
+  }
+
+  /** Starts the demo with {@code args} and the variables {@code env} added to its environment. */
+  static DemoProcess start(Path output, Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Wrapper.script().toString());
     command.add("demo");
@@ -38,6 +45,7 @@ final class DemoProcess implements AutoCloseable {
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     pb.environment().put("FRESHET_BUILD", "never");
     pb.environment().remove("FRESHET_REBUILD");
+    pb.environment().putAll(env);
     return new DemoProcess(pb.start(), output);
   }
 

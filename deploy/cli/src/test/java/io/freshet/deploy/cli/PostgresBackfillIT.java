@@ -64,6 +64,14 @@ class PostgresBackfillIT {
         .contains("Postgres table events")
         .contains("user_activity: " + expectedRows + " rows written");
     assertThat(stored(pg)).isEqualTo(expected);
+    // every row is read once, malformed or not; a Postgres read's size is not known up front, so
+    // its progress has a count and a rate but no share
+    assertThat(run.err())
+        .containsPattern(
+            "(?m)^events read: done, "
+                + String.format(java.util.Locale.ROOT, "%,d", rows.size())
+                + " events in [0-9.]+ s, [0-9,]+ events/s$")
+        .doesNotContain("%");
     Map<String, Long> reasons = UserActivityEventTable.reasons(rows);
     assertThat(reasons).hasSize(4);
     assertThat(UserActivityEventTable.rejectedReasons(pg, "postgres:events@(")).isEqualTo(reasons);

@@ -131,6 +131,133 @@ class TrainingSetCommandTest {
   }
 
   @Test
+  void progress_as_a_bar_is_redrawn_in_place_and_ends_at_every_label() throws Exception {
+    int n = progressLabels();
+    Cli.Result r = buildWithProgress("bar");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("built: " + n + " rows written").doesNotContain("\r");
+    // every stage's bar is drawn in place (\r) and ended by a newline at its final count
+    for (String stage : List.of("reading labels", "joining", "writing")) {
+      List<String> draws =
+          Arrays.stream(r.err().split("[\r\n]"))
+              .filter(d -> d.startsWith(stage + " "))
+              .map(String::strip)
+              .toList();
+      assertThat(draws).as(r.err()).isNotEmpty();
+      assertThat(r.err()).contains("\r" + stage + " [");
+      assertPercentagesRiseTo100(draws, r.err());
+      String last = draws.get(draws.size() - 1);
+      assertThat(last)
+          .as(r.err())
+          .matches(
+              Pattern.quote(stage)
+                  + " \\[#{20}\\] 100% "
+                  + String.format(java.util.Locale.ROOT, "%,d/%,d", n, n)
+                  + " (labels|rows)  [\\d,]+ (labels|rows)/s  in \\d+:\\d\\d");
+    }
+    assertThat(r.err()).endsWith("\n");
+  }
+
+  @Test
+  void progress_in_a_pipe_is_plain_lines_ending_in_a_summary_per_stage() throws Exception {
+    int n = progressLabels();
+    Cli.Result r = buildWithProgress("lines");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.err()).doesNotContain("\r").doesNotContain("[#");
+    String count = String.format(java.util.Locale.ROOT, "%,d", n);
+    for (String stage : List.of("reading labels", "joining", "writing")) {
+      List<String> lines = r.err().lines().filter(l -> l.startsWith(stage + ": ")).toList();
+      assertThat(lines).as(r.err()).isNotEmpty();
+      assertPercentagesRiseTo100(lines, r.err());
+      assertThat(lines.get(lines.size() - 1))
+          .as(r.err())
+          .matches(
+              Pattern.quote(stage)
+                  + ": done, "
+                  + count
+                  + " (labels|rows) \\(100%\\) in \\d+\\.\\d s, [\\d,]+ (labels|rows)/s");
+    }
+  }
+
+  @Test
+  void progress_auto_draws_a_bar_in_a_terminal_and_lines_elsewhere() throws Exception {
+    ProgressOption option = new ProgressOption();
+    option.style = "auto";
+    option.terminal = () -> true;
+    assertThat(option.resolve()).isEqualTo(io.freshet.deploy.progress.ProgressStyle.BAR);
+    option.terminal = () -> false;
+    assertThat(option.resolve()).isEqualTo(io.freshet.deploy.progress.ProgressStyle.LINES);
+    progressLabels();
+    Cli.Result bad =
+        Cli.run(
+            "training-set",
+            "--labels",
+            dir.resolve("labels.csv").toString(),
+            "--features",
+            "user_activity:event_count_1h",
+            "--output",
+            dir.resolve("t.csv").toString(),
+            "--progress",
+            "fancy",
+            "--pg-url",
+            pgUrl);
+    assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err())
+        .contains("--progress 'fancy' is not a progress style: write auto, bar, lines or none");
+    assertThat(dir.resolve("t.csv")).doesNotExist();
+  }
+
+  /**
+   * Writes labels.csv with as many labels as {@link #progressLabels} returns, some unknown users.
+   */
+  private int progressLabels() throws Exception {
+    int n = 2500;
+    StringBuilder csv = new StringBuilder("user_id,event_timestamp,churned\n");
+    for (int i = 0; i < n; i++) {
+      csv.append(i % 4 == 3 ? "x" + i : USERS.get(i % 3))
+          .append(',')
+          .append(windowEnd.plus(Duration.ofSeconds(60 + i)))
+          .append(',')
+          .append(i % 2)
+          .append('\n');
+    }
+    Files.writeString(dir.resolve("labels.csv"), csv);
+    return n;
+  }
+
+  private Cli.Result buildWithProgress(String style) {
+    return Cli.run(
+        "training-set",
+        "--labels",
+        dir.resolve("labels.csv").toString(),
+        "--features",
+        "user_activity:event_count_1h,user_activity:last_platform",
+        "--output",
+        dir.resolve("train-" + style + ".csv").toString(),
+        "--progress",
+        style,
+        "--progress-interval",
+        "50ms",
+        "--pg-url",
+        pgUrl);
+  }
+
+  /** The percentages shown never go down, and the last is 100%. */
+  static void assertPercentagesRiseTo100(List<String> shown, String all) {
+    Pattern percent = Pattern.compile("(\\d+)%");
+    int last = -1;
+    for (String s : shown) {
+      Matcher m = percent.matcher(s);
+      if (m.find()) {
+        int p = Integer.parseInt(m.group(1));
+        assertThat(p).as("%s%n%s", s, all).isGreaterThanOrEqualTo(last).isBetween(0, 100);
+        last = p;
+      }
+    }
+    assertThat(last).as(all).isEqualTo(100);
+  }
+
+  @Test
   void compression_is_chosen_for_parquet_and_refused_elsewhere() throws Exception {
     Path labels = dir.resolve("labels.csv");
     Files.writeString(

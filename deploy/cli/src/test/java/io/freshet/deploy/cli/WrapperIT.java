@@ -76,6 +76,13 @@ class WrapperIT {
             "3m");
     assertThat(backfill.exitCode()).as(backfill.toString()).isZero();
     assertThat(backfill.out()).containsPattern("user_activity: [1-9][0-9]* rows written");
+    // not a terminal: plain progress lines on standard error, ending in the count of the input
+    assertThat(backfill.err())
+        .doesNotContain("\r")
+        .containsPattern(
+            "(?m)^events read: done, "
+                + String.format(java.util.Locale.ROOT, "%,d", history.size())
+                + " events \\(100%\\) in [0-9.]+ s, [0-9,]+ events/s$");
 
     TreeSet<String> users = new TreeSet<>();
     history.forEach(e -> users.add(e.userId()));
@@ -111,6 +118,12 @@ class WrapperIT {
     assertThat(id.find()).as(built.out()).isTrue();
     byte[] original = Files.readAllBytes(output);
     assertThat(Files.readAllLines(output)).hasSize(1 + 3 * users.size());
+    String rows = String.format(java.util.Locale.ROOT, "%,d", 3 * users.size());
+    assertThat(built.err())
+        .doesNotContain("\r")
+        .containsPattern("(?m)^reading labels: done, " + rows + " labels \\(100%\\) in ")
+        .containsPattern("(?m)^joining: done, " + rows + " rows \\(100%\\) in ")
+        .containsPattern("(?m)^writing: done, " + rows + " rows \\(100%\\) in ");
 
     // The Python client's helper runs the same command and loads the same rows.
     Path client = Wrapper.script().getParent().getParent().getParent().resolve("clients/python");

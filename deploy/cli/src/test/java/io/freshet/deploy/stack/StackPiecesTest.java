@@ -12,6 +12,20 @@ import org.junit.jupiter.api.Test;
 
 class StackPiecesTest {
   @Test
+  void free_ports_come_from_below_the_ephemeral_range_and_can_be_bound() throws Exception {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      int port = Ports.free();
+      assertThat(port).isBetween(Ports.LOW, Ports.HIGH);
+      try (java.net.ServerSocket s = new java.net.ServerSocket(port)) {
+        assertThat(s.getLocalPort()).isEqualTo(port);
+      }
+      seen.add(port);
+    }
+    assertThat(seen).hasSizeGreaterThan(30);
+  }
+
+  @Test
   void kafka_is_one_combined_node_with_single_replica_internal_topics() {
     String p = KafkaBroker.serverProperties(9092, 9093, Path.of("/data/kafka"));
     assertThat(p.lines())
