@@ -130,17 +130,12 @@ public final class OfflineSession implements AutoCloseable {
       java.util.Collection<String> entities,
       Consumer<TileHistory.Version> handler) {
     try {
-      boolean auto = connection.getAutoCommit();
-      connection.setAutoCommit(false);
-      try {
-        TileHistory.run(connection, sql, asOf, entities, handler);
-        connection.commit();
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(auto);
-      }
+      Transactions.inTransaction(
+          connection,
+          () -> {
+            TileHistory.run(connection, sql, asOf, entities, handler);
+            return null;
+          });
     } catch (SQLException e) {
       throw OfflineStoreException.of(e);
     }

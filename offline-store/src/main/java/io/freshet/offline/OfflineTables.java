@@ -55,18 +55,15 @@ public final class OfflineTables {
                 + " (entity_key, feature_ts, committed_at))"),
         schema);
     if (!hasColumn(c, table.tableName(), "visible_at")) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
-        s.execute(table.addVisibleAtStatement());
-        c.commit();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
-      }
+      Transactions.inTransaction(
+          c,
+          () -> {
+            try (Statement s = c.createStatement()) {
+              s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
+              s.execute(table.addVisibleAtStatement());
+            }
+            return null;
+          });
     }
   }
 
@@ -115,31 +112,28 @@ public final class OfflineTables {
       String layoutSource) {}
 
   private static void ensure(Connection c, Layout table, DataSource schema) throws SQLException {
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      checkLayout(c, table);
-      if (!allExist(c, table)) {
-        s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
-        // Another session may have created everything while this one waited for the lock; its
-        // CREATE INDEX IF NOT EXISTS would then lock tables that session already commits into,
-        // and the two deadlock.
-        if (!allExist(c, table)) {
-          if (!markersExist(c)) {
-            FreshetSchema.migrate(schema);
+    Transactions.inTransaction(
+        c,
+        () -> {
+          try (Statement s = c.createStatement()) {
+            checkLayout(c, table);
+            if (!allExist(c, table)) {
+              s.execute("SELECT pg_advisory_xact_lock(hashtext('freshet.ddl'))");
+              // Another session may have created everything while this one waited for the lock;
+              // its CREATE INDEX IF NOT EXISTS would then lock tables that session already
+              // commits into, and the two deadlock.
+              if (!allExist(c, table)) {
+                if (!markersExist(c)) {
+                  FreshetSchema.migrate(schema);
+                }
+                for (String ddl : table.createStatements()) {
+                  s.execute(ddl);
+                }
+              }
+            }
           }
-          for (String ddl : table.createStatements()) {
-            s.execute(ddl);
-          }
-        }
-      }
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(auto);
-    }
+          return null;
+        });
   }
 
   /** True when the tile table exists. */

@@ -173,18 +173,21 @@ public final class ViewHealth {
     }
     Instant newest = null;
     String note = commitAt == null ? "no commit marker (none yet, or all purged)" : null;
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("SET LOCAL statement_timeout = " + FEATURE_TS_BUDGET.toMillis());
-      try (ResultSet rs = s.executeQuery(newestEnd)) {
-        rs.next();
-        Timestamp t = rs.getTimestamp(1);
-        newest = t == null ? null : t.toInstant();
-      }
-      c.commit();
+    try {
+      newest =
+          Transactions.inTransaction(
+              c,
+              () -> {
+                try (Statement s = c.createStatement()) {
+                  s.execute("SET LOCAL statement_timeout = " + FEATURE_TS_BUDGET.toMillis());
+                  try (ResultSet rs = s.executeQuery(newestEnd)) {
+                    rs.next();
+                    Timestamp t = rs.getTimestamp(1);
+                    return t == null ? null : t.toInstant();
+                  }
+                }
+              });
     } catch (SQLException e) {
-      c.rollback();
       if (!QUERY_CANCELED.equals(e.getSQLState())) {
         throw e;
       }
@@ -192,8 +195,6 @@ public final class ViewHealth {
           "the table is too large to find its newest window end within "
               + FEATURE_TS_BUDGET.toSeconds()
               + " s (no index orders feature_ts); the newest commit is from the commit markers";
-    } finally {
-      c.setAutoCommit(auto);
     }
     return new Freshness(qualified, newest, commitAt, commitRows, note);
   }
@@ -231,21 +232,14 @@ public final class ViewHealth {
     if (!exists(c, RejectedEvents.TABLE)) {
       return new Rejected(0, List.of(), List.of());
     }
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      try (Statement s = c.createStatement()) {
-        s.execute("SET LOCAL statement_timeout = " + REJECTED_BUDGET.toMillis());
-      }
-      Rejected r = readRejected(c, view, sampleLimit);
-      c.commit();
-      return r;
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(auto);
-    }
+    return Transactions.inTransaction(
+        c,
+        () -> {
+          try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL statement_timeout = " + REJECTED_BUDGET.toMillis());
+          }
+          return readRejected(c, view, sampleLimit);
+        });
   }
 
   private static Rejected readRejected(Connection c, String view, int sampleLimit)
